@@ -1,0 +1,47 @@
+"""The narrow interfaces the dispatch engine offers and uses.
+
+``BookingEngine`` is what the booking API calls (quote, confirm, cancel); the
+API never touches the optimizer. ``Clock`` makes time an argument so that tests
+and the simulator run in virtual time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from dispatch.domain import Offer, Refusal, Ride, TripRequest
+
+
+class Clock(Protocol):
+    """A source of the current UTC-aware time."""
+
+    def now(self) -> datetime:
+        """Return the current time (UTC-aware)."""
+        ...
+
+
+class BookingEngine(Protocol):
+    """Quote, confirm and cancel rides; the booking API's only way in.
+
+    ``confirm`` raises ``OfferExpired`` for an unknown or stale offer and
+    ``NoCapacity`` (with alternatives) when the promise can no longer be kept;
+    calling it twice with the same ``idempotency_key`` returns the same ride.
+    ``cancel`` raises ``UnknownRide`` and ``IllegalTransition``.
+    """
+
+    def quote(self, request: TripRequest) -> Offer | Refusal:
+        """Return an offer with a promised pickup window, or a refusal."""
+        ...
+
+    def confirm(self, offer_id: str, *, idempotency_key: str | None = None) -> Ride:
+        """Book the offered ride, keeping its promise, or raise."""
+        ...
+
+    def cancel(self, ride_id: str, *, by: str, reason: str = "") -> Ride:
+        """Cancel a booked ride and re-plan its vehicle."""
+        ...
+
+    def get_ride(self, ride_id: str) -> Ride:
+        """Return one ride or raise ``UnknownRide``."""
+        ...
