@@ -52,6 +52,15 @@ class VehicleStatus(StrEnum):
     OUT_OF_SERVICE = "out_of_service"
 
 
+class DriverTap(StrEnum):
+    """One tap on the driver's tablet."""
+
+    ARRIVED = "arrived"
+    BOARDED = "boarded"
+    NO_SHOW = "no_show"
+    DROPPED_OFF = "dropped_off"
+
+
 class Channel(StrEnum):
     """How a booking or a registration reached us."""
 
@@ -89,6 +98,8 @@ class TripRequest:
     dropoff_label: str = ""
     channel: Channel = Channel.ONLINE
     notes: str = ""
+    rider_name: str = ""
+    rider_phone: str = ""
 
 
 @dataclass(frozen=True)

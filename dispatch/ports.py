@@ -7,10 +7,10 @@ and the simulator run in virtual time.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
-from dispatch.domain import Offer, Refusal, Ride, TripRequest
+from dispatch.domain import DriverTap, Offer, Refusal, Ride, TripRequest
 
 
 class Clock(Protocol):
@@ -44,4 +44,18 @@ class BookingEngine(Protocol):
 
     def get_ride(self, ride_id: str) -> Ride:
         """Return one ride or raise ``UnknownRide``."""
+        ...
+
+    def list_rides(
+        self,
+        *,
+        member_id: str | None = None,
+        vehicle_id: str | None = None,
+        service_date: date | None = None,
+    ) -> list[Ride]:
+        """Return rides matching every given filter, by pickup time (dates in local time)."""
+        ...
+
+    def driver_tap(self, vehicle_id: str, ride_id: str, tap: DriverTap, *, tap_id: str) -> Ride:
+        """Apply a driver's tap; a repeated ``tap_id`` changes nothing the second time."""
         ...
