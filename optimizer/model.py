@@ -124,7 +124,7 @@ class Promise:
     latest_dropoff_s: int
 
 
-class StopKind(str, Enum):
+class StopKind(str, Enum):  # noqa: UP042 (str() of a member stays as it was)
     """What happens at a stop."""
 
     START = "start"
