@@ -7,8 +7,9 @@ and the simulator run in virtual time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from dispatch.domain import DriverTap, Offer, Refusal, Ride, TripRequest
 
@@ -58,4 +59,45 @@ class BookingEngine(Protocol):
 
     def driver_tap(self, vehicle_id: str, ride_id: str, tap: DriverTap, *, tap_id: str) -> Ride:
         """Apply a driver's tap; a repeated ``tap_id`` changes nothing the second time."""
+        ...
+
+
+class SnapResult(Protocol):
+    """A point moved onto the road network (``maps.Snap`` satisfies it)."""
+
+    node: Any
+    lat: float
+    lon: float
+    area: str | None
+
+
+class RouteResult(Protocol):
+    """A road route between two nodes (``maps.RouteGeometry`` satisfies it)."""
+
+    duration_s: int
+    distance_m: int
+    coordinates: Sequence[tuple[float, float]]
+
+
+class TravelTimes(Protocol):
+    """Road network access the engine needs; ``maps.CityMap`` and ``dispatch.grid.GridCity``.
+
+    ``snap`` raises an exception with ``code``, ``message_en`` and ``message_ja``
+    for a point outside the service boundary or too far from a road.
+    """
+
+    def snap(self, lat: float, lon: float) -> SnapResult:
+        """Return the nearest road node of a point (and its service area)."""
+        ...
+
+    def matrix(self, src: Sequence[Any], dst: Sequence[Any]) -> tuple[Any, Any]:
+        """Return integer (durations_s, distances_m) arrays between node lists."""
+        ...
+
+    def route(self, node_a: Any, node_b: Any) -> RouteResult:
+        """Return the route geometry (``[(lon, lat), ...]``) between two nodes."""
+        ...
+
+    def node_latlon(self, node: Any) -> tuple[float, float]:
+        """Return the (lat, lon) of a road node."""
         ...
