@@ -96,7 +96,8 @@ class Break:
 class Vehicle:
     """A vehicle with its capacity, shift, depots and the areas it may serve.
 
-    ``areas`` of ``None`` means every area.
+    ``areas`` of ``None`` means every area. ``max_duration_s`` (if set) bounds the
+    route's duration from leaving the start to arriving at the end depot.
     """
 
     id: str
@@ -107,6 +108,7 @@ class Vehicle:
     wheelchairs: int = 0
     breaks: tuple[Break, ...] = ()
     areas: frozenset[str] | None = None
+    max_duration_s: int | None = None
 
     def serves(self, request: Request) -> bool:
         """Return whether this vehicle may carry ``request`` (capacity and areas)."""
