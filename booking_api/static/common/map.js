@@ -1,0 +1,56 @@
+// Leaflet maps drawn from the bundled GeoJSON layers (no tile server: there is no network).
+import { t } from "./i18n.js";
+
+const STYLE = {
+  boundary: { color: "#1a1a1a", weight: 2, fill: false, dashArray: "6 4" },
+  areas: { color: "#0017c1", weight: 1, fillColor: "#9db7f9", fillOpacity: 0.12 },
+  roads: { color: "#949494", weight: 1 },
+};
+let layersPromise = null;
+
+export function loadLayers() {
+  if (!layersPromise) {
+    layersPromise = fetch("/api/v1/map/layers")
+      .then((r) => (r.ok ? r.json() : {}))
+      .catch(() => ({}));
+  }
+  return layersPromise;
+}
+
+export function makeMap(el, { center = [35.89, 140.66], zoom = 12, places = false } = {}) {
+  const L = window.L;
+  const map = L.map(el, { zoomControl: true, attributionControl: true, preferCanvas: true }).setView(center, zoom);
+  map.attributionControl.setPrefix(false);
+  map.attributionControl.addAttribution(`© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a>`);
+  el.setAttribute("role", "region");
+  el.setAttribute("aria-label", el.getAttribute("aria-label") || t("map.label"));
+  loadLayers().then((layers) => {
+    let bounds = null;
+    for (const name of ["areas", "roads", "boundary"]) {
+      const gj = layers && layers[name];
+      if (!gj || !gj.features) continue;
+      const layer = L.geoJSON(gj, { style: STYLE[name], interactive: name === "areas" });
+      if (name === "areas") layer.eachLayer((l) => {
+        const p = l.feature.properties || {};
+        if (p.name || p.id) l.bindTooltip(String(p.name || p.id));
+      });
+      layer.addTo(map);
+      if (name === "boundary") bounds = layer.getBounds();
+    }
+    if (places && layers && layers.places && layers.places.features) {
+      L.geoJSON(layers.places, {
+        pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 4, color: "#0017c1", weight: 1, fillOpacity: 0.7 }),
+        onEachFeature: (f, l) => l.bindTooltip(String((f.properties || {}).name || "")),
+      }).addTo(map);
+    }
+    if (bounds && bounds.isValid() && el.dataset.fit !== "no") map.fitBounds(bounds, { padding: [8, 8] });
+  });
+  return map;
+}
+
+export function pin(map, lat, lon, label, color = "#0017c1") {
+  const L = window.L;
+  return L.circleMarker([lat, lon], { radius: 9, color: "#fff", weight: 3, fillColor: color, fillOpacity: 1 })
+    .bindTooltip(label, { permanent: false })
+    .addTo(map);
+}

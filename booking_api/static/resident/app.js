@@ -1,0 +1,200 @@
+// Residents' app: routing between views, login, registration (draft kept in
+// localStorage), my bookings with cancel and live status.
+import { applyI18n, initLangSwitch, t, tf } from "/static/common/i18n.js";
+import { makeApi, hm, dayLabel, esc, toast } from "/static/common/api.js";
+import { makeMap, pin } from "/static/common/map.js";
+import { startBooking } from "/static/resident/book.js";
+
+export const api = makeApi("noriai.resident.token");
+const $ = (s) => document.querySelector(s);
+const ACTIVE = new Set(["requested", "offered", "booked", "assigned", "en_route", "arrived", "on_board"]);
+const DRAFT = "noriai.registration.draft";
+let me = null;
+let liveTimer = null;
+
+function show(name) {
+  for (const v of document.querySelectorAll(".view")) v.hidden = v.id !== `view-${name}`;
+  $("#tabs").hidden = !me;
+  for (const a of document.querySelectorAll("#tabs a")) {
+    if (a.id === `tab-${name}`) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+  }
+  clearInterval(liveTimer);
+  const h1 = document.querySelector(`#view-${name} h1`);
+  if (h1) { h1.tabIndex = -1; h1.focus({ preventScroll: true }); }
+  window.scrollTo(0, 0);
+}
+
+async function route() {
+  const r = location.hash.replace(/^#\/?/, "") || "";
+  if (!me && api.token()) {
+    try { me = await api.get("/api/v1/auth/me"); } catch { api.setToken(""); me = null; }
+  }
+  if (r === "register") { show("register"); initRegistration(); return; }
+  if (r === "registered") { show("registered"); return; }
+  if (r === "login") { show("login"); return; }
+  if (!me) { show("welcome"); return; }
+  if (r === "bookings") { show("bookings"); loadBookings(); return; }
+  show("book");
+  startBooking(api, me);
+}
+
+// ---- Login ----
+$("#login-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const err = $("#login-error");
+  err.hidden = true;
+  try {
+    const res = await api.post("/api/v1/auth/login", { login: $("#login-id").value.trim(), password: $("#login-pw").value });
+    if (res.role !== "resident") throw new Error(t("error.invalid"));
+    api.setToken(res.token);
+    me = res;
+    location.hash = "#/book";
+  } catch (ex) {
+    err.textContent = ex.message;
+    err.hidden = false;
+  }
+});
+$("#logout").addEventListener("click", async () => {
+  try { await api.post("/api/v1/auth/logout"); } catch { /* the token is dropped locally anyway */ }
+  api.setToken("");
+  me = null;
+  location.hash = "#/";
+});
+
+// ---- Registration ----
+let regMap = null;
+let homeMarker = null;
+function regForm() { return $("#reg-form"); }
+function saveDraft() {
+  const f = regForm();
+  const data = {};
+  for (const el of f.elements) {
+    if (!el.name || el.name === "password") continue;
+    data[el.name] = el.type === "checkbox" ? el.checked : el.value;
+  }
+  data.home_lat = f.dataset.lat || "";
+  data.home_lon = f.dataset.lon || "";
+  localStorage.setItem(DRAFT, JSON.stringify(data));
+  $("#reg-saved").textContent = t("reg.saved");
+}
+function setHome(lat, lon) {
+  const f = regForm();
+  f.dataset.lat = lat;
+  f.dataset.lon = lon;
+  if (regMap) {
+    if (homeMarker) homeMarker.remove();
+    homeMarker = pin(regMap, lat, lon, t("reg.home"));
+  }
+  $("#reg-home-status").textContent = `${t("reg.home.set")} (${Number(lat).toFixed(5)}, ${Number(lon).toFixed(5)})`;
+}
+function initRegistration() {
+  const f = regForm();
+  const draft = JSON.parse(localStorage.getItem(DRAFT) || "{}");
+  for (const el of f.elements) {
+    if (!el.name || !(el.name in draft)) continue;
+    if (el.type === "checkbox") el.checked = !!draft[el.name]; else el.value = draft[el.name];
+  }
+  if (!regMap && window.L) {
+    regMap = makeMap($("#reg-map"));
+    regMap.on("click", (ev) => { setHome(ev.latlng.lat, ev.latlng.lng); saveDraft(); });
+  }
+  if (draft.home_lat) setHome(draft.home_lat, draft.home_lon);
+}
+regForm().addEventListener("input", saveDraft);
+regForm().addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const f = regForm();
+  const err = $("#reg-error");
+  err.hidden = true;
+  for (const el of f.elements) if (el.name) el.removeAttribute("aria-invalid");
+  const missing = [...f.elements].filter((el) => el.required && (el.type === "checkbox" ? !el.checked : !el.value.trim()));
+  if (missing.length || !f.dataset.lat) {
+    for (const el of missing) el.setAttribute("aria-invalid", "true");
+    err.textContent = `${t("error.invalid")}${f.dataset.lat ? "" : ` (${t("reg.home")})`}`;
+    err.hidden = false;
+    (missing[0] || $("#reg-map")).focus();
+    return;
+  }
+  const body = {};
+  for (const el of f.elements) {
+    if (!el.name) continue;
+    body[el.name] = el.type === "checkbox" ? el.checked : el.value.trim();
+  }
+  body.phone = body.phone.replace(/[^0-9]/g, "");
+  body.emergency_contact_phone = body.emergency_contact_phone.replace(/[^0-9]/g, "");
+  body.home_lat = Number(f.dataset.lat);
+  body.home_lon = Number(f.dataset.lon);
+  try {
+    await api.post("/api/v1/registrations", body);
+    localStorage.removeItem(DRAFT);
+    f.reset();
+    location.hash = "#/registered";
+  } catch (ex) {
+    const errs = (ex.detail && ex.detail.errors) || [];
+    for (const fe of errs) {
+      const el = f.elements[String(fe.field || "").split(".").pop()];
+      if (el) el.setAttribute("aria-invalid", "true");
+    }
+    err.textContent = [ex.message, ...errs.map((x) => (document.documentElement.lang === "en" ? x.message_en : x.message_ja) || x.message)].join(" ");
+    err.hidden = false;
+    err.focus?.();
+  }
+});
+
+// ---- My bookings ----
+function liveLine(b) {
+  if (!["booked", "assigned", "en_route"].includes(b.status) || !b.estimated_pickup) return "";
+  const min = Math.round((new Date(b.estimated_pickup) - Date.now()) / 60000);
+  if (min > 60 || min < -30) return "";
+  return `<p class="live" role="status">${esc(min <= 1 ? t("my.live.soon") : tf("my.live.min", { m: min }))}</p>`;
+}
+function bookingCard(b, upcoming) {
+  const tagClass = { completed: "green", cancelled: "gray", no_show: "red", rejected: "red" }[b.status] || "blue";
+  return `<article class="card booking" data-id="${esc(b.id)}" data-status="${esc(b.status)}">
+    <p class="when"><strong>${esc(dayLabel(b.pickup_window_start))}</strong>
+      <span class="big-time">${hm(b.pickup_window_start)}〜${hm(b.pickup_window_end)}</span></p>
+    <p class="route">${esc(b.from_label)} <span aria-hidden="true">→</span><span class="visually-hidden">→</span> ${esc(b.to_label)}</p>
+    <p><span class="tag ${tagClass} status">${esc(t(`status.${b.status}`))}</span>
+      <span class="muted">${esc(b.party_size)}${esc(t("common.people"))}${b.fare_yen != null ? ` · ${esc(b.fare_yen)}${esc(t("common.yen"))}` : ""}</span></p>
+    ${upcoming ? liveLine(b) : ""}
+    ${upcoming && ["booked", "assigned"].includes(b.status) ? `<button type="button" class="btn danger secondary cancel" data-id="${esc(b.id)}">${esc(t("my.cancel"))}</button>` : ""}
+  </article>`;
+}
+async function loadBookings() {
+  let list = [];
+  try { list = await api.get("/api/v1/bookings"); } catch (ex) { toast(ex.message, "error"); return; }
+  const now = Date.now();
+  const up = list.filter((b) => ACTIVE.has(b.status) && new Date(b.latest_dropoff || b.pickup_window_end) > now - 3600e3);
+  const past = list.filter((b) => !up.includes(b)).reverse();
+  up.sort((a, b) => a.pickup_window_start.localeCompare(b.pickup_window_start));
+  $("#my-upcoming").innerHTML = up.map((b) => bookingCard(b, true)).join("") || `<p class="muted">${t("my.none")}</p>`;
+  $("#my-past").innerHTML = past.map((b) => bookingCard(b, false)).join("") || `<p class="muted">${t("my.none")}</p>`;
+  for (const btn of document.querySelectorAll("#my-upcoming .cancel")) {
+    btn.addEventListener("click", () => cancelBooking(up.find((b) => b.id === btn.dataset.id)));
+  }
+  clearInterval(liveTimer);
+  // Live status on the day: re-read the estimates while the page is open.
+  if (up.length) liveTimer = setInterval(() => { if (!document.hidden && location.hash === "#/bookings") loadBookings(); }, 15000);
+}
+function cancelBooking(b) {
+  const dlg = $("#confirm-dialog");
+  $("#confirm-text").textContent = tf("my.cancel.confirm", { d: dayLabel(b.pickup_window_start), t: hm(b.pickup_window_start) });
+  dlg.returnValue = "";
+  dlg.onclose = async () => {
+    if (dlg.returnValue !== "yes") return;
+    try {
+      await api.post(`/api/v1/bookings/${encodeURIComponent(b.id)}/cancel`, { reason: "resident" });
+      toast(t("my.cancelled"));
+    } catch (ex) { toast(ex.message, "error"); }
+    loadBookings();
+  };
+  dlg.showModal();
+}
+
+// ---- Start ----
+initLangSwitch($("#lang"));
+applyI18n();
+document.addEventListener("langchange", route);
+window.addEventListener("hashchange", route);
+window.addEventListener("load", route);
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});

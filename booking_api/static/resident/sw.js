@@ -1,0 +1,27 @@
+// Residents' service worker: keeps the app shell for quick start and a usable
+// page with a weak signal. API calls always go to the network (never cached),
+// so a booking is never shown from a stale copy.
+const CACHE = "noriai-shell-v1";
+const SHELL = [
+  "/", "/manifest.webmanifest",
+  "/static/common/tokens.css", "/static/common/base.css", "/static/common/i18n.js",
+  "/static/common/api.js", "/static/common/map.js",
+  "/static/resident/resident.css", "/static/resident/app.js", "/static/resident/book.js",
+  "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
+  "/static/resident/icons/icon-192.png",
+];
+self.addEventListener("install", (e) => {
+  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+self.addEventListener("activate", (e) => {
+  e.waitUntil(caches.keys().then((ks) => Promise.all(ks.filter((k) => k !== CACHE).map((k) => caches.delete(k)))).then(() => self.clients.claim()));
+});
+self.addEventListener("fetch", (e) => {
+  const url = new URL(e.request.url);
+  if (e.request.method !== "GET" || url.origin !== location.origin || url.pathname.startsWith("/api/") || url.pathname.startsWith("/ws/")) return;
+  // Network first so updates show at once; the cache answers only when offline.
+  e.respondWith(fetch(e.request).then((r) => {
+    if (r.ok && SHELL.includes(url.pathname)) { const copy = r.clone(); caches.open(CACHE).then((c) => c.put(e.request, copy)); }
+    return r;
+  }).catch(() => caches.match(e.request)));
+});
