@@ -1,4 +1,4 @@
-"""The three web apps' pages and assets: residents at ``/``, operators at ``/operator``, drivers at ``/driver``.
+"""The web apps: residents at ``/``, operators at ``/operator``, drivers at ``/driver``.
 
 ``router`` is included by ``create_app``. Every app is a static HTML page with
 ES modules; shared assets (design tokens, i18n, Leaflet) live under
