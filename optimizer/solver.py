@@ -1,0 +1,107 @@
+"""Day-ahead solve: the OR-Tools dial-a-ride model with a ruin-and-recreate loop around it.
+
+``solve`` builds the routing model of a ``Problem`` (see ``optimizer._routing``),
+finds a first plan with OR-Tools, then improves it with a large-neighbourhood
+search (``optimizer.lns``) until the time limit, and returns the best plan found
+with full schedules and the requests it leaves unserved (with a reason).
+"""
+
+from __future__ import annotations
+
+import time as _time
+from dataclasses import dataclass
+
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from optimizer import _routing
+from optimizer._routing import ModelError
+from optimizer.model import Plan, Problem
+
+__all__ = ["ModelError", "NoSolution", "SolveParams", "solve"]
+
+
+class NoSolution(RuntimeError):
+    """No plan serving every promised ride was found within the time limit."""
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """Tuning of ``solve``.
+
+    ``unserved_penalty_s`` is what leaving an optional request unserved costs, in
+    seconds of vehicle travel; ``excess_ride_weight`` weighs a second of passenger
+    ride time against a second of vehicle travel (0 turns it off and makes the
+    search faster); ``vehicle_fixed_cost_s`` is charged once per vehicle used.
+    ``first_solution`` and ``metaheuristic`` name OR-Tools strategies; ``lns``
+    turns on the ruin-and-recreate loop; ``plain`` uses OR-Tools' default search
+    settings and nothing else (the benchmarks' baseline).
+    """
+
+    unserved_penalty_s: int = 86_400
+    excess_ride_weight: float = 0.1
+    vehicle_fixed_cost_s: int = 0
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    lns: bool = True
+    plain: bool = False
+
+
+def search_parameters(
+    params: SolveParams, time_limit_s: float
+) -> pywrapcp.DefaultRoutingSearchParameters:
+    """Return OR-Tools search parameters for ``params`` and a time limit in seconds."""
+    sp = pywrapcp.DefaultRoutingSearchParameters()
+    sp.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+    if params.plain:
+        return sp
+    strategy = routing_enums_pb2.FirstSolutionStrategy.Value
+    meta = routing_enums_pb2.LocalSearchMetaheuristic.Value
+    sp.first_solution_strategy = strategy.Value(params.first_solution)
+    sp.local_search_metaheuristic = meta.Value(params.metaheuristic)
+    return sp
+
+
+def solve(
+    problem: Problem,
+    *,
+    params: SolveParams = SolveParams(),
+    time_limit_s: float = 10.0,
+    seed: int = 0,
+    initial: Plan | None = None,
+) -> Plan:
+    """Plan ``problem``: every promised ride served with its promise kept, others if worth it.
+
+    Runs for at most about ``time_limit_s`` seconds and returns the best plan found;
+    ``seed`` drives the randomised ruin-and-recreate moves (same seed, same
+    settings, same machine load: same plan); ``initial`` warm-starts from a
+    previous plan (its stops that no longer exist are ignored), and the result is
+    never worse than it. Raises ``ModelError`` when a promised ride cannot be
+    served by any vehicle at all, ``NoSolution`` when no plan keeping every
+    promise was found in time.
+    """
+    deadline = _time.monotonic() + time_limit_s
+    data = _routing.build(
+        problem,
+        unserved_penalty=params.unserved_penalty_s,
+        excess_ride_weight=0.0 if params.plain else params.excess_ride_weight,
+        vehicle_fixed_cost=params.vehicle_fixed_cost_s,
+    )
+    routing = data.routing
+    first_limit = time_limit_s if (params.plain or not params.lns) else time_limit_s * 0.3
+    sp = search_parameters(params, max(0.05, first_limit))
+    routing.CloseModelWithParameters(sp)
+    assignment = None
+    if initial is not None:
+        start = _routing.read_routes(data, _routing.plan_routes(data, initial))
+        if start is not None:
+            assignment = routing.SolveFromAssignmentWithParameters(start, sp)
+    if assignment is None:
+        assignment = routing.SolveWithParameters(sp)
+    if assignment is None:
+        msg = "no plan that serves every promised ride was found within the time limit"
+        raise NoSolution(msg)
+    if params.lns and not params.plain:
+        from optimizer import lns
+
+        assignment = lns.improve(data, assignment, params, deadline=deadline, seed=seed)
+    return _routing.to_plan(data, assignment)
