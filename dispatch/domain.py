@@ -7,7 +7,7 @@ adapter module turns them into epoch seconds for the optimizer.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -186,3 +186,35 @@ class IllegalTransition(DispatchError):
     """A state machine refused a move; nothing was changed."""
 
     code = "illegal_transition"
+
+
+@dataclass(frozen=True)
+class VehicleInfo:
+    """A vehicle as the engine knows it: capacity, depot, areas, live status and position.
+
+    ``areas`` of ``None`` means every service area; ``delay_s`` is how far behind
+    its plan the driver reported being.
+    """
+
+    vehicle_id: str
+    name: str
+    seats: int
+    wheelchairs: int
+    depot: LatLon
+    areas: tuple[str, ...] | None
+    status: VehicleStatus
+    position: LatLon | None = None
+    delay_s: int = 0
+
+
+@dataclass(frozen=True)
+class ShiftInfo:
+    """A vehicle's shift on one service date, with an optional break window."""
+
+    vehicle_id: str
+    service_date: date
+    start: datetime
+    end: datetime
+    break_earliest: datetime | None = None
+    break_latest: datetime | None = None
+    break_duration_s: int = 0
