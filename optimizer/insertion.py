@@ -1,0 +1,356 @@
+"""Instant quotes: the cheapest feasible insertion of a new request into the current plan.
+
+Every vehicle and every pair of positions (pickup after stop ``i``, drop-off
+after stop ``j >= i``) is considered, but most are never looked at: each route
+keeps, per stop, its earliest schedule and its latest feasible start (a forward
+time slack), so the pickup positions that can meet the window are found by
+bisection and each position is tested in constant time, with load checks as
+the drop-off position moves on. Candidates are then fully rescheduled in order
+of added travel time; the first that passes every rule (ride times of the
+riders already planned included) wins. Nothing here breaks an existing promise.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+from optimizer.model import (
+    Plan,
+    Problem,
+    Promise,
+    Request,
+    Route,
+    StopKind,
+    StopRef,
+    TimeWindow,
+    Unassigned,
+)
+from optimizer.params import QuoteParams
+from optimizer.schedule import INF, Context, ReqInfo, build_route, context, request_info
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A feasible offer: the promise to make, the estimates, and the plan that keeps it.
+
+    ``added_travel_s`` is the extra vehicle travel time the insertion costs.
+    """
+
+    request_id: str
+    vehicle_id: str
+    promise: Promise
+    estimated_pickup_s: int
+    estimated_dropoff_s: int
+    plan: Plan
+    added_travel_s: int = 0
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """Another time that would fit: the pickup window to offer and the estimated drop-off."""
+
+    pickup_window: TimeWindow
+    estimated_dropoff_s: int
+
+
+@dataclass(frozen=True)
+class QuoteRefusal:
+    """No vehicle can take the request as asked; ``alternatives`` are the nearest times that fit."""
+
+    reason: str
+    alternatives: tuple[Alternative, ...] = ()
+
+
+class _RouteArrays:
+    """Per-stop arrays of one route used to test insertions in constant time."""
+
+    __slots__ = (
+        "a",
+        "b",
+        "d",
+        "early",
+        "late",
+        "locked",
+        "locs",
+        "ls",
+        "refs",
+        "route",
+        "seats",
+        "wcs",
+    )
+
+    def __init__(self, ctx: Context, route: Route) -> None:
+        v = ctx.vehicles[route.vehicle_id]
+        st = ctx.states.get(v.id)
+        body = list(route.stops)
+        if body and body[0].kind is StopKind.START:
+            body.pop(0)
+        if body and body[-1].kind is StopKind.END:
+            body.pop()
+        self.route = route
+        self.refs = [StopRef(s.request_id or "", s.kind) for s in body]
+        self.locked = len(st.locked) if st else 0
+        breaks = v.breaks[st.breaks_taken if st else 0 :]
+        loc0, t0 = ctx.start(v.id)
+        locs, early, late, svc = [loc0], [t0], [INF], [0]
+        nb = 0
+        for s in body:
+            locs.append(s.location)
+            if s.kind is StopKind.BREAK:
+                w = breaks[nb].window
+                early.append(w.earliest_s)
+                late.append(w.latest_s)
+                svc.append(breaks[nb].duration_s)
+                nb += 1
+                continue
+            info = ctx.info(s.request_id or "")
+            if s.kind is StopKind.PICKUP:
+                early.append(info.e_p)
+                late.append(info.l_p)
+                svc.append(info.s_p)
+            else:
+                early.append(info.e_d)
+                late.append(info.l_d)
+                svc.append(info.s_d)
+        locs.append(v.end)
+        early.append(0)
+        late.append(v.shift.latest_s)
+        svc.append(0)
+        dur = ctx.dur
+        m = len(locs)
+        a, b, d = [t0] * m, [t0] * m, [t0] * m
+        for k in range(1, m):
+            a[k] = d[k - 1] + dur[locs[k - 1]][locs[k]]
+            b[k] = max(a[k], early[k])
+            d[k] = b[k] + svc[k]
+        ls = list(late)
+        for k in range(m - 2, -1, -1):
+            ls[k] = min(late[k], ls[k + 1] - svc[k] - dur[locs[k]][locs[k + 1]])
+        self.locs, self.early, self.late = locs, early, late
+        self.a, self.b, self.d, self.ls = a, b, d, ls
+        onboard = [ctx.info(ob.request_id) for ob in st.onboard] if st else []
+        seats = [sum(x.seats for x in onboard)]
+        wcs = [sum(x.wheelchairs for x in onboard)]
+        for s in body:
+            seats.append(s.seats_after)
+            wcs.append(s.wheelchairs_after)
+        self.seats, self.wcs = [*seats, 0], [*wcs, 0]
+
+
+def _arrays(ctx: Context, route: Route) -> _RouteArrays:
+    cache: dict[int, _RouteArrays] = ctx.__dict__.setdefault("route_arrays", {})
+    got = cache.get(id(route))
+    if got is None or got.route is not route:
+        got = cache[id(route)] = _RouteArrays(ctx, route)
+    return got
+
+
+def _empty_route(ctx: Context, vehicle_id: str) -> Route | None:
+    cache: dict[str, Route | None] = ctx.__dict__.setdefault("empty_routes", {})
+    if vehicle_id not in cache:
+        cache[vehicle_id] = build_route(ctx, vehicle_id, [])
+    return cache[vehicle_id]
+
+
+def _candidates(
+    ctx: Context, ra: _RouteArrays, info: ReqInfo, seats_cap: int, wc_cap: int
+) -> list[tuple[int, int, int]]:
+    """Return ``(added_travel_s, i, j)`` for every insertion passing the O(1) tests."""
+    dur = ctx.dur
+    p, dl = info.pickup, info.dropoff
+    e_p, l_p, e_d, l_d = info.e_p, info.l_p, info.e_d, info.l_d
+    s_p, s_d, ride = info.s_p, info.s_d, info.max_ride
+    locs, b, d, ls, early, a = ra.locs, ra.b, ra.d, ra.ls, ra.early, ra.a
+    seats, wcs = ra.seats, ra.wcs
+    rs, rw = info.seats, info.wheelchairs
+    m = len(locs)
+    i_lo = max(ra.locked, bisect_left(ls, e_p) - 1)
+    i_hi = min(m - 1, bisect_right(d, l_p))
+    out: list[tuple[int, int, int]] = []
+    row_p = dur[p]
+    for i in range(i_lo, i_hi):
+        if seats[i] + rs > seats_cap or wcs[i] + rw > wc_cap:
+            continue
+        li, ln = locs[i], locs[i + 1]
+        ap = d[i] + dur[li][p]
+        bp = ap if ap > e_p else e_p
+        if bp > l_p:
+            continue
+        dp = bp + s_p
+        # drop-off right after the pickup
+        # ride times are tested against the latest the pickup could be delayed to
+        ad = dp + row_p[dl]
+        bd = ad if ad > e_d else e_d
+        if bd <= l_d and bd - l_p - s_p <= ride:
+            nb = bd + s_d + dur[dl][ln]
+            if nb <= ls[i + 1]:
+                out.append((dur[li][p] + row_p[dl] + dur[dl][ln] - dur[li][ln], i, i))
+        if i + 1 >= m - 1:
+            continue
+        nb = dp + row_p[ln]
+        nb = max(nb, early[i + 1])
+        if nb > ls[i + 1]:
+            continue
+        cost_p = dur[li][p] + row_p[ln] - dur[li][ln]
+        dp_late = min(l_p, ls[i + 1] - s_p - row_p[ln]) + s_p
+        delta = nb - b[i + 1]
+        for j in range(i + 1, m - 1):
+            if seats[j] + rs > seats_cap or wcs[j] + rw > wc_cap:
+                break
+            if j > i + 1:
+                delta = delta - (b[j] - a[j])
+            shift = delta if delta > 0 else 0
+            dj = d[j] + shift
+            if dj - dp_late > ride or dj > l_d:
+                break
+            lj, lk = locs[j], locs[j + 1]
+            ad = dj + dur[lj][dl]
+            bd = ad if ad > e_d else e_d
+            if bd > l_d or bd - dp_late > ride:
+                continue
+            nb = bd + s_d + dur[dl][lk]
+            if nb <= ls[j + 1]:
+                out.append((cost_p + dur[lj][dl] + dur[dl][lk] - dur[lj][lk], i, j))
+            delta = shift
+    return out
+
+
+def _insert_refs(refs: list[StopRef], rid: str, i: int, j: int) -> list[StopRef]:
+    """Refs with the pickup after body stop ``i`` and the drop-off after ``j`` (1-based)."""
+    pick, drop = StopRef(rid, StopKind.PICKUP), StopRef(rid, StopKind.DROPOFF)
+    return [*refs[:i], pick, *refs[i:j], drop, *refs[j:]]
+
+
+def best_insertion(
+    ctx: Context, plan: Plan, request: Request, info: ReqInfo, max_verifications: int
+) -> tuple[int, Route] | None:
+    """Return ``(added_travel_s, new_route)`` of the cheapest feasible insertion, or ``None``."""
+    routes = {r.vehicle_id: r for r in plan.routes}
+    found: list[tuple[int, int, int, int, Route]] = []
+    for vi, v in enumerate(ctx.problem.vehicles):
+        if not v.serves(request):
+            continue
+        route = routes.get(v.id) or _empty_route(ctx, v.id)
+        if route is None:
+            continue
+        ra = _arrays(ctx, route)
+        if ra.b[-1] > ra.late[-1]:
+            continue
+        for cost, i, j in _candidates(ctx, ra, info, v.seats, v.wheelchairs):
+            found.append((cost, vi, i, j, route))
+    found.sort(key=lambda c: c[:4])
+    for cost, _vi, i, j, route in found[:max_verifications]:
+        ra = _arrays(ctx, route)
+        new = build_route(ctx, route.vehicle_id, _insert_refs(ra.refs, request.id, i, j))
+        if new is not None:
+            return cost, new
+    return None
+
+
+def quote(
+    problem: Problem, plan: Plan, request: Request, *, params: QuoteParams = QuoteParams()
+) -> Quote | QuoteRefusal:
+    """Offer ``request`` the cheapest insertion that keeps every promise, or refuse.
+
+    The request may or may not already be listed in ``problem`` (an unassigned
+    request is re-quoted the same way). The returned plan serves it; the promise
+    is the pickup window to tell the rider and the latest drop-off. A refusal
+    carries up to ``params.max_alternatives`` nearest feasible shifted times.
+    """
+    ctx = context(problem)
+    if not any(v.serves(request) for v in problem.vehicles):
+        return QuoteRefusal("no vehicle can carry this party (seats, wheelchair places or area)")
+    got = _try(ctx, plan, request, params)
+    if got is not None:
+        return got
+    return QuoteRefusal("no vehicle can fit this trip at the requested time",
+                        _alternatives(ctx, plan, request, params))
+
+
+def _try(ctx: Context, plan: Plan, request: Request, params: QuoteParams) -> Quote | None:
+    in_problem = request.id in ctx.problem._request_index()
+    if in_problem and ctx.problem.request(request.id) is not request:
+        msg = f"request {request.id} differs from the one in the problem"
+        raise ValueError(msg)
+    if not in_problem:
+        ctx.extra[request.id] = request
+        ctx._info.pop(request.id, None)
+    served = plan.vehicle_of(request.id) if in_problem else None
+    if served is not None:
+        msg = f"request {request.id} is already served by {served}"
+        raise ValueError(msg)
+    info = request_info(ctx.problem, request)
+    best = best_insertion(ctx, plan, request, info, params.max_verifications)
+    if best is None:
+        return None
+    cost, route = best
+    pick = next(s for s in route.stops if s.request_id == request.id)
+    drop = next(s for s in route.stops if s.request_id == request.id and s is not pick)
+    start = max(info.e_p, pick.start_s - params.promise_lead_s)
+    end = max(pick.start_s, min(info.l_p, start + params.promise_width_s))
+    latest_drop = min(info.l_d, end + info.s_p + info.max_ride)
+    promise = Promise(request.id, TimeWindow(start, end), max(latest_drop, drop.start_s))
+    return Quote(request.id, route.vehicle_id, promise, pick.start_s, drop.start_s,
+                 replace_route(plan, route), cost)
+
+
+def _alternatives(
+    ctx: Context, plan: Plan, request: Request, params: QuoteParams
+) -> tuple[Alternative, ...]:
+    out: list[Alternative] = []
+    step = params.alternative_step_s
+    k = 1
+    while k * step <= params.alternative_max_shift_s and len(out) < params.max_alternatives:
+        for shift in (-k * step, k * step):
+            moved = _shifted(request, shift)
+            got = _try(ctx, plan, moved, params)
+            if got is not None and len(out) < params.max_alternatives:
+                out.append(Alternative(got.promise.pickup_window, got.estimated_dropoff_s))
+        k += 1
+    ctx.extra.pop(request.id, None)
+    ctx._info.pop(request.id, None)
+    return tuple(out)
+
+
+def _shifted(r: Request, shift: int) -> Request:
+    def move(w: TimeWindow | None) -> TimeWindow | None:
+        return None if w is None else TimeWindow(w.earliest_s + shift, w.latest_s + shift)
+
+    return Request(r.id, r.pickup, r.dropoff, move(r.pickup_window), move(r.dropoff_window),
+                   r.seats, r.wheelchairs, r.pickup_service_s, r.dropoff_service_s,
+                   r.max_ride_s, r.areas)
+
+
+def replace_route(plan: Plan, route: Route) -> Plan:
+    """Return ``plan`` with ``route`` replacing its vehicle's route; served requests leave
+    the unassigned list."""
+    routes = [route if r.vehicle_id == route.vehicle_id else r for r in plan.routes]
+    if all(r.vehicle_id != route.vehicle_id for r in plan.routes):
+        routes.append(route)
+    served = set(route.request_ids)
+    unassigned = tuple(u for u in plan.unassigned if u.request_id not in served)
+    return Plan(tuple(routes), unassigned)
+
+
+def accept(problem: Problem, quote: Quote, request: Request) -> Problem:
+    """Return ``problem`` with the quoted request and its promise added (a confirmed booking).
+
+    Cached per-route data of the routes that did not change is carried over, so a
+    day filled by successive quotes stays fast.
+    """
+    requests = problem.requests
+    if request.id not in problem._request_index():
+        requests = (*requests, request)
+    promises = tuple(p for p in problem.promises if p.request_id != request.id)
+    new = problem.replace(requests=requests, promises=(*promises, quote.promise))
+    old = context(problem).__dict__.get("route_arrays")
+    if old is not None:
+        keep = {id(r): old[id(r)] for r in quote.plan.routes if id(r) in old}
+        context(new).__dict__["route_arrays"] = keep
+    return new
+
+
+def unassign(plan: Plan, request_id: str, reason: str) -> Plan:
+    """Return ``plan`` with ``request_id`` listed as unassigned (it must not be routed)."""
+    return Plan(plan.routes, (*plan.unassigned, Unassigned(request_id, reason)))
