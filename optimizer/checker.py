@@ -3,7 +3,8 @@
 The checker shares no code with the solver, the scheduler or the insertion
 heuristic. It rebuilds each route's schedule from the raw problem data (earliest
 service starts, then Cordeau & Laporte's delays that shorten ride times), and
-grades the plan against windows, deadlines, ride times, capacity, shifts, breaks,
+grades the plan against windows, deadlines, ride times, capacity, shifts (and
+route durations, from leaving the start to reaching the end depot), breaks,
 promises, riders on board and locked stops. It also checks that the times the
 plan reports are physically possible and inside the windows.
 
@@ -332,6 +333,10 @@ class _RouteCheck:
                 if x.b > self.v.shift.latest_s:
                     self.add(ViolationKind.SHIFT, None, f"back at the depot at {x.b}, after "
                              f"the shift ends at {self.v.shift.latest_s}")
+                limit = self.v.max_duration_s
+                if limit is not None and x.b - verts[0].d > limit:
+                    self.add(ViolationKind.SHIFT, None, f"route lasts {x.b - verts[0].d} s, "
+                             f"more than {limit} s")
             elif s.kind is StopKind.PICKUP:
                 self._grade_pickup(x, rid or "")
             else:

@@ -216,10 +216,13 @@ def _build(
         if b[k] > late[k]:
             return None
         d[k] = b[k] + svc[k]
-    if not _rides_ok(b, d, origin, limit, base):
+    max_dur = v.max_duration_s if v.max_duration_s is not None else INF
+    if not _rides_ok(b, d, origin, limit, base) or b[n + 1] - d[0] > max_dur:
         _delay(dur, locs, early, late, svc, origin, limit, base, a, b, d)
-        if not _rides_ok(b, d, origin, limit, base) or any(
-            b[k] > late[k] for k in range(n + 2)
+        if (
+            not _rides_ok(b, d, origin, limit, base)
+            or b[n + 1] - d[0] > max_dur
+            or any(b[k] > late[k] for k in range(n + 2))
         ):
             return None
     out = [ScheduledStop(StopKind.START, locs[0], t0, t0, d[0], None, *loads[0])]
