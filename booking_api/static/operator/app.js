@@ -1,0 +1,58 @@
+// Operators' console shell: login, tabs (Alt+1..4), and the four views.
+import { applyI18n, initLangSwitch, t } from "/static/common/i18n.js";
+import { makeApi } from "/static/common/api.js";
+import { showCall } from "/static/operator/call.js";
+import { showApprovals, countPending } from "/static/operator/approvals.js";
+import { showBoard, stopBoard } from "/static/operator/board.js";
+import { showReports } from "/static/operator/reports.js";
+
+const api = makeApi("noriai.operator.token");
+const $ = (s) => document.querySelector(s);
+const VIEWS = { call: showCall, approvals: showApprovals, board: showBoard, reports: showReports };
+let me = null;
+
+async function route() {
+  if (!me && api.token()) {
+    try { me = await api.get("/api/v1/auth/me"); } catch { api.setToken(""); me = null; }
+  }
+  const name = location.hash.replace(/^#\/?/, "") || "call";
+  const view = me && VIEWS[name] ? name : "login";
+  for (const v of document.querySelectorAll(".view")) v.hidden = v.id !== `view-${view}`;
+  $("#tabs").hidden = !me;
+  $("#logout").hidden = !me;
+  $("#who").textContent = me ? me.display_name || "" : "";
+  for (const a of document.querySelectorAll("#tabs a")) {
+    if (a.id === `tab-${view}`) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+  }
+  if (view !== "board") stopBoard();
+  if (view === "login") { $("#op-user").focus(); return; }
+  countPending(api);
+  VIEWS[view](api, $(`#view-${view}`), me);
+}
+
+$("#login-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const err = $("#login-error");
+  err.hidden = true;
+  try {
+    const res = await api.post("/api/v1/auth/login", { login: $("#op-user").value.trim(), password: $("#op-pw").value });
+    if (!["operator", "admin"].includes(res.role)) throw new Error(t("error.invalid"));
+    api.setToken(res.token);
+    me = res;
+    route();
+  } catch (ex) { err.textContent = ex.message; err.hidden = false; }
+});
+$("#logout").addEventListener("click", async () => {
+  try { await api.post("/api/v1/auth/logout"); } catch { /* dropped locally anyway */ }
+  api.setToken(""); me = null; location.hash = "#/call"; route();
+});
+document.addEventListener("keydown", (e) => {
+  if (!me || !e.altKey || e.ctrlKey || e.metaKey) return;
+  const name = { 1: "call", 2: "approvals", 3: "board", 4: "reports" }[e.key];
+  if (name) { e.preventDefault(); location.hash = `#/${name}`; }
+});
+initLangSwitch($("#lang"));
+applyI18n();
+document.addEventListener("langchange", route);
+window.addEventListener("hashchange", route);
+route();

@@ -1,0 +1,88 @@
+// Day board: a timeline per vehicle (Gantt), a map with live vehicle
+// positions from the board websocket, and the alerts.
+import { t, lang } from "/static/common/i18n.js";
+import { esc, hm, ymd, TZ } from "/static/common/api.js";
+import { makeMap } from "/static/common/map.js";
+
+let ws = null;
+let map = null;
+let markers = {};
+let lastSeq = 0;
+let alive = false;
+
+export function stopBoard() {
+  alive = false;
+  if (ws) { ws.onclose = null; ws.close(); ws = null; }
+}
+
+function tokyoHour(iso) {
+  const p = new Intl.DateTimeFormat("en-GB", { timeZone: TZ, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(iso)).split(":");
+  return Number(p[0]) + Number(p[1]) / 60;
+}
+
+function gantt(day) {
+  const all = day.vehicles.flatMap((v) => v.bookings);
+  let h0 = 8;
+  let h1 = 18;
+  for (const b of all) { h0 = Math.min(h0, Math.floor(tokyoHour(b.pickup_window_start))); h1 = Math.max(h1, Math.ceil(tokyoHour(b.estimated_dropoff || b.latest_dropoff))); }
+  const pct = (iso) => ((tokyoHour(iso) - h0) / (h1 - h0)) * 100;
+  const hours = [];
+  for (let h = h0; h <= h1; h++) hours.push(`<span style="left:${((h - h0) / (h1 - h0)) * 100}%">${h}:00</span>`);
+  const cls = { completed: "done", on_board: "live", arrived: "live", no_show: "bad", cancelled: "off" };
+  const rows = day.vehicles.map((v) => `<div class="g-row"><div class="g-label">${esc(v.vehicle_id)}</div><div class="g-track">
+    ${v.bookings.map((b) => { const a = pct(b.estimated_pickup || b.pickup_window_start); const z = pct(b.estimated_dropoff || b.latest_dropoff); return `<div class="g-bar ${cls[b.status] || ""}" style="left:${a}%;width:${Math.max(0.8, z - a)}%" title="${esc(`${hm(b.pickup_window_start)} ${b.member_name} ${b.from_label} → ${b.to_label}`)}" tabindex="0" role="img" aria-label="${esc(`${hm(b.estimated_pickup || b.pickup_window_start)}〜${hm(b.estimated_dropoff || b.latest_dropoff)} ${b.member_name} ${b.from_label} → ${b.to_label} ${t(`status.${b.status}`)}`)}"><span>${esc(b.member_name || "")}</span></div>`; }).join("")}
+    </div></div>`).join("");
+  const un = day.unassigned || [];
+  return `<div class="gantt"><div class="g-row g-axis"><div class="g-label"></div><div class="g-track">${hours.join("")}</div></div>${rows || `<p class="muted">—</p>`}</div>
+    ${un.length ? `<h3>${t("op.board.unassigned")}</h3><ul>${un.map((b) => `<li>${hm(b.pickup_window_start)} ${esc(b.member_name)} ${esc(b.from_label)} → ${esc(b.to_label)}</li>`).join("")}</ul>` : ""}`;
+}
+
+function alertItem(a) {
+  const msg = lang() === "en" ? a.message_en : a.message_ja;
+  const kind = { late: "orange", breakdown: "red", no_show: "red", unassigned: "orange" }[a.kind] || "gray";
+  return `<li><span class="tag ${kind}">${esc(a.kind)}</span> ${a.at ? hm(a.at) : ""} ${esc(msg || "")}</li>`;
+}
+
+function placeVehicle(v) {
+  if (!map || v.lat == null) return;
+  const L = window.L;
+  const label = `${v.name || v.id || v.vehicle_id}`;
+  const id = v.id || v.vehicle_id;
+  if (!markers[id]) {
+    markers[id] = L.marker([v.lat, v.lon], { icon: L.divIcon({ className: "veh-icon", html: `<span>${esc(label)}</span>`, iconSize: null }), keyboard: false }).addTo(map);
+  } else markers[id].setLatLng([v.lat, v.lon]);
+}
+
+export async function showBoard(api, el) {
+  stopBoard();
+  alive = true;
+  markers = {};
+  const today = ymd(new Date());
+  el.innerHTML = `<div class="board-head"><h1>${t("op.nav.board")}</h1><label for="b-day" class="visually-hidden">${t("book.date")}</label><input id="b-day" type="date" value="${today}"></div>
+    <div class="board-grid"><section aria-labelledby="g-h"><h2 id="g-h">${t("op.board.vehicles")}</h2><div id="gantt"></div></section>
+    <section aria-labelledby="m-h"><h2 id="m-h">${t("op.board.map")}</h2><div id="board-map" class="map tall"></div>
+    <h2>${t("op.board.alerts")}</h2><ul id="alerts" class="alerts" aria-live="polite"><li class="muted">${t("op.board.noalerts")}</li></ul></section></div>`;
+  const load = async () => {
+    try { el.querySelector("#gantt").innerHTML = gantt(await api.get(`/api/v1/operator/day?date=${el.querySelector("#b-day").value}`)); } catch (ex) { el.querySelector("#gantt").innerHTML = `<p class="notice error">${esc(ex.message)}</p>`; }
+  };
+  el.querySelector("#b-day").addEventListener("change", load);
+  await load();
+  if (window.L) map = makeMap(el.querySelector("#board-map"));
+  const alerts = el.querySelector("#alerts");
+  const addAlert = (a) => { if (alerts.querySelector(".muted")) alerts.innerHTML = ""; alerts.insertAdjacentHTML("afterbegin", alertItem(a)); };
+  const connect = () => {
+    if (!alive) return;
+    const proto = location.protocol === "https:" ? "wss" : "ws";
+    ws = new WebSocket(`${proto}://${location.host}/ws/board?token=${encodeURIComponent(api.token())}${lastSeq ? `&since=${lastSeq}` : ""}`);
+    ws.onmessage = (ev) => {
+      const m = JSON.parse(ev.data);
+      if (m.seq) { if (m.seq <= lastSeq && m.type !== "snapshot") return; lastSeq = m.seq; }
+      if (m.type === "snapshot") { for (const v of m.vehicles || []) placeVehicle(v); alerts.innerHTML = (m.alerts || []).map(alertItem).join("") || `<li class="muted">${t("op.board.noalerts")}</li>`; }
+      else if (m.type === "position") placeVehicle(m);
+      else if (m.type === "alert") addAlert(m);
+      else if (m.type === "plan" || m.type === "ride") load();
+    };
+    ws.onclose = () => { ws = null; if (alive) setTimeout(connect, 3000); };
+  };
+  connect();
+}

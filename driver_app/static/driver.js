@@ -1,0 +1,236 @@
+// Drivers' tablet: the next stop big, the rest of the day, the route on the
+// map, one tap per event. The manifest arrives on the vehicle websocket (full
+// replacement each time); taps are queued in localStorage and sent over HTTP
+// with a stable tap_id, so a tap made offline is sent once on reconnect.
+import { applyI18n, initLangSwitch, t, tf } from "/static/common/i18n.js";
+import { makeApi, esc, hm, ymd } from "/static/common/api.js";
+import { makeMap } from "/static/common/map.js";
+
+const api = makeApi("noriai.driver.token");
+const $ = (s) => document.querySelector(s);
+const QUEUE = "noriai.driver.queue";
+let me = null;
+let ws = null;
+let lastSeq = 0;
+let stops = [];
+let prevIds = null;
+let map = null;
+let routeLayer = null;
+let stopLayer = null;
+let audio = null;
+let online = true;
+
+const queue = () => JSON.parse(localStorage.getItem(QUEUE) || "[]");
+const saveQueue = (q) => { localStorage.setItem(QUEUE, JSON.stringify(q)); showOffline(); };
+const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
+
+function showOffline() {
+  const n = queue().length;
+  $("#offline").hidden = online && n === 0;
+  $("#queued").textContent = n ? tf("dr.queued", { n }) : "";
+}
+
+function beep() {
+  // A short two-tone chime; WebAudio needs a user gesture first (the login tap).
+  try {
+    audio = audio || new AudioContext();
+    const now = audio.currentTime;
+    for (const [i, f] of [[0, 880], [1, 1320]]) {
+      const o = audio.createOscillator();
+      const g = audio.createGain();
+      o.frequency.value = f;
+      g.gain.setValueAtTime(0.25, now + i * 0.18);
+      g.gain.exponentialRampToValueAtTime(0.001, now + i * 0.18 + 0.16);
+      o.connect(g).connect(audio.destination);
+      o.start(now + i * 0.18);
+      o.stop(now + i * 0.18 + 0.17);
+    }
+  } catch { /* no sound device: the highlight still shows */ }
+}
+
+function actions(s) {
+  if (s.kind === "pickup") {
+    if (s.ride_status === "arrived") return [["boarded", "dr.boarded", ""], ["no_show", "dr.noshow", "danger secondary"]];
+    return [["arrived", "dr.arrived", ""]];
+  }
+  if (s.kind === "dropoff") return [["dropped_off", "dr.dropped", ""]];
+  return [];
+}
+
+function needsTags(s) {
+  const out = [`<span class="tag blue">${esc(tf("dr.party", { n: s.party_size || 1 }))}</span>`];
+  if (s.wheelchairs) out.push(`<span class="tag orange">${t("dr.wheelchair")}</span>`);
+  if (s.needs_extra_time) out.push(`<span class="tag orange">${t("dr.help")}</span>`);
+  return out.join(" ");
+}
+
+function render(changed = new Set()) {
+  const next = stops[0];
+  const nextBox = $("#next");
+  if (!next) {
+    nextBox.innerHTML = `<p class="done-all">${t("dr.none")}</p>`;
+  } else {
+    const kindLabel = next.kind === "pickup" ? t("dr.pickup") : next.kind === "dropoff" ? t("dr.dropoff") : esc(next.kind);
+    nextBox.className = `next-card ${next.kind}${changed.has(next.stop_id) ? " flash" : ""}`;
+    nextBox.innerHTML = `<p class="nk"><span class="kind">${kindLabel}</span> <span class="status">${next.ride_status ? esc(t(`status.${next.ride_status}`)) : ""}</span></p>
+      <p class="ntime">${hm(next.eta)} <small>(${hm(next.window_start)}〜${hm(next.window_end)})</small></p>
+      <p class="nname">${esc(next.rider_name || "")} <span class="nlabel">${esc(next.label || "")}</span></p>
+      <p class="ntags">${needsTags(next)}</p>
+      ${next.notes ? `<p class="nnotes">${esc(next.notes)}</p>` : ""}
+      ${next.rider_phone ? `<p><a class="btn secondary small" href="tel:${esc(next.rider_phone)}">${t("dr.call")} ${esc(next.rider_phone)}</a></p>` : ""}
+      <div class="taps">${actions(next).map(([tap, key, cls]) => `<button type="button" class="btn tap ${cls}" data-tap="${tap}" data-ride="${esc(next.ride_id)}">${t(key)}</button>`).join("")}</div>`;
+    for (const b of nextBox.querySelectorAll(".tap")) b.addEventListener("click", () => onTap(b.dataset.ride, b.dataset.tap, next));
+  }
+  $("#rest").innerHTML = stops.slice(1).map((s) => `<li class="${s.kind}${changed.has(s.stop_id) ? " flash" : ""}">
+    <span class="rt">${hm(s.eta)}</span><span class="rk">${s.kind === "pickup" ? t("dr.pickup") : s.kind === "dropoff" ? t("dr.dropoff") : esc(s.kind)}</span>
+    <span class="rn">${esc(s.rider_name || "")} · ${esc(s.label || "")}</span><span>${needsTags(s)}</span></li>`).join("");
+  drawRoute(next);
+}
+
+function drawRoute(next) {
+  if (!map) return;
+  const L = window.L;
+  if (routeLayer) routeLayer.remove();
+  if (stopLayer) stopLayer.remove();
+  stopLayer = L.layerGroup(stops.slice(0, 8).map((s, i) => L.circleMarker([s.lat, s.lon], { radius: i ? 6 : 11, color: "#fff", weight: 3, fillColor: s.kind === "pickup" ? "#0017c1" : "#197a4b", fillOpacity: 1 }).bindTooltip(`${hm(s.eta)} ${s.label || ""}`))).addTo(map);
+  if (next && next.route && next.route.coordinates && next.route.coordinates.length > 1) {
+    routeLayer = L.geoJSON(next.route, { style: { color: "#0017c1", weight: 6, opacity: 0.85 } }).addTo(map);
+    map.fitBounds(routeLayer.getBounds(), { padding: [40, 40], maxZoom: 16 });
+  } else if (next) map.setView([next.lat, next.lon], 15);
+}
+
+function applyManifest(newStops) {
+  const ids = new Set(newStops.map((s) => s.stop_id));
+  const changed = new Set();
+  if (prevIds) for (const s of newStops) if (!prevIds.has(s.stop_id)) changed.add(s.stop_id);
+  const dropped = prevIds ? [...prevIds].some((id) => !ids.has(id) && !stops.find((s) => s.stop_id === id && s.kind === "dropoff")) : false;
+  if (changed.size || (prevIds && dropped && stops.length !== newStops.length)) beep();
+  prevIds = ids;
+  stops = newStops;
+  render(changed);
+}
+
+// HTTP manifest: a first view before the websocket answers, and a fallback.
+async function loadManifest() {
+  try {
+    const m = await api.get(`/api/v1/driver/manifest?date=${ymd(new Date())}`);
+    if (stops.length) return;
+    const s = [];
+    for (const b of m.bookings || []) {
+      if (["completed", "cancelled", "no_show", "rejected"].includes(b.status)) continue;
+      const base = { ride_id: b.id, ride_status: b.status, rider_name: b.member_name, rider_phone: b.rider_phone, party_size: b.party_size, wheelchairs: b.wheelchair ? 1 : 0, needs_extra_time: b.needs_help_boarding, notes: b.notes };
+      if (b.status !== "on_board") s.push({ ...base, stop_id: `${b.id}:pickup`, kind: "pickup", eta: b.estimated_pickup || b.pickup_window_start, window_start: b.pickup_window_start, window_end: b.pickup_window_end, lat: b.from_lat, lon: b.from_lon, label: b.from_label });
+      s.push({ ...base, stop_id: `${b.id}:dropoff`, kind: "dropoff", eta: b.estimated_dropoff || b.latest_dropoff, window_start: b.estimated_dropoff, window_end: b.latest_dropoff, lat: b.to_lat, lon: b.to_lon, label: b.to_label });
+    }
+    s.sort((a, b) => a.eta.localeCompare(b.eta));
+    applyManifest(s);
+  } catch { /* the websocket will bring the manifest */ }
+}
+
+function connect() {
+  if (!me) return;
+  const proto = location.protocol === "https:" ? "wss" : "ws";
+  ws = new WebSocket(`${proto}://${location.host}/ws/vehicle/${encodeURIComponent(me.vehicle_id)}?token=${encodeURIComponent(api.token())}${lastSeq ? `&since=${lastSeq}` : ""}`);
+  ws.onopen = () => { online = true; showOffline(); flush(); };
+  ws.onmessage = (ev) => {
+    const m = JSON.parse(ev.data);
+    if (m.seq) { if (m.seq <= lastSeq) return; lastSeq = m.seq; }
+    if (m.type === "manifest") { if (m.vehicle && m.vehicle.name) $("#vehicle").textContent = m.vehicle.name; applyManifest(m.stops || []); }
+    else if (m.type === "ride") { const s = stops.filter((x) => x.ride_id === m.ride_id); for (const x of s) x.ride_status = m.status; if (s.length) render(); }
+    else if (m.type === "alert") beep();
+  };
+  ws.onclose = (ev) => {
+    ws = null;
+    if (ev.code === 4401 || ev.code === 4403) { logout(); return; }
+    online = false;
+    showOffline();
+    if (me) setTimeout(connect, 2000);
+  };
+}
+
+async function flush() {
+  let q = queue();
+  while (q.length) {
+    const item = q[0];
+    try {
+      const b = await api.post("/api/v1/driver/taps", item);
+      for (const x of stops) if (x.ride_id === b.id) x.ride_status = b.status;
+    } catch (ex) {
+      if (ex.status === 0 || ex.status >= 500) { online = false; showOffline(); setTimeout(flush, 3000); return; }
+      // A refused tap (already done, not this vehicle) is dropped: retrying cannot help.
+    }
+    q = queue().filter((x) => x.tap_id !== item.tap_id);
+    saveQueue(q);
+  }
+  online = !!ws || navigator.onLine;
+  showOffline();
+}
+
+function onTap(rideId, tap, stop) {
+  const go = () => {
+    saveQueue([...queue(), { ride_id: rideId, tap, tap_id: uuid() }]);
+    // Show the effect at once; the manifest from the server confirms it.
+    if (tap === "arrived") stop.ride_status = "arrived";
+    else { stops = stops.filter((s) => s !== stop); if (tap === "boarded") for (const s of stops) if (s.ride_id === rideId) s.ride_status = "on_board"; if (tap === "no_show") stops = stops.filter((s) => s.ride_id !== rideId); }
+    prevIds = new Set(stops.map((s) => s.stop_id));
+    render();
+    flush();
+  };
+  if (tap !== "no_show") { go(); return; }
+  const dlg = $("#noshow-dialog");
+  $("#noshow-text").textContent = tf("dr.noshow.confirm", { n: stop.rider_name || "" });
+  dlg.returnValue = "";
+  dlg.onclose = () => { if (dlg.returnValue === "yes") go(); };
+  dlg.showModal();
+}
+
+function show(view) {
+  for (const v of document.querySelectorAll(".view")) v.hidden = v.id !== `view-${view}`;
+  $("#logout").hidden = view === "login";
+}
+
+async function start() {
+  show("run");
+  $("#vehicle").textContent = me.vehicle_id || "";
+  if (!map && window.L) map = makeMap($("#dr-map"), { zoom: 13 });
+  render();
+  loadManifest();
+  connect();
+}
+
+function logout() {
+  me = null;
+  api.setToken("");
+  if (ws) { ws.onclose = null; ws.close(); ws = null; }
+  show("login");
+}
+
+$("#login-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const err = $("#login-error");
+  err.hidden = true;
+  beep();
+  try {
+    const res = await api.post("/api/v1/auth/login", { login: $("#dr-user").value.trim(), password: $("#dr-pw").value });
+    if (res.role !== "driver" || !res.vehicle_id) throw new Error(t("error.invalid"));
+    api.setToken(res.token);
+    me = res;
+    start();
+  } catch (ex) { err.textContent = ex.message; err.hidden = false; }
+});
+$("#logout").addEventListener("click", async () => { try { await api.post("/api/v1/auth/logout"); } catch { /* local logout anyway */ } logout(); });
+window.addEventListener("online", () => { online = true; flush(); });
+window.addEventListener("offline", () => { online = false; showOffline(); });
+setInterval(() => { $("#clock").textContent = hm(new Date().toISOString()); }, 1000);
+$("#clock").textContent = hm(new Date().toISOString());
+initLangSwitch($("#lang"));
+applyI18n();
+document.addEventListener("langchange", () => render());
+
+(async () => {
+  if (api.token()) {
+    try { me = await api.get("/api/v1/auth/me"); } catch { me = null; }
+  }
+  if (me && me.vehicle_id) start(); else show("login");
+  showOffline();
+})();
