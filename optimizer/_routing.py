@@ -18,8 +18,6 @@ from optimizer.model import (
     Plan,
     Problem,
     Request,
-    Route,
-    ScheduledStop,
     StopKind,
     StopRef,
     TimeWindow,
@@ -61,7 +59,9 @@ class RoutingData:
     dropoff_node: dict[int, int]
     modelled: list[int]
     pre_unassigned: list[Unassigned]
-    breaks: dict[int, list[tuple[pywrapcp.IntervalVar, int]]] = field(default_factory=dict)
+    # Per vehicle: (interval, duration, earliest start, latest start) in epoch seconds.
+    breaks: dict[int, list[tuple[pywrapcp.IntervalVar, int, int, int]]] = field(
+        default_factory=dict)
     mandatory: set[int] = field(default_factory=set)
     cost_scale: int = 1
 
@@ -355,7 +355,8 @@ def _add_breaks(data: RoutingData, starts: list[tuple[int, int]]) -> None:
                 continue  # the window has passed: nothing left to plan
             iv = solver.FixedDurationIntervalVar(lo, hi, br.duration_s, False, f"break_{vi}_{k}")
             intervals.append(iv)
-            data.breaks.setdefault(vi, []).append((iv, br.duration_s))
+            data.breaks.setdefault(vi, []).append(
+                (iv, br.duration_s, lo + data.t0, hi + data.t0))
             routing.AddIntervalToAssignment(iv)
         if intervals:
             data.time.SetBreakIntervalsOfVehicle(intervals, vi, visit_by_node)
@@ -390,77 +391,6 @@ def plan_routes(data: RoutingData, plan: Plan) -> list[list[int]]:
                 nodes.append(node)
         out.append(nodes)
     return out
-
-
-def to_plan(data: RoutingData, assignment: pywrapcp.Assignment) -> Plan:
-    """Turn an OR-Tools assignment into a ``Plan`` with full schedules."""
-    problem, routing, manager, time = data.problem, data.routing, data.manager, data.time
-    dur = problem.durations_s
-    t0 = data.t0
-    routes: list[Route] = []
-    served: set[int] = set()
-    for vi, v in enumerate(problem.vehicles):
-        idx = routing.Start(vi)
-        seats = assignment.Value(routing.GetDimensionOrDie("seats").CumulVar(idx))
-        wheel = _onboard_load(problem, next(
-            (s for s in problem.states if s.vehicle_id == v.id), None), "wheelchairs")
-        t_start = assignment.Value(time.CumulVar(idx)) + t0
-        loc = data.node_loc[manager.IndexToNode(idx)]
-        visits: list[tuple[int, int]] = []  # (node, service start)
-        idx = assignment.Value(routing.NextVar(idx))
-        while not routing.IsEnd(idx):
-            visits.append((manager.IndexToNode(idx), assignment.Value(time.CumulVar(idx)) + t0))
-            idx = assignment.Value(routing.NextVar(idx))
-        breaks = sorted(
-            (assignment.StartValue(iv) + t0, d) for iv, d in data.breaks.get(vi, [])
-            if assignment.PerformedValue(iv)
-        )
-        if not visits and not breaks and not any(
-            s.vehicle_id == v.id and s.onboard for s in problem.states
-        ):
-            continue
-        stops = [ScheduledStop(StopKind.START, loc, t_start, t_start, t_start,
-                               None, seats, wheel)]
-        end_loc = data.node_loc[manager.IndexToNode(routing.End(vi))]
-        targets = [*visits, (-1, None)]
-        for node, start in targets:
-            to_loc = end_loc if node < 0 else data.node_loc[node]
-            prev = stops[-1]
-            travel = int(dur[prev.location, to_loc])
-            # Breaks taken before this visit, placed where the times allow.
-            while breaks and (start is None or breaks[0][0] < start):
-                b_start, b_dur = breaks.pop(0)
-                prev = stops[-1]
-                if start is None or max(prev.departure_s, b_start) + b_dur + travel <= start:
-                    b_loc, arr = prev.location, prev.departure_s
-                else:
-                    b_loc, arr = to_loc, prev.departure_s + travel
-                b0 = max(arr, b_start)
-                stops.append(ScheduledStop(StopKind.BREAK, b_loc, arr, b0, b0 + b_dur,
-                                           None, prev.seats_after, prev.wheelchairs_after))
-                travel = int(dur[b_loc, to_loc])
-            prev = stops[-1]
-            arrival = prev.departure_s + travel
-            if node < 0:
-                stops.append(ScheduledStop(StopKind.END, to_loc, arrival, arrival, arrival,
-                                           None, prev.seats_after, prev.wheelchairs_after))
-                break
-            ref = data.node_ref[node]
-            assert ref is not None
-            ri, kind = ref
-            served.add(ri)
-            s_start = max(start if start is not None else arrival, arrival)
-            seats += data.node_seats[node]
-            wheel += data.node_wheel[node]
-            stops.append(ScheduledStop(kind, to_loc, arrival, s_start,
-                                       s_start + data.node_service[node],
-                                       problem.requests[ri].id, seats, wheel))
-        routes.append(Route(v.id, tuple(stops)))
-    unassigned = list(data.pre_unassigned)
-    for ri in data.modelled:
-        if ri not in served:
-            unassigned.append(Unassigned(problem.requests[ri].id, REASON_UNSERVED))
-    return Plan(tuple(routes), tuple(unassigned))
 
 
 def read_routes(data: RoutingData, routes: Sequence[Sequence[int]]) -> pywrapcp.Assignment | None:

@@ -15,6 +15,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from optimizer import _routing
 from optimizer._routing import ModelError
+from optimizer._routing_plan import to_plan
 from optimizer.model import Plan, Problem
 
 __all__ = ["ModelError", "NoSolution", "SolveParams", "solve"]
@@ -104,4 +105,4 @@ def solve(
         from optimizer import lns
 
         assignment = lns.improve(data, assignment, params, deadline=deadline, seed=seed)
-    return _routing.to_plan(data, assignment)
+    return to_plan(data, assignment)
