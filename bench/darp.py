@@ -38,8 +38,10 @@ BASELINE = SolveParams(unserved_penalty_s=PENALTY, excess_ride_weight=0.0, plain
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``noriai bench darp`` options."""
-    parser.add_argument("files", nargs="*", type=Path, metavar="FILE",
-                        help=f"Cordeau-format instance files (default: the 'a' set in {DEFAULT_DIR})")
+    parser.add_argument(
+        "files", nargs="*", type=Path, metavar="FILE",
+        help=f"Cordeau-format instance files (default: the 'a' set in {DEFAULT_DIR})",
+    )
     parser.add_argument("--time-limit", type=float, default=10.0, metavar="S",
                         help="seconds per instance for our solver (default 10)")
     parser.add_argument("--seed", type=int, default=0)

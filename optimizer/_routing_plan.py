@@ -87,7 +87,11 @@ class _Schedule:
                     break
             gaps.append(chosen)
         stops = self.build(breaks, gaps, t_start, t_min)
-        return stops if stops is not None else self.build(breaks, gaps, t_start, t_min, True)
+        if stops is None:
+            # OR-Tools' own times leave no place to stop: report them; the checker will say.
+            stops = self._build(breaks, gaps, t_start, True)
+        assert stops is not None
+        return stops
 
     def build(self, breaks: list[_Break], gaps: list[int], t_start: int, t_min: int,
               force: bool = False) -> list[ScheduledStop] | None:
