@@ -51,6 +51,8 @@ const DICT = {
   "reg.address": ["ご住所", "Address"],
   "reg.home": ["ご自宅の位置", "Where your home is"],
   "reg.home.hint": ["地図でご自宅の場所をタップしてください。車がお迎えにあがる場所です。", "Tap your home on the map. This is where the car picks you up."],
+  "reg.locate": ["住所から地図の位置を探す", "Find my address on the map"],
+  "reg.locate.none": ["住所が見つかりません。地図をタップしてください。", "Address not found. Please tap the map."],
   "reg.home.set": ["ご自宅の位置を設定しました", "Home location set"],
   "reg.needs": ["お手伝いが必要なこと", "Help you need"],
   "reg.wheelchair": ["車いすを使う", "I use a wheelchair"],

@@ -101,6 +101,20 @@ function initRegistration() {
   if (draft.home_lat) setHome(draft.home_lat, draft.home_lon);
 }
 regForm().addEventListener("input", saveDraft);
+// Typing an address and asking for it moves the pin to the town's centre; a tap on the map refines it.
+$("#reg-locate").addEventListener("click", async () => {
+  const text = $("#reg-address").value.replace(/^(茨城県)?(神栖市)?/, "").replace(/[0-9０-９-－ー番地丁目の\s]+$/, "").trim();
+  const status = $("#reg-home-status");
+  if (!text) { $("#reg-address").focus(); return; }
+  try {
+    let rows = await api.get(`/api/v1/towns?q=${encodeURIComponent(text)}&limit=1`);
+    if (!rows.length) rows = await api.get(`/api/v1/towns?q=${encodeURIComponent(text.slice(0, 2))}&limit=1`);
+    if (!rows.length) { status.textContent = t("reg.locate.none"); return; }
+    setHome(rows[0].lat, rows[0].lon);
+    if (regMap) regMap.setView([rows[0].lat, rows[0].lon], 15);
+    saveDraft();
+  } catch (ex) { status.textContent = ex.message; }
+});
 regForm().addEventListener("submit", async (e) => {
   e.preventDefault();
   const f = regForm();

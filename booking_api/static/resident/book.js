@@ -12,6 +12,14 @@ const ICONS = {
   public: '<path d="M32 6 6 22h52zM10 26h44v26H10zm14 8v18h16V34zM6 54h52v6H6z"/>',
 };
 const CATS = ["hospital", "shopping", "city_hall", "bank_post", "public"];
+// Category ids come from the city's data; pick the icon by what the id says.
+function iconFor(id) {
+  if (/hosp|clinic|medic|dent|pharm/.test(id)) return ICONS.hospital;
+  if (/shop|super|store|drug|home_c|mall|market/.test(id)) return ICONS.shopping;
+  if (/city|office|hall|town/.test(id)) return ICONS.city_hall;
+  if (/bank|post/.test(id)) return ICONS.bank_post;
+  return ICONS.public;
+}
 const STEPS = ["from", "to", "when", "who", "offer"];
 let api = null;
 let me = null;
@@ -85,7 +93,7 @@ async function stepTo() {
   const en = document.documentElement.lang === "en";
   box().innerHTML = `<h2>${t("book.to")}</h2><p class="muted">${esc(st.from.label)} →</p>
     <div class="cat-grid">${cats.map((c) => `<button type="button" class="cat" data-cat="${esc(c.id)}">
-      <svg viewBox="0 0 64 64" aria-hidden="true" fill="currentColor">${ICONS[c.id] || ICONS.public}</svg>
+      <svg viewBox="0 0 64 64" aria-hidden="true" fill="currentColor">${iconFor(c.id)}</svg>
       <span>${esc(en ? c.label_en : c.label_ja)}</span></button>`).join("")}</div>
     <div id="cat-results" class="place-list" aria-live="polite"></div>
     ${searchBlock("to-q")}

@@ -1,0 +1,191 @@
+"""Browser-test fixtures: the real app under uvicorn on a free port, Debian's chromium, axe-core.
+
+The app is ``create_app`` with settings pointing at a SQLite file in a temporary
+folder and a clock fixed to a service day (09:00 in Tokyo, ticking with real
+time), so bookings are inside service hours whatever the hour of the run. Pages
+get the same clock through Playwright's clock API. Screenshots go to
+``artifacts/screenshots/`` (gitignored).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = Path(__file__).resolve().parent / "assets" / "axe.min.js"
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SIZES = {"phone": (390, 844), "tablet": (1180, 820), "desktop": (1440, 900)}
+TOKYO = ZoneInfo("Asia/Tokyo")
+ADMIN = ("webadmin", "web-admin-pass-1")
+
+
+def service_day_start() -> datetime:
+    """Return 09:00 Tokyo time on the next Tuesday–Thursday (a plain service weekday)."""
+    day = datetime.now(TOKYO).date() + timedelta(days=1)
+    while day.weekday() not in (1, 2, 3):
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day, 9, 0, tzinfo=TOKYO).astimezone(UTC)
+
+
+class ShiftedClock:
+    """Real time moved to a fixed starting instant: deterministic date, time still flows."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+        self._t0 = time.monotonic()
+
+    def now(self) -> datetime:
+        """Return the shifted current time (UTC-aware)."""
+        return self.start + timedelta(seconds=time.monotonic() - self._t0)
+
+
+@dataclass
+class Live:
+    """A running app: its base URL, clock and an admin token for seeding."""
+
+    url: str
+    clock: ShiftedClock
+    admin_token: str
+
+    def api(self, method: str, path: str, token: str | None = None, **kw: Any) -> Any:
+        """Call the API directly (for seeding and checks); raise on an HTTP error."""
+        headers = {"Authorization": f"Bearer {token or self.admin_token}"}
+        res = httpx.request(method, self.url + path, headers=headers, timeout=30, **kw)
+        res.raise_for_status()
+        return res.json() if res.content else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    """Start the real app with uvicorn in a thread; yield its URL; stop it afterwards."""
+    uvicorn = pytest.importorskip("uvicorn")
+    from booking_api.main import create_app
+    from booking_api.settings import Settings
+    from tests.web.seed import create_admin
+
+    tmp = tmp_path_factory.mktemp("web")
+    settings = Settings(
+        database_url=f"sqlite:///{tmp / 'noriai.sqlite'}",
+        data_dir=tmp / "data",
+        cache_dir=ROOT / ".pytest_cache" / "noriai-maps",
+        redis_url="",
+    )
+    clock = ShiftedClock(service_day_start())
+    app = create_app(settings, clock=clock)
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the app did not start")
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    token = create_admin(app, url, *ADMIN)
+    try:
+        yield Live(url=url, clock=clock, admin_token=token)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, headless, driven by Playwright (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        pytest.fail("Debian's chromium is required at /usr/bin/chromium (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, live: Live) -> Iterator[Any]:
+    """Return a factory of pages (own context each) whose clock is the app's clock.
+
+    Every page collects its JavaScript errors; the test fails if any page had one.
+    """
+    contexts: list[Any] = []
+    errors: list[str] = []
+
+    def make(size: str = "phone", **kw: Any) -> Any:
+        w, h = SIZES[size]
+        ctx = browser.new_context(viewport={"width": w, "height": h}, locale="ja-JP", **kw)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.clock.install(time=live.clock.now())
+        page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+        page.on(
+            "console",
+            lambda m: (
+                errors.append(f"{page.url}: {m.text}")
+                if m.type == "error" and "favicon" not in m.text
+                else None
+            ),
+        )
+        page.set_default_timeout(15000)
+        return page
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+def check_axe(page: Any, what: str) -> None:
+    """Run axe-core on the page and fail on serious or critical violations."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} -> "
+        + "; ".join(n["target"][0] if n["target"] else "?" for n in v["nodes"][:3])
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert not bad, f"accessibility violations on {what}: {bad}"
+
+
+def screenshots(
+    page: Any, name: str, sizes: tuple[str, ...] = ("phone", "tablet", "desktop")
+) -> None:
+    """Save a full-page screenshot at each size as artifacts/screenshots/<name>-<size>.png."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    original = page.viewport_size
+    for size in sizes:
+        w, h = SIZES[size]
+        page.set_viewport_size({"width": w, "height": h})
+        page.wait_for_timeout(150)
+        page.screenshot(path=str(SHOTS / f"{name}-{size}.png"), full_page=True)
+    page.set_viewport_size(original)
