@@ -1,0 +1,272 @@
+"""The only translator between the persisted dispatch state and ``optimizer`` data.
+
+``ProblemBuilder`` turns one service day (vehicles, shifts, active rides, plans,
+live positions) into an ``optimizer.Problem`` and ``Plan``: datetimes become
+epoch seconds, road nodes become indices of a location list that grows as
+places are added (each road node once), a "depart at T" request gets the
+pickup window ``[T, T+flex]`` and an "arrive by T" one the drop-off window
+``[T-flex, T]``; every booked ride carries its ``Promise``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from dispatch.config import EngineConfig
+from dispatch.domain import RideStatus, TripRequest
+from dispatch.ports import TravelTimes
+from dispatch.store.tables import PlanRow, RideRow, ShiftRow, VehicleRow
+from optimizer.model import (
+    Break,
+    OnBoard,
+    Plan,
+    Problem,
+    Promise,
+    Request,
+    RideTimeRule,
+    Route,
+    ScheduledStop,
+    StopKind,
+    StopRef,
+    TimeWindow,
+    Vehicle,
+    VehicleState,
+)
+
+
+def epoch(t: datetime) -> int:
+    """Return a UTC-aware datetime as integer epoch seconds."""
+    return int(t.timestamp())
+
+
+def node_key(node: Any) -> str:
+    """Return a road node as the string stored in the database."""
+    return str(node)
+
+
+def parse_node(text: str) -> Any:
+    """Return a stored node string as the node (integers for OSM and grid nodes)."""
+    s = text.strip()
+    return int(s) if s.lstrip("-").isdigit() else s
+
+
+def _pending(stop: dict[str, Any], rides: dict[str, RideRow]) -> bool:
+    """Whether a persisted stop still has to be served (its ride active, not yet done)."""
+    ride = rides.get(stop.get("ride_id") or "")
+    if ride is None:
+        return False
+    return not (stop["kind"] == StopKind.PICKUP.value and ride.status == RideStatus.ON_BOARD.value)
+
+
+@dataclass
+class DayData:
+    """Everything persisted about one service day that the optimizer needs."""
+
+    vehicles: list[VehicleRow]
+    shifts: dict[str, ShiftRow]
+    rides: list[RideRow]
+    plans: dict[str, PlanRow]
+    depot_nodes: dict[str, Any] = field(default_factory=dict)
+    position_nodes: dict[str, Any] = field(default_factory=dict)
+
+
+class ProblemBuilder:
+    """Build an ``optimizer.Problem`` for one day; remembers which index is which node."""
+
+    def __init__(self, travel: TravelTimes, config: EngineConfig, now: datetime) -> None:
+        self.travel = travel
+        self.config = config
+        self.now_s = epoch(now)
+        self.nodes: list[Any] = []
+        self._index: dict[str, int] = {}
+
+    def index(self, node: Any) -> int:
+        """Return the location index of ``node``, adding it the first time."""
+        key = node_key(node)
+        i = self._index.get(key)
+        if i is None:
+            i = self._index[key] = len(self.nodes)
+            self.nodes.append(node)
+        return i
+
+    def service_s(self, needs_extra_time: bool) -> int:
+        """Return the boarding/alighting time of a party."""
+        return self.config.extra_service_s if needs_extra_time else self.config.service_s
+
+    def ride_request(self, row: RideRow) -> tuple[Request, Promise]:
+        """Return a booked ride as a request with its promise (a hard constraint)."""
+        pw = TimeWindow(epoch(row.pickup_window_start), epoch(row.pickup_window_end))
+        latest = epoch(row.latest_dropoff)
+        svc = self.service_s(row.needs_extra_time)
+        req = Request(
+            id=row.id,
+            pickup=self.index(parse_node(row.pickup_node)),
+            dropoff=self.index(parse_node(row.dropoff_node)),
+            pickup_window=pw,
+            dropoff_window=TimeWindow(pw.earliest_s, max(latest, pw.earliest_s)),
+            seats=row.party_size,
+            wheelchairs=row.wheelchairs,
+            pickup_service_s=svc,
+            dropoff_service_s=svc,
+            areas=frozenset(row.areas or ()),
+        )
+        return req, Promise(row.id, pw, latest)
+
+    def new_request(
+        self, rid: str, trip: TripRequest, pickup: Any, dropoff: Any, areas: Iterable[str]
+    ) -> Request:
+        """Return a not-yet-promised request with its window from depart-at / arrive-by."""
+        flex = self.config.flex_s
+        pw = dw = None
+        if trip.depart_at is not None:
+            t = epoch(trip.depart_at)
+            pw = TimeWindow(t, t + flex)
+        if trip.arrive_by is not None:
+            t = epoch(trip.arrive_by)
+            dw = TimeWindow(t - flex, t)
+        svc = self.service_s(trip.needs_extra_time)
+        return Request(
+            id=rid,
+            pickup=self.index(pickup),
+            dropoff=self.index(dropoff),
+            pickup_window=pw,
+            dropoff_window=dw,
+            seats=trip.party_size,
+            wheelchairs=trip.wheelchairs,
+            pickup_service_s=svc,
+            dropoff_service_s=svc,
+            areas=frozenset(areas),
+        )
+
+    def vehicle(self, row: VehicleRow, shift: ShiftRow, depot: Any) -> Vehicle:
+        """Return a vehicle on its shift (with its break, if any)."""
+        d = self.index(depot)
+        breaks: tuple[Break, ...] = ()
+        if shift.break_earliest and shift.break_latest and shift.break_duration_s > 0:
+            bw = TimeWindow(epoch(shift.break_earliest), epoch(shift.break_latest))
+            breaks = (Break(bw, shift.break_duration_s),)
+        return Vehicle(
+            id=row.id,
+            start=d,
+            end=d,
+            shift=TimeWindow(epoch(shift.start_at), epoch(shift.end_at)),
+            seats=row.seats,
+            wheelchairs=row.wheelchairs,
+            breaks=breaks,
+            areas=frozenset(row.areas) if row.areas is not None else None,
+        )
+
+    def build(
+        self,
+        day: DayData,
+        extra: Sequence[Request] = (),
+        *,
+        live: bool = True,
+        extra_promises: Sequence[Promise] = (),
+    ) -> tuple[Problem, Plan]:
+        """Return the problem and the current plan of ``day`` plus ``extra`` requests.
+
+        With ``live`` (the day is today), every vehicle gets a state at its
+        position (or depot) no earlier than now, its riders on board and its
+        committed next stop locked.
+        """
+        requests: list[Request] = []
+        promises: list[Promise] = []
+        by_id = {r.id: r for r in day.rides}
+        for row in day.rides:
+            req, prom = self.ride_request(row)
+            requests.append(req)
+            promises.append(prom)
+        requests.extend(extra)
+        promises.extend(extra_promises)
+        vehicles: list[Vehicle] = []
+        states: list[VehicleState] = []
+        routes: list[Route] = []
+        for vrow in day.vehicles:
+            shift = day.shifts.get(vrow.id)
+            if shift is None:
+                continue
+            v = self.vehicle(vrow, shift, day.depot_nodes[vrow.id])
+            vehicles.append(v)
+            plan_stops = day.plans[vrow.id].stops if vrow.id in day.plans else []
+            stops = [s for s in plan_stops if _pending(s, by_id)]
+            if live:
+                states.append(self._state(vrow, v, day, stops, by_id))
+            if stops:
+                routes.append(Route(vrow.id, tuple(self._stop(s) for s in stops)))
+        n = len(self.nodes)
+        dur, dist = self.travel.matrix(self.nodes, self.nodes) if n else (np.zeros((0, 0)),) * 2
+        c = self.config
+        rule = RideTimeRule(c.ride_factor, c.ride_offset_s, c.ride_cap_s)
+        problem = Problem(
+            durations_s=np.asarray(dur, dtype=np.int64).reshape(n, n),
+            distances_m=np.asarray(dist, dtype=np.int64).reshape(n, n),
+            requests=tuple(requests),
+            vehicles=tuple(vehicles),
+            states=tuple(states),
+            promises=tuple(promises),
+            ride_rule=rule,
+        )
+        return problem, Plan(tuple(routes))
+
+    def _state(
+        self,
+        vrow: VehicleRow,
+        v: Vehicle,
+        day: DayData,
+        stops: list[dict[str, Any]],
+        by_id: dict[str, RideRow],
+    ) -> VehicleState:
+        pos = day.position_nodes.get(vrow.id)
+        loc = self.index(pos) if pos is not None else v.start
+        at = max(self.now_s + max(vrow.delay_s, 0), v.shift.earliest_s)
+        onboard = tuple(
+            OnBoard(r.id, epoch(r.picked_up_at or r.pickup_window_start))
+            for r in day.rides
+            if r.vehicle_id == vrow.id and r.status == RideStatus.ON_BOARD.value
+        )
+        locked: list[StopRef] = []
+        for s in stops:
+            ride = by_id[s["ride_id"]]
+            committed = ride.status in (RideStatus.EN_ROUTE.value, RideStatus.ARRIVED.value)
+            if s["kind"] == StopKind.PICKUP.value and committed:
+                locked.append(StopRef(ride.id, StopKind.PICKUP))
+                continue
+            break
+        return VehicleState(vrow.id, loc, at, onboard, tuple(locked))
+
+    def _stop(self, s: dict[str, Any]) -> ScheduledStop:
+        return ScheduledStop(
+            StopKind(s["kind"]),
+            self.index(parse_node(s["node"])),
+            int(s["arrival_s"]),
+            int(s["start_s"]),
+            int(s["departure_s"]),
+            s.get("ride_id"),
+            int(s.get("seats_after", 0)),
+            int(s.get("wheelchairs_after", 0)),
+        )
+
+    def stops_json(self, route: Route | None) -> list[dict[str, Any]]:
+        """Return the persisted form of a route (pickup, drop-off and break stops)."""
+        if route is None:
+            return []
+        return [
+            {
+                "kind": s.kind.value,
+                "ride_id": s.request_id,
+                "node": node_key(self.nodes[s.location]),
+                "arrival_s": s.arrival_s,
+                "start_s": s.start_s,
+                "departure_s": s.departure_s,
+                "seats_after": s.seats_after,
+                "wheelchairs_after": s.wheelchairs_after,
+            }
+            for s in route.stops
+            if s.kind in (StopKind.PICKUP, StopKind.DROPOFF, StopKind.BREAK)
+        ]

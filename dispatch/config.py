@@ -1,0 +1,39 @@
+"""``EngineConfig``: the dispatch engine's own settings (built from the service settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Service rules and time budgets of the live engine.
+
+    A "depart at T" request may be picked up in ``[T, T + flex_s]``; an "arrive
+    by T" request dropped off in ``[T - flex_s, T]``. The rider is promised a
+    pickup window ``promise_width_s`` wide around the estimate. Offers are held
+    ``offer_hold_s``. A cancellation less than ``late_cancel_notice_s`` before the
+    promised window is flagged late. A vehicle more than ``late_alert_s`` behind
+    a promise raises an alert and the rider gets a new time.
+    """
+
+    timezone: str = "Asia/Tokyo"
+    flex_s: int = 1800
+    promise_width_s: int = 900
+    offer_hold_s: int = 300
+    late_cancel_notice_s: int = 3600
+    service_s: int = 60
+    extra_service_s: int = 180
+    late_alert_s: int = 300
+    ride_factor: float = 1.5
+    ride_offset_s: int = 600
+    ride_cap_s: int = 5400
+    alternatives_step_s: int = 1800
+    max_alternatives: int = 3
+    reoptimize_time_limit_s: float = 2.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.flex_s < 0 or self.promise_width_s <= 0 or self.offer_hold_s <= 0:
+            msg = "EngineConfig: flex_s must be >= 0, promise_width_s and offer_hold_s > 0"
+            raise ValueError(msg)

@@ -1,0 +1,272 @@
+"""The engine's shared machinery: loading a day, saving a vehicle's route, publishing.
+
+``EngineCore`` holds the injected parts (config, database, bus, travel times,
+clock). The booking side (``dispatch.engine``) and the fleet side
+(``dispatch.fleet``) build on it. Every change to a day's plans happens inside
+``write_session`` (the day's writer lock); messages are published only after
+the transaction committed, so the bus never announces something not stored.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from dispatch import manifest
+from dispatch.adapter import DayData, ProblemBuilder, node_key
+from dispatch.bus.base import EventBus
+from dispatch.config import EngineConfig
+from dispatch.domain import RideStatus, VehicleStatus
+from dispatch.insertion import schedule, stops_of
+from dispatch.ports import Clock, SnapResult, TravelTimes
+from dispatch.state import ACTIVE_RIDE_STATUSES, ride_transition
+from dispatch.store.repo import append_event, read_session
+from dispatch.store.tables import PlanRow, RideRow, ShiftRow, VehicleRow
+from optimizer.model import Route, StopKind
+
+_ACTIVE = [s.value for s in ACTIVE_RIDE_STATUSES]
+_UNAVAILABLE = {VehicleStatus.OUT_OF_SERVICE.value}
+
+
+class EngineCore:
+    """Injected dependencies plus the helpers every engine operation shares."""
+
+    def __init__(
+        self,
+        config: EngineConfig,
+        *,
+        db: Engine,
+        bus: EventBus,
+        travel: TravelTimes,
+        clock: Clock,
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.bus = bus
+        self.travel = travel
+        self.clock = clock
+        self.tz = ZoneInfo(config.timezone)
+        self._snaps: dict[tuple[float, float], SnapResult] = {}
+        self._snap_lock = threading.Lock()
+        self._local = threading.local()
+
+    # -- small helpers -------------------------------------------------------
+    @property
+    def pending(self) -> list[tuple[str, dict[str, Any]]]:
+        """Messages to publish after this thread's transaction commits."""
+        p = getattr(self._local, "pending", None)
+        if p is None:
+            p = self._local.pending = []
+        return p
+
+    def discard_pending(self) -> None:
+        """Forget this thread's unpublished messages (its transaction rolled back)."""
+        self._local.pending = []
+
+    def now(self) -> datetime:
+        """Return the injected clock's time."""
+        return self.clock.now()
+
+    def local_date(self, t: datetime) -> date:
+        """Return the service date (local calendar day) of ``t``."""
+        return t.astimezone(self.tz).date()
+
+    def new_id(self, prefix: str) -> str:
+        """Return a fresh id such as ``R3f9a…``."""
+        return f"{prefix}{uuid.uuid4().hex[:12]}"
+
+    def snap(self, lat: float, lon: float) -> SnapResult:
+        """Snap a point to the road network (cached; raises the map's snap error)."""
+        key = (round(lat, 6), round(lon, 6))
+        with self._snap_lock:
+            hit = self._snaps.get(key)
+        if hit is None:
+            hit = self.travel.snap(lat, lon)
+            with self._snap_lock:
+                self._snaps[key] = hit
+        return hit
+
+    def is_live(self, day: date) -> bool:
+        """Whether ``day`` is today (vehicles have live states)."""
+        return day == self.local_date(self.now())
+
+    # -- loading and saving --------------------------------------------------
+    def load_day(self, s: Session, day: date) -> DayData:
+        """Return the persisted state of ``day`` that the optimizer needs."""
+        vehicles = [
+            v
+            for v in s.scalars(select(VehicleRow).order_by(VehicleRow.id))
+            if v.status not in _UNAVAILABLE
+        ]
+        shifts = {
+            sh.vehicle_id: sh
+            for sh in s.scalars(select(ShiftRow).where(ShiftRow.service_date == day))
+            if sh.ended_at is None
+        }
+        rides = list(
+            s.scalars(
+                select(RideRow)
+                .where(RideRow.service_date == day, RideRow.status.in_(_ACTIVE))
+                .order_by(RideRow.pickup_window_start, RideRow.id)
+            )
+        )
+        q_plans = select(PlanRow).where(PlanRow.service_date == day)
+        plans = {p.vehicle_id: p for p in s.scalars(q_plans)}
+        data = DayData([v for v in vehicles if v.id in shifts], shifts, rides, plans)
+        live = self.is_live(day)
+        for v in data.vehicles:
+            data.depot_nodes[v.id] = self.snap(v.depot_lat, v.depot_lon).node
+            if live and v.lat is not None and v.lon is not None:
+                try:
+                    data.position_nodes[v.id] = self.snap(v.lat, v.lon).node
+                except Exception:  # off the network (e.g. a yard): plan from the depot
+                    data.position_nodes[v.id] = data.depot_nodes[v.id]
+        return data
+
+    def builder(self) -> ProblemBuilder:
+        """Return a problem builder at the current time."""
+        return ProblemBuilder(self.travel, self.config, self.now())
+
+    def save_route(
+        self, s: Session, day: date, vehicle_id: str, b: ProblemBuilder, route: Route | None
+    ) -> None:
+        """Persist ``route`` as the vehicle's plan and copy its times onto the rides.
+
+        The first pickup of a live, serving vehicle becomes ``en_route``; a ride
+        that was ``en_route`` but is no longer next goes back to ``assigned``.
+        """
+        now = self.now()
+        row = s.get(PlanRow, (vehicle_id, day))
+        stops = b.stops_json(route)
+        if row is None:
+            row = PlanRow(vehicle_id=vehicle_id, service_date=day, stops=stops, version=1)
+            row.updated_at = now
+            s.add(row)
+        else:
+            row.stops, row.version, row.updated_at = stops, row.version + 1, now
+        vrow = s.get(VehicleRow, vehicle_id)
+        moving = (
+            vrow is not None
+            and self.is_live(day)
+            and vrow.status in (VehicleStatus.AVAILABLE.value, VehicleStatus.SERVING.value)
+        )
+        for i, st in enumerate(stops):
+            ride = s.get(RideRow, st["ride_id"]) if st.get("ride_id") else None
+            if ride is None:
+                continue
+            ride.vehicle_id = vehicle_id
+            t = datetime.fromtimestamp(st["start_s"], tz=now.tzinfo)
+            if st["kind"] == StopKind.PICKUP.value:
+                ride.estimated_pickup = t
+                status = RideStatus(ride.status)
+                if i == 0 and moving and status is RideStatus.ASSIGNED:
+                    self.set_ride_status(s, ride, RideStatus.EN_ROUTE)
+                elif i > 0 and status is RideStatus.EN_ROUTE:
+                    self.set_ride_status(s, ride, RideStatus.ASSIGNED)
+            elif st["kind"] == StopKind.DROPOFF.value:
+                ride.estimated_dropoff = t
+        if vrow is not None and self.is_live(day):
+            busy = bool(stops)
+            if vrow.status == VehicleStatus.AVAILABLE.value and busy:
+                vrow.status = VehicleStatus.SERVING.value
+            elif vrow.status == VehicleStatus.SERVING.value and not busy:
+                vrow.status = VehicleStatus.AVAILABLE.value
+        self.pending.append(("vehicle", {"vehicle_id": vehicle_id, "day": day.isoformat()}))
+
+    def reschedule(self, s: Session, day: date, vehicle_ids: Iterable[str]) -> None:
+        """Re-time the remaining stops of ``vehicle_ids`` from now (order unchanged).
+
+        Lateness is allowed here: reality (a tap, a delay) is not refused; the
+        late-promise check reports what it breaks.
+        """
+        s.flush()
+        data = self.load_day(s, day)
+        b = self.builder()
+        problem, plan = b.build(data, live=self.is_live(day))
+        states = {st.vehicle_id: st for st in problem.states}
+        for v in problem.vehicles:
+            if v.id not in vehicle_ids:
+                continue
+            stops = stops_of(plan.route_of(v.id))
+            route = schedule(problem, v, states.get(v.id), stops, strict=False) if stops else None
+            self.save_route(s, day, v.id, b, route)
+
+    def set_ride_status(self, s: Session, ride: RideRow, target: RideStatus) -> None:
+        """Move a ride through its state machine (raising if illegal) and log it."""
+        ride.status = ride_transition(RideStatus(ride.status), target, ride_id=ride.id).value
+        append_event(
+            s,
+            f"ride.{target.value}",
+            self.now(),
+            ride_id=ride.id,
+            vehicle_id=ride.vehicle_id,
+            payload={"status": target.value},
+        )
+        self.pending.append(
+            ("ride", {"ride_id": ride.id, "status": target.value, "vehicle_id": ride.vehicle_id})
+        )
+
+    # -- publishing ----------------------------------------------------------
+    def flush_messages(self) -> None:
+        """Publish what the last committed transaction changed (manifests, rides, alerts)."""
+        pending = self.pending
+        self._local.pending = []
+        at = self.now().isoformat()
+        seen: set[str] = set()
+        for kind, data in pending:
+            if kind == "vehicle":
+                vid = data["vehicle_id"]
+                if vid in seen:
+                    continue
+                seen.add(vid)
+                self.publish_manifest(vid)
+            elif kind == "ride":
+                msg = {"type": "ride", "at": at, **data}
+                if data.get("vehicle_id"):
+                    self.bus.publish(f"vehicle.{data['vehicle_id']}", msg)
+                self.bus.publish("board", msg)
+            elif kind == "alert":
+                msg = {"type": "alert", "at": at, **data}
+                if data.get("vehicle_id"):
+                    self.bus.publish(f"vehicle.{data['vehicle_id']}", msg)
+                self.bus.publish("board", msg)
+            elif kind == "board":
+                self.bus.publish("board", {"at": at, **data})
+
+    def publish_manifest(self, vehicle_id: str) -> None:
+        """Publish the vehicle's full manifest to its tablet and its plan to the board."""
+        m = self.vehicle_manifest(vehicle_id)
+        self.bus.publish(f"vehicle.{vehicle_id}", m)
+        self.bus.publish(
+            "board",
+            {
+                "type": "plan",
+                "at": m["at"],
+                "vehicle_id": vehicle_id,
+                "plan_version": m["plan_version"],
+                "stops": m["stops"],
+            },
+        )
+
+    def vehicle_manifest(self, vehicle_id: str) -> dict[str, Any]:
+        """Return the tablet's full manifest of ``vehicle_id`` for today (see docs/stream.md)."""
+        now = self.now()
+        with read_session(self.db) as s:
+            return manifest.vehicle_manifest(self, s, vehicle_id, self.local_date(now), now)
+
+    def board_snapshot(self) -> dict[str, Any]:
+        """Return the operator board's full state (see docs/stream.md)."""
+        now = self.now()
+        with read_session(self.db) as s:
+            return manifest.board_snapshot(self, s, self.local_date(now), now)
+
+    def node_of(self, lat: float, lon: float) -> str:
+        """Return the stored key of the road node nearest to a point."""
+        return node_key(self.snap(lat, lon).node)

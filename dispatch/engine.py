@@ -1,0 +1,341 @@
+"""``DispatchEngine``: the live engine behind the ``BookingEngine`` port.
+
+Quotes insert the request into the persisted plan (cheapest feasible
+insertion); the offer is held for ``offer_hold_s``. ``confirm`` re-checks the
+offer against the plan as it is now, inside the day's writer lock, so two
+confirmations of the last place give one ride and one ``NoCapacity`` with
+alternatives. Fleet operations (vehicles, shifts, taps, positions, delays,
+breakdowns, the background loop) come from ``dispatch.fleet``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from dispatch.adapter import epoch, node_key
+from dispatch.domain import (
+    Alternative,
+    NoCapacity,
+    Offer,
+    OfferExpired,
+    Refusal,
+    Ride,
+    RideStatus,
+    TripRequest,
+    UnknownRide,
+)
+from dispatch.fleet import FleetOps
+from dispatch.insertion import Insertion, best_insertion
+from dispatch.store.repo import (
+    append_event,
+    fill_request,
+    read_session,
+    request_from_json,
+    request_to_json,
+    ride_of,
+    write_session,
+)
+from dispatch.store.tables import OfferRow, RideRow
+from optimizer.model import Problem, Request
+
+_NO_CAPACITY_EN = "No vehicle can take this ride at that time."
+_NO_CAPACITY_JA = "ご希望の時間帯に空いている車両がありません。"
+
+
+class _Refused(Exception):
+    """Raised inside a transaction to roll it back when the promise no longer fits."""
+
+
+def _dt(t_s: int) -> datetime:
+    return datetime.fromtimestamp(t_s, tz=UTC)
+
+
+class DispatchEngine(FleetOps):
+    """The dispatch engine (see the module docstring); implements ``BookingEngine``."""
+
+    # -- quotes ----------------------------------------------------------------
+    def _invalid(self, req: TripRequest) -> Refusal | None:
+        if (req.depart_at is None) == (req.arrive_by is None):
+            return Refusal(
+                "invalid_time",
+                "Give either a departure time or an arrival time.",
+                "出発時刻か到着時刻のどちらか一方を指定してください。",
+            )
+        t = req.depart_at or req.arrive_by
+        if t is None or t.tzinfo is None:
+            msg = "TripRequest times must be timezone-aware"
+            raise ValueError(msg)
+        if req.party_size < 0 or req.wheelchairs < 0 or req.party_size + req.wheelchairs < 1:
+            return Refusal(
+                "invalid_party", "A party needs at least one person.", "1名以上で予約してください。"
+            )
+        if t < self.now():
+            return Refusal(
+                "time_in_past", "That time has already passed.", "指定の時刻はすでに過ぎています。"
+            )
+        return None
+
+    def _prepare(self, s: Session, req: TripRequest, rid: str) -> tuple[Problem, Any, Request]:
+        t = req.depart_at or req.arrive_by
+        assert t is not None
+        day = self.local_date(t)
+        ps = self.snap(req.pickup.lat, req.pickup.lon)
+        ds = self.snap(req.dropoff.lat, req.dropoff.lon)
+        areas = {a for a in (ps.area, ds.area) if a}
+        b = self.builder()
+        new = b.new_request(rid, req, ps.node, ds.node, areas)
+        problem, plan = b.build(self.load_day(s, day), [new], live=self.is_live(day))
+        return problem, plan, new
+
+    def _promise(self, req: TripRequest, new: Request, ins: Insertion) -> tuple[int, int, int]:
+        """Return (window start, window end, latest drop-off) promised for an insertion."""
+        w = self.config.promise_width_s
+        lo = max(self.now_s(), ins.pickup_s - w // 2)
+        if new.pickup_window is not None:
+            lo = max(lo, new.pickup_window.earliest_s)
+        lo = min(lo, ins.pickup_s)
+        latest = ins.dropoff_s + w
+        if new.dropoff_window is not None:
+            latest = max(ins.dropoff_s, min(latest, new.dropoff_window.latest_s))
+        return lo, lo + w, latest
+
+    def now_s(self) -> int:
+        """Return the current time in epoch seconds."""
+        return epoch(self.now())
+
+    def quote(self, request: TripRequest) -> Offer | Refusal:
+        """Return an offer with a promised pickup window, or a refusal with alternatives."""
+        bad = self._invalid(request)
+        if bad is not None:
+            return bad
+        offer_id = self.new_id("O")
+        try:
+            with read_session(self.db) as s:
+                problem, plan, new = self._prepare(s, request, offer_id)
+        except Exception as exc:
+            if hasattr(exc, "code") and hasattr(exc, "message_en"):
+                return Refusal(exc.code, exc.message_en, getattr(exc, "message_ja", ""))
+            raise
+        ins = best_insertion(problem, plan, new)
+        if ins is None:
+            alts = self._alternatives(problem, plan, request, new)
+            return Refusal("no_capacity", _NO_CAPACITY_EN, _NO_CAPACITY_JA, alts)
+        lo, hi, latest = self._promise(request, new, ins)
+        now = self.now()
+        t = request.depart_at or request.arrive_by
+        assert t is not None
+        row = OfferRow(
+            id=offer_id,
+            request=request_to_json(request),
+            service_date=self.local_date(t),
+            vehicle_id=ins.vehicle_id,
+            pickup_window_start=_dt(lo),
+            pickup_window_end=_dt(hi),
+            estimated_pickup=_dt(ins.pickup_s),
+            estimated_dropoff=_dt(ins.dropoff_s),
+            latest_dropoff=_dt(latest),
+            expires_at=now + timedelta(seconds=self.config.offer_hold_s),
+            created_at=now,
+        )
+        with Session(self.db, expire_on_commit=False) as s, s.begin():
+            s.add(row)
+        return self._offer_of(row, request)
+
+    def _offer_of(self, row: OfferRow, req: TripRequest) -> Offer:
+        return Offer(
+            offer_id=row.id,
+            request=req,
+            pickup_window_start=row.pickup_window_start,
+            pickup_window_end=row.pickup_window_end,
+            estimated_pickup=row.estimated_pickup,
+            estimated_dropoff=row.estimated_dropoff,
+            latest_dropoff=row.latest_dropoff,
+            expires_at=row.expires_at,
+            vehicle_id=row.vehicle_id,
+        )
+
+    def _alternatives(
+        self, problem: Problem, plan: Any, req: TripRequest, new: Request
+    ) -> tuple[Alternative, ...]:
+        """Return up to ``max_alternatives`` nearby times that fit (nearest first)."""
+        step = self.config.alternatives_step_s
+        base = tuple(r for r in problem.requests if r.id != new.id)
+        out: list[Alternative] = []
+        for k in (1, -1, 2, -2, 3, -3, 4, -4):
+            if len(out) >= self.config.max_alternatives:
+                break
+            shift = k * step
+            pw = new.pickup_window
+            dw = new.dropoff_window
+            moved = replace(
+                new,
+                pickup_window=replace(
+                    pw, earliest_s=pw.earliest_s + shift, latest_s=pw.latest_s + shift
+                )
+                if pw
+                else None,
+                dropoff_window=replace(
+                    dw, earliest_s=dw.earliest_s + shift, latest_s=dw.latest_s + shift
+                )
+                if dw
+                else None,
+            )
+            t = (pw or dw).earliest_s if (pw or dw) else 0  # type: ignore[union-attr]
+            if t + shift < self.now_s():
+                continue
+            ins = best_insertion(problem.replace(requests=(*base, moved)), plan, moved)
+            if ins is None:
+                continue
+            lo, hi, _ = self._promise(req, moved, ins)
+            out.append(Alternative(_dt(lo), _dt(hi), _dt(ins.dropoff_s)))
+        return tuple(out)
+
+    # -- confirm -------------------------------------------------------------
+    def _ride_by_key(self, key: str) -> Ride | None:
+        with read_session(self.db) as s:
+            row = s.scalars(select(RideRow).where(RideRow.idempotency_key == key)).first()
+            return ride_of(row) if row else None
+
+    def confirm(self, offer_id: str, *, idempotency_key: str | None = None) -> Ride:
+        """Book the offered ride if its promise still fits the current plan, or raise."""
+        if idempotency_key:
+            done = self._ride_by_key(idempotency_key)
+            if done is not None:
+                return done
+        with read_session(self.db) as s:
+            offer = s.get(OfferRow, offer_id)
+        if offer is None:
+            raise OfferExpired("This offer is unknown.", "この提案は見つかりません。")
+        if offer.ride_id:
+            return self.get_ride(offer.ride_id)
+        if offer.expires_at < self.now():
+            raise OfferExpired(
+                "This offer has expired; please ask again.",
+                "提案の有効期限が切れました。もう一度検索してください。",
+            )
+        try:
+            ride = self._book(offer, idempotency_key)
+        except _Refused:
+            self.discard_pending()
+            req = request_from_json(offer.request)
+            with read_session(self.db) as s:
+                problem, plan, new = self._prepare(s, req, "alt")
+            alts = self._alternatives(problem, plan, req, new)
+            raise NoCapacity(
+                "The offered time was just taken; please choose another time.",
+                "ご提案した時間は他の予約で埋まりました。別の時間をお選びください。",
+                alts,
+            ) from None
+        except IntegrityError:
+            self.discard_pending()
+            done = self._ride_by_key(idempotency_key) if idempotency_key else None
+            if done is None:
+                raise
+            return done
+        self.flush_messages()
+        return ride
+
+    def _book(self, offer: OfferRow, key: str | None) -> Ride:
+        day = offer.service_date
+        req = request_from_json(offer.request)
+        with write_session(self.db, day) as s:
+            fresh = s.get(OfferRow, offer.id)
+            if fresh is not None and fresh.ride_id:
+                row = s.get(RideRow, fresh.ride_id)
+                assert row is not None
+                return ride_of(row)
+            ps = self.snap(req.pickup.lat, req.pickup.lon)
+            ds = self.snap(req.dropoff.lat, req.dropoff.lon)
+            row = RideRow(
+                id=self.new_id("R"),
+                status=RideStatus.BOOKED.value,
+                service_date=day,
+                pickup_node=node_key(ps.node),
+                dropoff_node=node_key(ds.node),
+                areas=sorted({a for a in (ps.area, ds.area) if a}),
+                pickup_window_start=offer.pickup_window_start,
+                pickup_window_end=offer.pickup_window_end,
+                latest_dropoff=offer.latest_dropoff,
+                created_at=self.now(),
+                offer_id=offer.id,
+                idempotency_key=key,
+            )
+            fill_request(row, req)
+            b = self.builder()
+            new, promise = b.ride_request(row)
+            problem, plan = b.build(
+                self.load_day(s, day), [new], live=self.is_live(day), extra_promises=[promise]
+            )
+            ins = best_insertion(problem, plan, new)
+            if ins is None:
+                raise _Refused
+            s.add(row)
+            s.flush()
+            append_event(s, "ride.booked", self.now(), ride_id=row.id, payload={"offer": offer.id})
+            row.vehicle_id = ins.vehicle_id
+            self.set_ride_status(s, row, RideStatus.ASSIGNED)
+            self.save_route(s, day, ins.vehicle_id, b, ins.route)
+            if fresh is not None:
+                fresh.ride_id = row.id
+            s.flush()
+            return ride_of(row)
+
+    # -- cancel and read -----------------------------------------------------
+    def cancel(self, ride_id: str, *, by: str, reason: str = "") -> Ride:
+        """Cancel a ride (flagging a late cancellation) and re-time its vehicle's route."""
+        with read_session(self.db) as s:
+            row = s.get(RideRow, ride_id)
+            if row is None:
+                raise UnknownRide(f"No ride {ride_id}.", f"予約 {ride_id} は見つかりません。")
+            day = row.service_date
+        try:
+            with write_session(self.db, day) as s:
+                row = s.get(RideRow, ride_id)
+                assert row is not None
+                vid = row.vehicle_id
+                self.set_ride_status(s, row, RideStatus.CANCELLED)
+                now = self.now()
+                notice = timedelta(seconds=self.config.late_cancel_notice_s)
+                row.cancelled_at, row.cancelled_by, row.cancel_reason = now, by, reason
+                row.late_cancellation = now > row.pickup_window_start - notice
+                if vid:
+                    self.reschedule(s, day, [vid])
+                result = ride_of(row)
+        except Exception:
+            self.discard_pending()
+            raise
+        self.flush_messages()
+        return result
+
+    def get_ride(self, ride_id: str) -> Ride:
+        """Return one ride or raise ``UnknownRide``."""
+        with read_session(self.db) as s:
+            row = s.get(RideRow, ride_id)
+            if row is None:
+                raise UnknownRide(f"No ride {ride_id}.", f"予約 {ride_id} は見つかりません。")
+            return ride_of(row)
+
+    def list_rides(
+        self,
+        *,
+        member_id: str | None = None,
+        vehicle_id: str | None = None,
+        service_date: date | None = None,
+    ) -> list[Ride]:
+        """Return rides matching every given filter, by pickup window then id."""
+        q = select(RideRow)
+        if member_id is not None:
+            q = q.where(RideRow.member_id == member_id)
+        if vehicle_id is not None:
+            q = q.where(RideRow.vehicle_id == vehicle_id)
+        if service_date is not None:
+            q = q.where(RideRow.service_date == service_date)
+        q = q.order_by(RideRow.pickup_window_start, RideRow.id)
+        with read_session(self.db) as s:
+            return [ride_of(r) for r in s.scalars(q)]

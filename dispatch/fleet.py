@@ -1,0 +1,418 @@
+"""Fleet side of the engine: vehicles, shifts, driver taps, positions, delays, breakdowns.
+
+Also the background ``tick`` the leading engine runs: it re-times every live
+route from the vehicles' real positions, and when reality breaks a promise
+(a vehicle far behind) it alerts the board and gives the rider a new time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dispatch.core import EngineCore
+from dispatch.domain import (
+    DriverTap,
+    IllegalTransition,
+    LatLon,
+    Ride,
+    RideStatus,
+    ShiftInfo,
+    UnknownRide,
+    VehicleInfo,
+    VehicleStatus,
+)
+from dispatch.insertion import best_insertion, schedule, stops_of
+from dispatch.state import vehicle_transition
+from dispatch.store.repo import append_event, read_session, ride_of, write_session
+from dispatch.store.tables import DriverTapRow, EventRow, RideRow, ShiftRow, VehicleRow
+from optimizer.model import StopKind
+
+
+def _info(v: VehicleRow) -> VehicleInfo:
+    pos = LatLon(v.lat, v.lon) if v.lat is not None and v.lon is not None else None
+    return VehicleInfo(
+        vehicle_id=v.id,
+        name=v.name,
+        seats=v.seats,
+        wheelchairs=v.wheelchairs,
+        depot=LatLon(v.depot_lat, v.depot_lon),
+        areas=tuple(v.areas) if v.areas is not None else None,
+        status=VehicleStatus(v.status),
+        position=pos,
+        delay_s=v.delay_s,
+    )
+
+
+def _unknown_vehicle(vehicle_id: str) -> UnknownRide:
+    return UnknownRide(f"No vehicle {vehicle_id}.", f"車両 {vehicle_id} は見つかりません。")
+
+
+class FleetOps(EngineCore):
+    """Vehicle, shift and live-event operations of ``DispatchEngine``."""
+
+    # -- vehicles and shifts ---------------------------------------------------
+    def add_vehicle(
+        self,
+        vehicle_id: str,
+        *,
+        depot: LatLon,
+        name: str = "",
+        seats: int = 4,
+        wheelchairs: int = 0,
+        areas: Sequence[str] | None = None,
+    ) -> VehicleInfo:
+        """Add a vehicle (or update its data, keeping its live status)."""
+        if seats < 0 or wheelchairs < 0 or seats + wheelchairs == 0:
+            msg = "a vehicle needs at least one seat or wheelchair place"
+            raise ValueError(msg)
+        self.snap(depot.lat, depot.lon)  # a depot off the map is refused here
+        with read_session(self.db) as s, s.begin():
+            v = s.get(VehicleRow, vehicle_id)
+            if v is None:
+                v = VehicleRow(id=vehicle_id, created_at=self.now(), status="off_shift", delay_s=0)
+                s.add(v)
+            v.name, v.seats, v.wheelchairs = name or vehicle_id, seats, wheelchairs
+            v.depot_lat, v.depot_lon = depot.lat, depot.lon
+            v.areas = list(areas) if areas is not None else None
+            append_event(s, "vehicle.saved", self.now(), vehicle_id=vehicle_id)
+            s.flush()
+            return _info(v)
+
+    def list_vehicles(self) -> list[VehicleInfo]:
+        """Return every vehicle, by id."""
+        with read_session(self.db) as s:
+            return [_info(v) for v in s.scalars(select(VehicleRow).order_by(VehicleRow.id))]
+
+    def get_vehicle(self, vehicle_id: str) -> VehicleInfo:
+        """Return one vehicle or raise ``UnknownRide`` (code ``unknown_ride``)."""
+        with read_session(self.db) as s:
+            v = s.get(VehicleRow, vehicle_id)
+            if v is None:
+                raise _unknown_vehicle(vehicle_id)
+            return _info(v)
+
+    def set_shift(
+        self,
+        vehicle_id: str,
+        service_date: date,
+        start: datetime,
+        end: datetime,
+        *,
+        break_earliest: datetime | None = None,
+        break_latest: datetime | None = None,
+        break_duration_s: int = 0,
+    ) -> ShiftInfo:
+        """Create or replace a vehicle's shift on ``service_date``."""
+        if end <= start:
+            msg = "a shift must end after it starts"
+            raise ValueError(msg)
+        with write_session(self.db, service_date) as s:
+            if s.get(VehicleRow, vehicle_id) is None:
+                raise _unknown_vehicle(vehicle_id)
+            q = select(ShiftRow).where(
+                ShiftRow.vehicle_id == vehicle_id, ShiftRow.service_date == service_date
+            )
+            row = s.scalars(q).first()
+            if row is None:
+                row = ShiftRow(vehicle_id=vehicle_id, service_date=service_date)
+                s.add(row)
+            row.start_at, row.end_at = start, end
+            row.break_earliest, row.break_latest = break_earliest, break_latest
+            row.break_duration_s = break_duration_s
+        return ShiftInfo(
+            vehicle_id, service_date, start, end, break_earliest, break_latest, break_duration_s
+        )
+
+    def list_shifts(self, service_date: date) -> list[ShiftInfo]:
+        """Return the shifts of ``service_date``, by vehicle."""
+        q = select(ShiftRow).where(ShiftRow.service_date == service_date)
+        with read_session(self.db) as s:
+            return [
+                ShiftInfo(
+                    r.vehicle_id,
+                    r.service_date,
+                    r.start_at,
+                    r.end_at,
+                    r.break_earliest,
+                    r.break_latest,
+                    r.break_duration_s,
+                )
+                for r in s.scalars(q.order_by(ShiftRow.vehicle_id))
+            ]
+
+    def _set_vehicle_status(self, vehicle_id: str, target: VehicleStatus) -> VehicleInfo:
+        day = self.local_date(self.now())
+        try:
+            with write_session(self.db, day) as s:
+                v = s.get(VehicleRow, vehicle_id)
+                if v is None:
+                    raise _unknown_vehicle(vehicle_id)
+                v.status = vehicle_transition(
+                    VehicleStatus(v.status), target, vehicle_id=vehicle_id
+                ).value
+                shift = s.scalars(
+                    select(ShiftRow).where(
+                        ShiftRow.vehicle_id == vehicle_id, ShiftRow.service_date == day
+                    )
+                ).first()
+                if target is VehicleStatus.AVAILABLE and shift is not None:
+                    shift.started_at = shift.started_at or self.now()
+                    if v.lat is None:
+                        v.lat, v.lon = v.depot_lat, v.depot_lon
+                if target is VehicleStatus.OFF_SHIFT and shift is not None:
+                    shift.ended_at = self.now()
+                append_event(s, f"vehicle.{target.value}", self.now(), vehicle_id=vehicle_id)
+                self.pending.append(
+                    ("board", {"type": "vehicle", "vehicle_id": vehicle_id, "status": v.status})
+                )
+                if target is VehicleStatus.OUT_OF_SERVICE:
+                    self._reassign(s, day, vehicle_id)
+                else:
+                    self.reschedule(s, day, [vehicle_id])
+                info = _info(v)
+        except Exception:
+            self.discard_pending()
+            raise
+        self.flush_messages()
+        return info
+
+    def start_shift(self, vehicle_id: str) -> VehicleInfo:
+        """The driver starts the day: the vehicle becomes available at its position or depot."""
+        return self._set_vehicle_status(vehicle_id, VehicleStatus.AVAILABLE)
+
+    def end_shift(self, vehicle_id: str) -> VehicleInfo:
+        """The driver ends the day; refused while rides are still assigned to the vehicle."""
+        day = self.local_date(self.now())
+        active = [
+            r
+            for r in self.list_rides_active(day)
+            if r.vehicle_id == vehicle_id and r.status is not RideStatus.BOOKED
+        ]
+        if active:
+            raise IllegalTransition(
+                f"vehicle {vehicle_id} still has {len(active)} rides to serve",
+                f"車両 {vehicle_id} にはまだ {len(active)} 件の予約があります",
+            )
+        return self._set_vehicle_status(vehicle_id, VehicleStatus.OFF_SHIFT)
+
+    def breakdown(self, vehicle_id: str) -> VehicleInfo:
+        """Take a vehicle out of service; its waiting rides move to others or get alerts."""
+        return self._set_vehicle_status(vehicle_id, VehicleStatus.OUT_OF_SERVICE)
+
+    def list_rides_active(self, day: date) -> list[Ride]:
+        """Return the rides of ``day`` that still hold a promise."""
+        q = select(RideRow).where(RideRow.service_date == day)
+        with read_session(self.db) as s:
+            rides = [ride_of(r) for r in s.scalars(q)]
+        return [
+            r
+            for r in rides
+            if r.status
+            in (RideStatus.BOOKED, RideStatus.ASSIGNED, RideStatus.EN_ROUTE, RideStatus.ARRIVED,
+                RideStatus.ON_BOARD)
+        ]
+
+    def _reassign(self, s: Session, day: date, vehicle_id: str) -> None:
+        """Move the not-yet-boarded rides of a broken vehicle to others, keeping promises."""
+        s.flush()
+        waiting = s.scalars(
+            select(RideRow).where(
+                RideRow.vehicle_id == vehicle_id,
+                RideRow.service_date == day,
+                RideRow.status.in_(["assigned", "en_route", "arrived"]),
+            )
+        ).all()
+        for ride in waiting:
+            if ride.status != RideStatus.ASSIGNED.value:
+                self.set_ride_status(s, ride, RideStatus.ASSIGNED)
+            self.set_ride_status(s, ride, RideStatus.BOOKED)
+            ride.vehicle_id = None
+        s.flush()
+        for ride in waiting:
+            b = self.builder()
+            problem, plan = b.build(self.load_day(s, day), live=self.is_live(day))
+            ins = best_insertion(problem, plan, problem.request(ride.id))
+            if ins is None:
+                self.pending.append(self._alert("unassigned", vehicle_id, ride.id))
+                continue
+            ride.vehicle_id = ins.vehicle_id
+            self.set_ride_status(s, ride, RideStatus.ASSIGNED)
+            self.save_route(s, day, ins.vehicle_id, b, ins.route)
+            s.flush()
+        self.save_route(s, day, vehicle_id, self.builder(), None)
+
+    def _alert(
+        self, kind: str, vehicle_id: str | None, ride_id: str | None, new_pickup: int | None = None
+    ) -> tuple[str, dict[str, object]]:
+        texts = {
+            "late": ("Vehicle {v} is late for ride {r}", "{v}は予約{r}に遅れています"),
+            "unassigned": ("Ride {r} lost its vehicle {v}", "予約{r}の車両{v}が運休しました"),
+            "breakdown": ("Vehicle {v} is out of service", "{v}は運休中です"),
+        }
+        en, ja = texts[kind]
+        data: dict[str, object] = {
+            "kind": kind,
+            "vehicle_id": vehicle_id,
+            "ride_id": ride_id,
+            "message_en": en.format(v=vehicle_id, r=ride_id),
+            "message_ja": ja.format(v=vehicle_id, r=ride_id),
+        }
+        if new_pickup is not None:
+            data["new_pickup"] = datetime.fromtimestamp(new_pickup, tz=UTC).isoformat()
+        return ("alert", data)
+
+    # -- live events -----------------------------------------------------------
+    def report_position(self, vehicle_id: str, lat: float, lon: float) -> None:
+        """Record a vehicle's GPS position and show it on the board."""
+        with read_session(self.db) as s, s.begin():
+            v = s.get(VehicleRow, vehicle_id)
+            if v is None:
+                raise _unknown_vehicle(vehicle_id)
+            v.lat, v.lon, v.position_at = lat, lon, self.now()
+            status, delay = v.status, v.delay_s
+        self.bus.publish(
+            "board",
+            {
+                "type": "position",
+                "vehicle_id": vehicle_id,
+                "lat": lat,
+                "lon": lon,
+                "status": status,
+                "delay_s": delay,
+                "at": self.now().isoformat(),
+            },
+        )
+
+    def report_delay(self, vehicle_id: str, delay_s: int) -> None:
+        """Record that a vehicle runs ``delay_s`` behind (0 clears it); re-time its route."""
+        day = self.local_date(self.now())
+        with write_session(self.db, day) as s:
+            v = s.get(VehicleRow, vehicle_id)
+            if v is None:
+                raise _unknown_vehicle(vehicle_id)
+            v.delay_s = max(0, int(delay_s))
+            append_event(s, "vehicle.delay", self.now(), vehicle_id=vehicle_id,
+                         payload={"delay_s": v.delay_s})
+            self.reschedule(s, day, [vehicle_id])
+        self.flush_messages()
+        self.check_promises(day)
+
+    def driver_tap(self, vehicle_id: str, ride_id: str, tap: DriverTap, *, tap_id: str) -> Ride:
+        """Apply a driver's tap; a repeated ``tap_id`` changes nothing the second time."""
+        with read_session(self.db) as s:
+            done = s.get(DriverTapRow, tap_id)
+            row = s.get(RideRow, ride_id)
+            if row is None or row.vehicle_id != vehicle_id:
+                raise UnknownRide(
+                    f"Ride {ride_id} is not on vehicle {vehicle_id}.",
+                    f"予約 {ride_id} はこの車両 {vehicle_id} の予約ではありません。",
+                )
+            if done is not None:
+                return ride_of(row)
+            day = row.service_date
+        try:
+            with write_session(self.db, day) as s:
+                if s.get(DriverTapRow, tap_id) is not None:
+                    row = s.get(RideRow, ride_id)
+                    assert row is not None
+                    return ride_of(row)
+                row = s.get(RideRow, ride_id)
+                assert row is not None
+                self._apply_tap(s, row, tap)
+                s.add(DriverTapRow(tap_id=tap_id, vehicle_id=vehicle_id, ride_id=ride_id,
+                                   tap=tap.value, at=self.now()))
+                self.reschedule(s, day, [vehicle_id])
+                result = ride_of(row)
+        except Exception:
+            self.discard_pending()
+            raise
+        self.flush_messages()
+        return result
+
+    def _apply_tap(self, s: Session, row: RideRow, tap: DriverTap) -> None:
+        now = self.now()
+        status = RideStatus(row.status)
+        v = s.get(VehicleRow, row.vehicle_id)
+        assert v is not None
+        if tap in (DriverTap.ARRIVED, DriverTap.BOARDED) and status in (
+            RideStatus.ASSIGNED,
+            RideStatus.EN_ROUTE,
+        ):
+            self.set_ride_status(s, row, RideStatus.ARRIVED)
+            v.lat, v.lon, v.position_at = row.pickup_lat, row.pickup_lon, now
+        if tap is DriverTap.BOARDED:
+            self.set_ride_status(s, row, RideStatus.ON_BOARD)
+            row.picked_up_at = now
+        elif tap is DriverTap.NO_SHOW:
+            self.set_ride_status(s, row, RideStatus.NO_SHOW)
+            self.pending.append(self._alert_no_show(row))
+        elif tap is DriverTap.DROPPED_OFF:
+            self.set_ride_status(s, row, RideStatus.COMPLETED)
+            row.dropped_off_at = now
+            v.lat, v.lon, v.position_at = row.dropoff_lat, row.dropoff_lon, now
+        elif tap is DriverTap.ARRIVED and status not in (RideStatus.ASSIGNED, RideStatus.EN_ROUTE):
+            self.set_ride_status(s, row, RideStatus.ARRIVED)  # raises: already past arrival
+
+    def _alert_no_show(self, row: RideRow) -> tuple[str, dict[str, object]]:
+        return (
+            "alert",
+            {
+                "kind": "no_show",
+                "vehicle_id": row.vehicle_id,
+                "ride_id": row.id,
+                "message_en": f"Rider of {row.id} did not show up",
+                "message_ja": f"予約{row.id}のお客様が不在でした",
+            },
+        )
+
+    # -- background ------------------------------------------------------------
+    def check_promises(self, day: date | None = None) -> list[str]:
+        """Alert on rides whose promise reality broke; give riders a new time; return their ids.
+
+        Each ride is alerted once (its ``ride.late`` event marks it).
+        """
+        day = day or self.local_date(self.now())
+        late: list[str] = []
+        with write_session(self.db, day) as s:
+            b = self.builder()
+            problem, plan = b.build(self.load_day(s, day), live=self.is_live(day))
+            states = {st.vehicle_id: st for st in problem.states}
+            promises = {p.request_id: p for p in problem.promises}
+            slack = self.config.late_alert_s
+            alerted = set(
+                s.scalars(
+                    select(RideRow.id).where(RideRow.service_date == day)
+                ).all()
+            ) & self._already_late(s)
+            for v in problem.vehicles:
+                stops = stops_of(plan.route_of(v.id))
+                route = schedule(problem, v, states.get(v.id), stops, strict=False)
+                if route is None:
+                    continue
+                for st in route.stops:
+                    rid = st.request_id
+                    if rid is None or rid in alerted or rid not in promises:
+                        continue
+                    p = promises[rid]
+                    if st.kind is StopKind.PICKUP and st.start_s > p.pickup_window.latest_s + slack:
+                        late.append(rid)
+                        append_event(s, "ride.late", self.now(), ride_id=rid, vehicle_id=v.id,
+                                     payload={"new_pickup_s": st.start_s})
+                        ride = s.get(RideRow, rid)
+                        if ride is not None:
+                            ride.estimated_pickup = datetime.fromtimestamp(st.start_s, tz=UTC)
+                        self.pending.append(self._alert("late", v.id, rid, st.start_s))
+        self.flush_messages()
+        return late
+
+    def _already_late(self, s: Session) -> set[str]:
+        q = select(EventRow.ride_id).where(EventRow.kind == "ride.late")
+        return {r for r in s.scalars(q) if r}
+
+    def tick(self) -> list[str]:
+        """One round of the background loop (leader only): check promises of today."""
+        return self.check_promises()
