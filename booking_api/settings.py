@@ -8,10 +8,13 @@ libraries receive the plain config objects derived from it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from booking_api.city import CITIES_DIR, CityFileError, CityRules, load_city
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -48,6 +51,39 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     secret_key: str = "dev-only-change-me"
+    city_file: Path | None = None
+    token_ttl_s: int = 12 * 3600
+    login_max_failures: int = 5
+    login_window_s: int = 15 * 60
+    workers: int = 1
+    demo_speed: float = 10.0
+
+    def city_rules(self) -> CityRules:
+        """Return the service rules from ``city_file`` or the bundled ``cities/<city>.toml``."""
+        path = self.city_file or CITIES_DIR / f"{self.city}.toml"
+        try:
+            return load_city(path)
+        except CityFileError as exc:
+            raise SettingsError(str(exc)) from exc
+
+    def engine_config(self) -> Any:
+        """Return the ``dispatch.EngineConfig`` with the city's hold and late-cancel rules."""
+        from dispatch.config import EngineConfig
+
+        rules = self.city_rules()
+        return EngineConfig(
+            timezone=rules.timezone,
+            offer_hold_s=rules.offer_hold_s,
+            late_cancel_notice_s=rules.late_cancel_min * 60,
+        )
+
+    def maps_config(self) -> Any:
+        """Return the ``maps.MapsConfig`` for this city (data bundled in ``maps/data/<city>``)."""
+        import maps
+
+        return maps.MapsConfig.bundled(
+            self.city_rules().maps_city, cache_dir=self.cache_dir / "maps"
+        )
 
     def resolved_database_url(self) -> str:
         """Return ``database_url``, or a SQLite file in the data directory by default."""

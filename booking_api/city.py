@@ -1,0 +1,163 @@
+"""The city's service rules, loaded from a TOML data file (``booking_api/cities/<city>.toml``).
+
+Everything a town decides — days and hours, holidays, booking horizon, notice,
+daily ride limit, which areas connect, fares and eligibility — is data in that
+file, read into the frozen ``CityRules`` object handed to the routes.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+
+CITIES_DIR = Path(__file__).resolve().parent / "cities"
+
+
+class CityFileError(ValueError):
+    """The city rules file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Fares:
+    """Fares in yen by member category, plus companions."""
+
+    categories: dict[str, int]
+    default_category: str
+    companion_yen: int
+    free_companions: int
+    free_companion_categories: frozenset[str]
+
+    def fare_yen(self, category: str, party_size: int) -> int:
+        """Return the fare of a member of ``category`` with ``party_size - 1`` companions."""
+        base = self.categories.get(category, self.categories.get(self.default_category, 0))
+        companions = max(0, party_size - 1)
+        if category in self.free_companion_categories:
+            companions = max(0, companions - self.free_companions)
+        return base + companions * self.companion_yen
+
+
+@dataclass(frozen=True)
+class CityRules:
+    """Service rules of one city (see ``cities/kamisu.toml`` for the meaning of each field)."""
+
+    city_id: str
+    name_ja: str
+    name_en: str
+    timezone: str
+    member_number_prefix: str
+    maps_city: str
+    operating_weekdays: frozenset[int]
+    service_start: time
+    service_end: time
+    closed_periods: tuple[tuple[str, str], ...]
+    holidays: frozenset[date]
+    booking_horizon_days: int
+    min_notice_min: int
+    max_rides_per_day: int
+    max_party_size: int
+    offer_hold_s: int
+    late_cancel_min: int
+    area_links: tuple[tuple[str, str], ...]
+    cross_area_categories: frozenset[str]
+    cross_area_places: frozenset[str]
+    fares: Fares
+    require_residency: bool
+    min_age: int
+    exempt_categories: frozenset[str]
+
+    def as_public_dict(self) -> dict[str, Any]:
+        """Return the rules as plain JSON-able data for ``GET /api/v1/rules``."""
+        return {
+            "city": self.city_id,
+            "name_ja": self.name_ja,
+            "name_en": self.name_en,
+            "timezone": self.timezone,
+            "operating_weekdays": sorted(self.operating_weekdays),
+            "service_start": self.service_start.strftime("%H:%M"),
+            "service_end": self.service_end.strftime("%H:%M"),
+            "holidays": sorted(d.isoformat() for d in self.holidays),
+            "closed_periods": [list(p) for p in self.closed_periods],
+            "booking_horizon_days": self.booking_horizon_days,
+            "min_notice_min": self.min_notice_min,
+            "max_rides_per_day": self.max_rides_per_day,
+            "max_party_size": self.max_party_size,
+            "offer_hold_s": self.offer_hold_s,
+            "late_cancel_min": self.late_cancel_min,
+            "area_links": [list(p) for p in self.area_links],
+            "cross_area_categories": sorted(self.cross_area_categories),
+            "cross_area_places": sorted(self.cross_area_places),
+            "fares": dict(self.fares.categories),
+            "companion_fare_yen": self.fares.companion_yen,
+            "eligibility": {
+                "require_residency": self.require_residency,
+                "min_age": self.min_age,
+                "exempt_categories": sorted(self.exempt_categories),
+            },
+        }
+
+
+def _hhmm(text: str) -> time:
+    try:
+        hour, minute = text.split(":")
+        return time(int(hour), int(minute))
+    except (ValueError, AttributeError) as exc:
+        msg = f"not a time HH:MM: {text!r}"
+        raise CityFileError(msg) from exc
+
+
+def parse_city(data: dict[str, Any]) -> CityRules:
+    """Build ``CityRules`` from the parsed TOML tables, with a clear error for a bad value."""
+    try:
+        city, service = data["city"], data["service"]
+        areas, fares, elig = data.get("areas", {}), data["fares"], data.get("eligibility", {})
+        return CityRules(
+            city_id=str(city["id"]),
+            name_ja=str(city.get("name_ja", city["id"])),
+            name_en=str(city.get("name_en", city["id"])),
+            timezone=str(city.get("timezone", "Asia/Tokyo")),
+            member_number_prefix=str(city.get("member_number_prefix", "M")),
+            maps_city=str(city.get("maps_city", city["id"])),
+            operating_weekdays=frozenset(int(d) for d in service["operating_weekdays"]),
+            service_start=_hhmm(service["start"]),
+            service_end=_hhmm(service["end"]),
+            closed_periods=tuple((str(a), str(b)) for a, b in service.get("closed_periods", [])),
+            holidays=frozenset(date.fromisoformat(d) for d in service.get("holidays", [])),
+            booking_horizon_days=int(service["booking_horizon_days"]),
+            min_notice_min=int(service["min_notice_min"]),
+            max_rides_per_day=int(service["max_rides_per_day"]),
+            max_party_size=int(service.get("max_party_size", 4)),
+            offer_hold_s=int(service.get("offer_hold_s", 300)),
+            late_cancel_min=int(service.get("late_cancel_min", 60)),
+            area_links=tuple((str(a), str(b)) for a, b in areas.get("links", [])),
+            cross_area_categories=frozenset(areas.get("cross_area_categories", [])),
+            cross_area_places=frozenset(areas.get("cross_area_places", [])),
+            fares=Fares(
+                categories={str(k): int(v) for k, v in fares["categories"].items()},
+                default_category=str(fares.get("default_category", "general")),
+                companion_yen=int(fares.get("companion_yen", 0)),
+                free_companions=int(fares.get("free_companions", 0)),
+                free_companion_categories=frozenset(fares.get("free_companion_categories", [])),
+            ),
+            require_residency=bool(elig.get("require_residency", True)),
+            min_age=int(elig.get("min_age", 0)),
+            exempt_categories=frozenset(elig.get("exempt_categories", [])),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        msg = f"bad city rules: {exc}"
+        raise CityFileError(msg) from exc
+
+
+def load_city(path: Path) -> CityRules:
+    """Read and parse one city rules file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        msg = f"cannot read city rules {path}: {exc.strerror}"
+        raise CityFileError(msg) from exc
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"city rules {path} are not valid TOML: {exc}"
+        raise CityFileError(msg) from exc
+    return parse_city(data)

@@ -1,0 +1,226 @@
+"""The booking API's own tables (members, accounts, sessions, audit, idempotency, offers).
+
+They subclass dispatch's shared ``Base`` so one Alembic history
+(``booking_api/migrations``) covers every table. Rides, vehicles and plans
+live in dispatch's tables; here we keep who a ride is for and what it costs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from dispatch.store.base import Base, UTCDateTime
+
+
+def new_id() -> str:
+    """Return a new opaque string id."""
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    """Return the current UTC time (used only for record timestamps, never for rules)."""
+    return datetime.now(UTC)
+
+
+class MemberRow(Base):
+    """A registered resident (会員), pending until staff approve them."""
+
+    __tablename__ = "api_members"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    member_number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    name: Mapped[str] = mapped_column(String(100))
+    kana: Mapped[str] = mapped_column(String(100))
+    name_norm: Mapped[str] = mapped_column(String(100), index=True)
+    kana_norm: Mapped[str] = mapped_column(String(100), index=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+    phone: Mapped[str] = mapped_column(String(20))
+    phone_digits: Mapped[str] = mapped_column(String(20), unique=True)
+    address: Mapped[str] = mapped_column(String(200))
+    home_lat: Mapped[float] = mapped_column(Float)
+    home_lon: Mapped[float] = mapped_column(Float)
+    home_area: Mapped[str | None] = mapped_column(String(16))
+    wheelchair: Mapped[bool] = mapped_column(Boolean, default=False)
+    walking_aid: Mapped[bool] = mapped_column(Boolean, default=False)
+    needs_help_boarding: Mapped[bool] = mapped_column(Boolean, default=False)
+    companion_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    emergency_contact_name: Mapped[str] = mapped_column(String(100), default="")
+    emergency_contact_phone: Mapped[str] = mapped_column(String(20), default="")
+    consent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    category: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16), index=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SavedPlaceRow(Base):
+    """A member's saved place (home, hospital, favourite shop) for one-tap booking."""
+
+    __tablename__ = "api_saved_places"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    member_id: Mapped[str] = mapped_column(ForeignKey("api_members.id"), index=True)
+    label: Mapped[str] = mapped_column(String(100))
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    place_id: Mapped[str | None] = mapped_column(String(32))
+    area: Mapped[str | None] = mapped_column(String(16))
+
+
+class AccountRow(Base):
+    """A login: a resident (``member_id`` set) or staff/driver (``username`` set)."""
+
+    __tablename__ = "api_accounts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    member_id: Mapped[str | None] = mapped_column(ForeignKey("api_members.id"), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    vehicle_id: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SessionRow(Base):
+    """A bearer token (stored as its SHA-256) that expires."""
+
+    __tablename__ = "api_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("api_accounts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginAttemptRow(Base):
+    """One failed login, counted per identity and client address for rate limiting."""
+
+    __tablename__ = "api_login_attempts"
+    __table_args__ = (Index("ix_api_login_attempts_key", "identity", "ip", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    identity: Mapped[str] = mapped_column(String(100))
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditRow(Base):
+    """Who changed what and when, with the record before and after (staff writes)."""
+
+    __tablename__ = "api_audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class IdempotencyRow(Base):
+    """The stored answer to a confirm made with an ``Idempotency-Key``."""
+
+    __tablename__ = "api_idempotency_keys"
+    __table_args__ = (UniqueConstraint("account_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[Any] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OfferRow(Base):
+    """An offer we handed out: whose it is, its fare and labels (the engine holds the promise)."""
+
+    __tablename__ = "api_offers"
+
+    offer_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("api_members.id"), index=True)
+    fare_yen: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    service_date: Mapped[date] = mapped_column(Date)
+    series_id: Mapped[str | None] = mapped_column(String(32))
+    replaces_ride_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class BookingMetaRow(Base):
+    """What the API knows about a booked ride beyond the engine: fare, who booked, series."""
+
+    __tablename__ = "api_bookings"
+
+    ride_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[str] = mapped_column(ForeignKey("api_members.id"), index=True)
+    fare_yen: Mapped[int] = mapped_column(Integer)
+    booked_by: Mapped[str] = mapped_column(String(32))
+    series_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    service_date: Mapped[date] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SeriesRow(Base):
+    """A recurring booking: a weekly pattern until a date (e.g. dialysis Mon/Wed/Fri)."""
+
+    __tablename__ = "api_series"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    member_id: Mapped[str] = mapped_column(ForeignKey("api_members.id"), index=True)
+    weekdays: Mapped[Any] = mapped_column(JSON)
+    time: Mapped[str] = mapped_column(String(5))
+    time_mode: Mapped[str] = mapped_column(String(16))
+    start_date: Mapped[date] = mapped_column(Date)
+    until: Mapped[date] = mapped_column(Date)
+    request: Mapped[Any] = mapped_column(JSON)
+    from_label: Mapped[str] = mapped_column(String(200))
+    to_label: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def audit(
+    session: Any,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    before: Any,
+    after: Any,
+    at: datetime,
+) -> None:
+    """Add one audit-log line to ``session`` (committed with the change it records)."""
+    session.add(
+        AuditRow(
+            at=at,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+        )
+    )

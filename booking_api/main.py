@@ -1,0 +1,123 @@
+"""The FastAPI application: ``create_app(settings, *, engine=None, clock=None, city_map=None)``.
+
+The lifespan builds what the routes need — the database (migrated), the city
+map, the event bus (Redis when ``REDIS_URL`` is set, else in-process) and the
+dispatch engine — unless the caller injects them (tests, the demo). Routers
+live under ``/api/v1``; the web apps' router (``booking_api.web``) and the
+tablets' websocket router (``driver_app.stream``) are included when present.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import text
+
+from booking_api import wiring
+from booking_api.deps import State
+from booking_api.errors import ApiError, install_handlers
+from booking_api.routes import (
+    auth,
+    bookings,
+    members,
+    operator,
+    reference,
+    registrations,
+    reports,
+    series,
+)
+from booking_api.settings import Settings
+from booking_api.state import SystemClock
+from dispatch.ports import BookingEngine, Clock
+
+log = logging.getLogger(__name__)
+
+
+def api_router() -> APIRouter:
+    """Return every resource router under ``/api/v1``."""
+    api = APIRouter(prefix="/api/v1")
+    for module in (auth, registrations, members, bookings, series, operator, reference, reports):
+        api.include_router(module.router)
+    return api
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: BookingEngine | None = None,
+    clock: Clock | None = None,
+    city_map: Any | None = None,
+    db: Any | None = None,
+) -> FastAPI:
+    """Build the API. Injected parts are used as given; the others are built at start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = wiring.build_state(
+            settings, engine=engine, clock=clock or SystemClock(), city_map=city_map, db=db
+        )
+        app.state.noriai = state
+        try:
+            yield
+        finally:
+            wiring.shutdown(state, own_db=db is None)
+
+    app = FastAPI(
+        title="Noriai booking API",
+        version="1",
+        description="Demand-responsive shared taxi: members, bookings, operators. See docs/api.md.",
+        lifespan=lifespan,
+    )
+    install_handlers(app)
+    app.include_router(api_router())
+    app.add_api_route("/health", health, methods=["GET"], tags=["health"])
+    app.add_api_route(
+        "/map", map_page, methods=["GET"], response_class=HTMLResponse, include_in_schema=False
+    )
+    wiring.include_stream(app)
+    if importlib.util.find_spec("booking_api.web") is not None:
+        app.include_router(importlib.import_module("booking_api.web").router)
+    return app
+
+
+def health(state: State) -> dict[str, str]:
+    """Report the database, bus, optimizer (engine) and map status."""
+    try:
+        with state.db.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        db_status = "ok"
+    except Exception as exc:
+        log.warning("health: database check failed: %s", exc)
+        db_status = "error"
+    bus = "none" if state.bus is None else ("redis" if state.settings.redis_url else "in-process")
+    optimizer = (
+        "ok" if state.engine is not None else f"unavailable: {state.engine_error or 'not started'}"
+    )
+    city_map = (
+        "ok" if state.city_map is not None else f"unavailable: {state.map_error or 'not loaded'}"
+    )
+    ok = db_status == "ok" and state.engine is not None and state.city_map is not None
+    return {
+        "status": "ok" if ok else "degraded",
+        "db": db_status,
+        "bus": bus,
+        "optimizer": optimizer,
+        "map": city_map,
+    }
+
+
+def map_page(request: Request, state: State) -> HTMLResponse:
+    """The map preview page (roads, areas, places) drawn offline."""
+    del request
+    if state.city_map is None:
+        raise ApiError(503, "unavailable", "The map is not loaded.", "地図を読み込めていません。")
+    from maps.preview import render_preview_html
+
+    return HTMLResponse(render_preview_html(state.city_map))

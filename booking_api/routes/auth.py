@@ -1,0 +1,122 @@
+"""Login (residents by member number or phone, staff by username), logout, who am I."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from booking_api.db import AccountRow, MemberRow
+from booking_api.deps import Account, Db, State, bearer_token
+from booking_api.errors import ApiError
+from booking_api.security import (
+    check_rate_limit,
+    clear_failures,
+    find_account,
+    issue_token,
+    record_failure,
+    revoke_token,
+    verify_password,
+)
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+class LoginIn(BaseModel):
+    """Credentials: member number, phone or username, and password/PIN."""
+
+    login: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=1, max_length=128)
+
+
+class MeOut(BaseModel):
+    """The logged-in account."""
+
+    role: str
+    account_id: str
+    display_name: str
+    member_id: str | None = None
+    member_number: str | None = None
+    vehicle_id: str | None = None
+
+
+class LoginOut(MeOut):
+    """A new bearer token and when it expires."""
+
+    token: str
+    expires_at: datetime
+
+
+def me_out(db: Db, account: AccountRow) -> MeOut:
+    """Return the account as the apps see it."""
+    member = db.get(MemberRow, account.member_id) if account.member_id else None
+    return MeOut(
+        role=account.role,
+        account_id=account.id,
+        display_name=account.display_name,
+        member_id=account.member_id,
+        member_number=member.member_number if member else None,
+        vehicle_id=account.vehicle_id,
+    )
+
+
+@router.post("/login", responses={401: {}, 403: {}, 429: {}})
+def login(body: LoginIn, request: Request, db: Db, state: State) -> LoginOut:
+    """Log in and receive a bearer token (5 failures in 15 minutes → 429)."""
+    now = state.now()
+    identity = body.login.strip().lower()
+    ip = request.client.host if request.client else "-"
+    settings = state.settings
+    check_rate_limit(db, identity, ip, now, settings.login_max_failures, settings.login_window_s)
+    account = find_account(db, body.login)
+    if (
+        account is None
+        or not account.active
+        or not verify_password(account.password_hash, body.password)
+    ):
+        record_failure(db, identity, ip, now)
+        db.commit()
+        raise ApiError(
+            401,
+            "invalid_credentials",
+            "The login or password is wrong.",
+            "会員番号（電話番号）またはパスワードが正しくありません。",
+        )
+    if account.member_id:
+        member = db.get(MemberRow, account.member_id)
+        if member is not None and member.status == "pending":
+            raise ApiError(
+                403,
+                "member_not_approved",
+                "Your registration is being reviewed by the city staff; we will contact you.",
+                "ご登録は市の担当者が確認中です。承認後にご連絡します。",
+            )
+        if member is not None and member.status == "rejected":
+            raise ApiError(
+                403,
+                "member_not_approved",
+                f"Your registration was not approved: {member.rejection_reason}",
+                f"ご登録は承認されませんでした。理由: {member.rejection_reason}",
+                rejection_reason=member.rejection_reason,
+            )
+    clear_failures(db, identity, ip)
+    token, expires = issue_token(db, account.id, now, settings.token_ttl_s)
+    db.commit()
+    return LoginOut(token=token, expires_at=expires, **me_out(db, account).model_dump())
+
+
+@router.post("/logout", status_code=204)
+def logout(request: Request, account: Account, db: Db) -> Response:
+    """End this session."""
+    token = bearer_token(request)
+    if token:
+        revoke_token(db, token)
+        db.commit()
+    return Response(status_code=204)
+
+
+@router.get("/me")
+def me(account: Account, db: Db) -> MeOut:
+    """Return the logged-in account."""
+    return me_out(db, account)

@@ -1,0 +1,328 @@
+"""Quotes, confirmations (idempotent), listing, cancellation and modification of bookings.
+
+Residents act for themselves; operators and admins for any member (phone
+bookings). Only the ``BookingEngine`` port is called; the engine serialises
+confirmations so two people taking the last place get one booking and one 409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from booking_api import trips
+from booking_api.db import AccountRow, IdempotencyRow, MemberRow, OfferRow, audit
+from booking_api.deps import Booker, Db, Engine, State
+from booking_api.errors import ApiError, not_found
+from booking_api.schemas.bookings import (
+    BookingOut,
+    CancelIn,
+    ConfirmIn,
+    ConfirmOut,
+    ModifyConfirmIn,
+    QuoteIn,
+    QuoteOut,
+)
+from booking_api.state import AppState
+from dispatch.domain import Channel, IllegalTransition, NoCapacity, OfferExpired, Ride, UnknownRide
+from dispatch.ports import BookingEngine
+
+router = APIRouter(tags=["bookings"])
+ERRORS: dict[int | str, dict[str, Any]] = {404: {}, 409: {}, 422: {}, 503: {}}
+
+
+def is_staff(account: AccountRow) -> bool:
+    """Return whether the account books for others (operator or admin)."""
+    return account.role in {"operator", "admin"}
+
+
+def acting_member(db: Db, account: AccountRow, member_id: str | None) -> MemberRow:
+    """Return the member a request is for: the resident themself, or the one staff named."""
+    if not is_staff(account):
+        row = db.get(MemberRow, account.member_id) if account.member_id else None
+    elif member_id is None:
+        raise ApiError(
+            422,
+            "member_required",
+            "Choose the member to book for.",
+            "予約する会員を選んでください。",
+        )
+    else:
+        row = db.get(MemberRow, member_id)
+    if row is None:
+        raise not_found("member", "会員")
+    return row
+
+
+def channel_of(account: AccountRow) -> Channel:
+    """Return how a booking reached us: residents online, staff by phone."""
+    return Channel.PHONE if is_staff(account) else Channel.ONLINE
+
+
+def visible_ride(engine: BookingEngine, account: AccountRow, ride_id: str) -> Ride:
+    """Return a ride the account may see; another member's ride is a 404."""
+    try:
+        ride = engine.get_ride(ride_id)
+    except UnknownRide as exc:
+        raise not_found("booking", "予約") from exc
+    if not is_staff(account) and ride.request.member_id != account.member_id:
+        raise not_found("booking", "予約")
+    return ride
+
+
+def confirm_one(
+    db: Db,
+    state: AppState,
+    engine: BookingEngine,
+    account: AccountRow,
+    offer: OfferRow,
+    key: str | None,
+) -> Ride:
+    """Confirm one offer through the engine, translating its refusals into 409s."""
+    trips.release(db)
+    try:
+        ride = engine.confirm(offer.offer_id, idempotency_key=key)
+    except NoCapacity as exc:
+        raise trips.refusal_error(exc) from exc
+    except OfferExpired as exc:
+        raise ApiError(409, exc.code, exc.message_en, exc.message_ja) from exc
+    trips.record_booking(db, state, offer, ride, account.id)
+    return ride
+
+
+@router.post("/quotes", responses=ERRORS)
+def make_quote(body: QuoteIn, account: Booker, db: Db, state: State, engine: Engine) -> QuoteOut:
+    """Quote a trip (and its return): a promised pickup window held for a few minutes."""
+    member = acting_member(db, account, body.member_id)
+    channel = channel_of(account)
+    request = trips.build_request(
+        db, state, engine, member, body, body.date, body.time, channel=channel
+    )
+    offer = trips.quote(db, state, engine, member, request)
+    back = None
+    if body.return_time is not None:
+        back_trip = body.model_copy(update={"time_mode": "depart_at"})
+        back_req = trips.build_request(
+            db,
+            state,
+            engine,
+            member,
+            back_trip,
+            body.date,
+            body.return_time,
+            channel=channel,
+            swap=True,
+            extra_rides=1,
+        )
+        back = trips.quote(db, state, engine, member, back_req)
+    db.commit()
+    return QuoteOut(offer=offer, return_offer=back)
+
+
+def _request_hash(body: ConfirmIn) -> str:
+    return hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+
+
+@router.post("/bookings", status_code=201, responses={**ERRORS, 400: {}})
+def confirm(
+    body: ConfirmIn,
+    account: Booker,
+    db: Db,
+    state: State,
+    engine: Engine,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> Any:
+    """Book offered rides; a retry with the same ``Idempotency-Key`` never books twice."""
+    digest = _request_hash(body)
+    if idempotency_key:
+        stored = db.scalar(
+            select(IdempotencyRow).where(
+                IdempotencyRow.account_id == account.id, IdempotencyRow.key == idempotency_key
+            )
+        )
+        if stored is not None:
+            if stored.request_hash != digest:
+                raise ApiError(
+                    400,
+                    "idempotency_key_reused",
+                    "This Idempotency-Key was used for another request.",
+                    "この Idempotency-Key は別の予約に使われています。",
+                )
+            return JSONResponse(stored.response, status_code=stored.status_code)
+    owner = None if is_staff(account) else account.member_id
+    offer = trips.own_offer(db, body.offer_id, owner)
+    back_offer = trips.own_offer(db, body.return_offer_id, owner) if body.return_offer_id else None
+    key = f"{account.id}:{idempotency_key}" if idempotency_key else None
+    ride = confirm_one(db, state, engine, account, offer, key)
+    back = None
+    if back_offer is not None:
+        try:
+            back = confirm_one(
+                db, state, engine, account, back_offer, f"{key}:return" if key else None
+            )
+        except ApiError as exc:
+            # A round trip is one promise: without the way back, the way out is released too.
+            trips.release(db)
+            engine.cancel(ride.ride_id, by=account.id, reason="return trip could not be booked")
+            db.commit()
+            exc.message_en = (
+                "The return trip could not be booked, so nothing was booked. " + exc.message_en
+            )
+            exc.message_ja = (
+                "帰りの便が予約できなかったため、予約は行われていません。" + exc.message_ja
+            )
+            raise
+    out = ConfirmOut(
+        booking=trips.booking_out(db, ride),
+        return_booking=trips.booking_out(db, back) if back else None,
+    )
+    payload = out.model_dump(mode="json")
+    if is_staff(account):
+        audit(
+            db, account.id, "booking.confirm", "booking", ride.ride_id, None, payload, state.now()
+        )
+    if idempotency_key:
+        db.add(
+            IdempotencyRow(
+                account_id=account.id,
+                key=idempotency_key,
+                request_hash=digest,
+                status_code=201,
+                response=payload,
+                created_at=state.now(),
+            )
+        )
+    try:
+        db.commit()
+    except IntegrityError:
+        # A concurrent retry with the same key stored its answer first (same ride from the engine).
+        db.rollback()
+        trips.record_booking(db, state, offer, ride, account.id)
+        db.commit()
+    return JSONResponse(payload, status_code=201)
+
+
+@router.get("/bookings", responses=ERRORS)
+def list_bookings(
+    account: Booker,
+    db: Db,
+    state: State,
+    engine: Engine,
+    date_: Annotated[date | None, Query(alias="date")] = None,
+    member_id: Annotated[str | None, Query(max_length=64)] = None,
+    vehicle_id: Annotated[str | None, Query(max_length=64)] = None,
+    upcoming: bool = False,
+) -> list[BookingOut]:
+    """List bookings: residents their own; staff by member, vehicle or date (default today)."""
+    if not is_staff(account):
+        rides = engine.list_rides(member_id=account.member_id, service_date=date_)
+    else:
+        if member_id is None and vehicle_id is None and date_ is None:
+            date_ = trips.local_date(state, state.now())
+        rides = engine.list_rides(member_id=member_id, vehicle_id=vehicle_id, service_date=date_)
+    if upcoming:
+        now = state.now()
+        rides = [r for r in rides if r.pickup_window_end >= now and r.status not in trips.INACTIVE]
+    return [trips.booking_out(db, r, detail=is_staff(account)) for r in rides]
+
+
+@router.get("/bookings/{ride_id}", responses=ERRORS)
+def get_booking(ride_id: str, account: Booker, db: Db, engine: Engine) -> BookingOut:
+    """Return one booking (another member's booking is a 404)."""
+    return trips.booking_out(db, visible_ride(engine, account, ride_id), detail=is_staff(account))
+
+
+@router.post("/bookings/{ride_id}/cancel", responses=ERRORS)
+def cancel_booking(
+    ride_id: str, body: CancelIn, account: Booker, db: Db, state: State, engine: Engine
+) -> BookingOut:
+    """Cancel a booking; cancellations close to the pickup are recorded as late."""
+    before = visible_ride(engine, account, ride_id)
+    trips.release(db)
+    try:
+        ride = engine.cancel(ride_id, by=account.id, reason=body.reason)
+    except IllegalTransition as exc:
+        raise ApiError(409, exc.code, exc.message_en, exc.message_ja) from exc
+    out = trips.booking_out(db, ride)
+    if is_staff(account):
+        audit(
+            db,
+            account.id,
+            "booking.cancel",
+            "booking",
+            ride_id,
+            {"status": str(before.status)},
+            out.model_dump(mode="json"),
+            state.now(),
+        )
+        db.commit()
+    return out
+
+
+@router.post("/bookings/{ride_id}/modify", responses=ERRORS)
+def modify_quote(
+    ride_id: str, body: QuoteIn, account: Booker, db: Db, state: State, engine: Engine
+) -> QuoteOut:
+    """Quote a replacement for a booking; the booking stays until the replacement is confirmed."""
+    old = visible_ride(engine, account, ride_id)
+    if old.status not in {"booked", "assigned"}:
+        raise ApiError(
+            409,
+            "illegal_transition",
+            "This booking can no longer be changed.",
+            "この予約は変更できません。",
+        )
+    member = trips.find_member(db, old.request.member_id)
+    request = trips.build_request(
+        db,
+        state,
+        engine,
+        member,
+        body,
+        body.date,
+        body.time,
+        channel=channel_of(account),
+        ignore_ride=ride_id,
+    )
+    offer = trips.quote(db, state, engine, member, request, replaces=ride_id)
+    db.commit()
+    return QuoteOut(offer=offer)
+
+
+@router.post("/bookings/{ride_id}/modify/confirm", responses=ERRORS)
+def modify_confirm(
+    ride_id: str, body: ModifyConfirmIn, account: Booker, db: Db, state: State, engine: Engine
+) -> BookingOut:
+    """Book the replacement, then cancel the old booking; if booking fails the old one stays."""
+    old = visible_ride(engine, account, ride_id)
+    offer = trips.own_offer(db, body.offer_id, None if is_staff(account) else account.member_id)
+    if offer.replaces_ride_id != ride_id:
+        raise not_found("offer", "ご提案")
+    new = confirm_one(db, state, engine, account, offer, None)
+    trips.release(db)
+    try:
+        engine.cancel(old.ride_id, by=account.id, reason=f"modified: replaced by {new.ride_id}")
+    except IllegalTransition as exc:
+        trips.release(db)
+        engine.cancel(new.ride_id, by=account.id, reason="modification rolled back")
+        db.commit()
+        raise ApiError(409, exc.code, exc.message_en, exc.message_ja) from exc
+    if is_staff(account):
+        audit(
+            db,
+            account.id,
+            "booking.modify",
+            "booking",
+            ride_id,
+            {"ride_id": ride_id},
+            {"ride_id": new.ride_id},
+            state.now(),
+        )
+    db.commit()
+    return trips.booking_out(db, new)

@@ -1,0 +1,224 @@
+"""Operators' day board and vehicles; admins' accounts and audit log; drivers' manifest and taps."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from booking_api import trips
+from booking_api.db import AccountRow, AuditRow, audit
+from booking_api.deps import Admin, Db, Driver, Engine, Staff, State
+from booking_api.errors import ApiError, not_found
+from booking_api.routes.bookings import ERRORS
+from booking_api.schemas.bookings import BookingOut, DayOut, ManifestOut, TapIn, VehicleDay
+from booking_api.schemas.members import AccountIn, AccountOut
+from booking_api.security import hash_password
+from dispatch.domain import DriverTap, IllegalTransition, UnknownRide
+
+router = APIRouter(tags=["operators"])
+
+
+class VehicleOut(BaseModel):
+    """A vehicle of the fleet."""
+
+    id: str
+    name: str
+    seats: int
+    wheelchairs: int
+    areas: list[str] | None
+    status: str
+    lat: float | None = None
+    lon: float | None = None
+    delay_s: int = 0
+
+
+class AuditOut(BaseModel):
+    """One audit-log line."""
+
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: Any
+    after: Any
+
+
+def _day(state: State, day: date | None) -> date:
+    return day or trips.local_date(state, state.now())
+
+
+@router.get("/operator/day", responses=ERRORS)
+def day_board(
+    staff: Staff,
+    db: Db,
+    state: State,
+    engine: Engine,
+    date_: Annotated[date | None, Query(alias="date")] = None,
+) -> DayOut:
+    """The day's bookings per vehicle, by pickup time."""
+    day = _day(state, date_)
+    by_vehicle: dict[str, list[BookingOut]] = {}
+    unassigned: list[BookingOut] = []
+    for ride in engine.list_rides(service_date=day):
+        out = trips.booking_out(db, ride, detail=True)
+        if ride.vehicle_id is None:
+            unassigned.append(out)
+        else:
+            by_vehicle.setdefault(ride.vehicle_id, []).append(out)
+    vehicles = [VehicleDay(vehicle_id=v, bookings=b) for v, b in sorted(by_vehicle.items())]
+    return DayOut(date=day, vehicles=vehicles, unassigned=unassigned)
+
+
+@router.get("/vehicles", responses=ERRORS)
+def vehicles(staff: Staff, engine: Engine) -> list[VehicleOut]:
+    """The fleet with live status and position (when the engine reports them)."""
+    listing = getattr(engine, "list_vehicles", None)
+    if listing is None:
+        return []
+    return [
+        VehicleOut(
+            id=v.vehicle_id,
+            name=v.name,
+            seats=v.seats,
+            wheelchairs=v.wheelchairs,
+            areas=list(v.areas) if v.areas is not None else None,
+            status=str(v.status),
+            lat=v.position.lat if v.position else None,
+            lon=v.position.lon if v.position else None,
+            delay_s=v.delay_s,
+        )
+        for v in listing()
+    ]
+
+
+def account_out(row: AccountRow) -> AccountOut:
+    """Return an account without its secret."""
+    return AccountOut(
+        id=row.id,
+        username=row.username,
+        role=row.role,
+        display_name=row.display_name,
+        vehicle_id=row.vehicle_id,
+        active=row.active,
+    )
+
+
+@router.get("/accounts")
+def list_accounts(admin: Admin, db: Db) -> list[AccountOut]:
+    """Staff, driver and admin accounts."""
+    rows = db.scalars(
+        select(AccountRow).where(AccountRow.username.is_not(None)).order_by(AccountRow.username)
+    )
+    return [account_out(r) for r in rows]
+
+
+@router.post("/accounts", status_code=201, responses={409: {}, 422: {}})
+def create_account(body: AccountIn, admin: Admin, db: Db, state: State) -> AccountOut:
+    """Create an operator, driver (per vehicle) or admin account."""
+    if body.role == "driver" and not body.vehicle_id:
+        raise ApiError(
+            422,
+            "vehicle_required",
+            "A driver account needs a vehicle.",
+            "運転手アカウントには車両の指定が必要です。",
+        )
+    if db.scalar(select(AccountRow.id).where(AccountRow.username == body.username)) is not None:
+        raise ApiError(
+            409,
+            "already_exists",
+            "This username is taken.",
+            "このユーザー名はすでに使われています。",
+        )
+    row = AccountRow(
+        username=body.username,
+        role=body.role,
+        password_hash=hash_password(body.password),
+        display_name=body.display_name or body.username,
+        vehicle_id=body.vehicle_id,
+        active=True,
+        created_at=state.now(),
+    )
+    db.add(row)
+    db.flush()
+    audit(
+        db,
+        admin.id,
+        "account.create",
+        "account",
+        row.id,
+        None,
+        account_out(row).model_dump(),
+        state.now(),
+    )
+    db.commit()
+    return account_out(row)
+
+
+@router.get("/audit")
+def audit_log(
+    admin: Admin, db: Db, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> list[AuditOut]:
+    """The latest staff writes, newest first."""
+    rows = db.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit))
+    return [
+        AuditOut(
+            at=r.at,
+            actor=r.actor,
+            action=r.action,
+            entity=r.entity,
+            entity_id=r.entity_id,
+            before=r.before,
+            after=r.after,
+        )
+        for r in rows
+    ]
+
+
+def _vehicle_of(driver: AccountRow) -> str:
+    if not driver.vehicle_id:
+        raise not_found("vehicle", "車両")
+    return driver.vehicle_id
+
+
+@router.get("/driver/manifest", responses=ERRORS)
+def manifest(
+    driver: Driver,
+    db: Db,
+    state: State,
+    engine: Engine,
+    date_: Annotated[date | None, Query(alias="date")] = None,
+) -> ManifestOut:
+    """The driver's own vehicle's bookings of the day (with phone and notes)."""
+    vehicle_id = _vehicle_of(driver)
+    day = _day(state, date_)
+    rides = engine.list_rides(vehicle_id=vehicle_id, service_date=day)
+    return ManifestOut(
+        vehicle_id=vehicle_id,
+        date=day,
+        bookings=[trips.booking_out(db, r, detail=True) for r in rides],
+    )
+
+
+@router.post("/driver/taps", responses=ERRORS)
+def tap(body: TapIn, driver: Driver, db: Db, engine: Engine) -> BookingOut:
+    """Arrived, boarded, no-show or dropped off; a repeated ``tap_id`` changes nothing twice."""
+    vehicle_id = _vehicle_of(driver)
+    try:
+        ride = engine.get_ride(body.ride_id)
+    except UnknownRide as exc:
+        raise not_found("booking", "予約") from exc
+    if ride.vehicle_id != vehicle_id:
+        raise not_found("booking", "予約")
+    trips.release(db)
+    try:
+        ride = engine.driver_tap(vehicle_id, body.ride_id, DriverTap(body.tap), tap_id=body.tap_id)
+    except IllegalTransition as exc:
+        raise ApiError(409, exc.code, exc.message_en, exc.message_ja) from exc
+    except UnknownRide as exc:
+        raise not_found("booking", "予約") from exc
+    return trips.booking_out(db, ride, detail=True)

@@ -1,0 +1,74 @@
+"""Online registration (public) and the resident's own data and saved places."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from sqlalchemy import select
+
+from booking_api import membership
+from booking_api.db import SavedPlaceRow
+from booking_api.deps import CityMap, Db, Resident, State
+from booking_api.errors import not_found
+from booking_api.schemas.members import (
+    MemberOut,
+    RegistrationIn,
+    RegistrationOut,
+    SavedPlaceIn,
+    SavedPlaceOut,
+)
+
+router = APIRouter(tags=["members"])
+
+
+@router.post("/registrations", status_code=201, responses={409: {}, 422: {}, 503: {}})
+def register_online(
+    body: RegistrationIn, db: Db, state: State, city_map: CityMap
+) -> RegistrationOut:
+    """Apply for membership online; staff review the application."""
+    del city_map  # the dependency only guarantees the map is loaded before snapping
+    row = membership.register(db, state, body, channel="online")
+    db.commit()
+    return RegistrationOut(
+        member=membership.member_out(row, staff=False),
+        message_en="Thank you. City staff will review your application; "
+        "you can log in once it is approved.",
+        message_ja="お申し込みありがとうございます。市の担当者が確認し、承認後にログインできるようになります。",
+    )
+
+
+@router.get("/me")
+def my_member(account: Resident, db: Db) -> MemberOut:
+    """Return the logged-in resident's membership."""
+    return membership.member_out(membership.member_for_account(db, account.member_id), staff=False)
+
+
+@router.get("/me/places")
+def my_places(account: Resident, db: Db) -> list[SavedPlaceOut]:
+    """Return the resident's saved places."""
+    rows = db.scalars(select(SavedPlaceRow).where(SavedPlaceRow.member_id == account.member_id))
+    return [membership.saved_place_out(r) for r in rows]
+
+
+@router.post("/me/places", status_code=201, responses={404: {}, 422: {}})
+def add_my_place(
+    body: SavedPlaceIn, account: Resident, db: Db, state: State, city_map: CityMap
+) -> SavedPlaceOut:
+    """Save a place for one-tap booking."""
+    del city_map
+    member = membership.member_for_account(db, account.member_id)
+    row = membership.add_saved_place(
+        db, state, member, body.label, body.lat, body.lon, body.place_id
+    )
+    db.commit()
+    return membership.saved_place_out(row)
+
+
+@router.delete("/me/places/{place_id}", status_code=204, responses={404: {}})
+def delete_my_place(place_id: str, account: Resident, db: Db) -> Response:
+    """Delete one of the resident's saved places."""
+    row = db.get(SavedPlaceRow, place_id)
+    if row is None or row.member_id != account.member_id:
+        raise not_found("saved place", "登録場所")
+    db.delete(row)
+    db.commit()
+    return Response(status_code=204)

@@ -1,0 +1,242 @@
+"""Schemas of places, quotes, offers, bookings, series and driver taps."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from booking_api.rules import RuleViolation
+
+HHMM = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+class PlaceRef(BaseModel):
+    """One end of a trip: home, a saved place, a designated place, or a point."""
+
+    home: bool = False
+    saved_place_id: str | None = Field(default=None, min_length=1, max_length=64)
+    place_id: str | None = Field(default=None, min_length=1, max_length=64)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    label: str = Field(default="", max_length=200)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> PlaceRef:
+        given = [self.home, self.saved_place_id is not None, self.place_id is not None]
+        point = self.lat is not None or self.lon is not None
+        if point and (self.lat is None or self.lon is None):
+            raise RuleViolation(
+                "bad_place", "Give both lat and lon.", "緯度と経度の両方を指定してください。"
+            )
+        if sum(given) + int(point) != 1:
+            raise RuleViolation(
+                "bad_place",
+                "Give exactly one of: home, saved_place_id, place_id, or lat and lon.",
+                "自宅・登録場所・施設・地点のいずれか1つを指定してください。",
+            )
+        return self
+
+
+class TripIn(BaseModel):
+    """The common part of a quote, a modification and a series."""
+
+    member_id: str | None = Field(default=None, max_length=64)
+    from_: PlaceRef = Field(alias="from")
+    to: PlaceRef
+    time: str = HHMM
+    time_mode: Literal["depart_at", "arrive_by"] = "depart_at"
+    party_size: int = Field(default=1, ge=1, le=20)
+    wheelchair: bool = False
+    notes: str = Field(default="", max_length=500)
+
+    model_config = {"populate_by_name": True}
+
+
+class QuoteIn(TripIn):
+    """A request for an instant quote (and optionally the return trip)."""
+
+    date: date
+    return_time: str | None = HHMM
+
+
+class SeriesIn(TripIn):
+    """A weekly recurring booking until a date."""
+
+    weekdays: list[int] = Field(min_length=1, max_length=7)
+    start_date: date
+    until: date
+
+    @model_validator(mode="after")
+    def _check(self) -> SeriesIn:
+        if any(not 0 <= d <= 6 for d in self.weekdays):
+            raise RuleViolation(
+                "bad_weekday",
+                "Weekdays are 0 (Mon) to 6 (Sun).",
+                "曜日は0（月）〜6（日）で指定してください。",
+            )
+        if self.until < self.start_date or (self.until - self.start_date).days > 62:
+            raise RuleViolation(
+                "bad_period",
+                "The period must end after it starts and last at most 62 days.",
+                "期間は開始日以降、62日以内で指定してください。",
+            )
+        return self
+
+
+class AlternativeOut(BaseModel):
+    """A nearby time that would work."""
+
+    pickup_window_start: datetime
+    pickup_window_end: datetime
+    estimated_dropoff: datetime
+
+
+class OfferOut(BaseModel):
+    """An offer held until ``expires_at``."""
+
+    offer_id: str
+    pickup_window_start: datetime
+    pickup_window_end: datetime
+    estimated_pickup: datetime
+    estimated_dropoff: datetime
+    latest_dropoff: datetime
+    expires_at: datetime
+    fare_yen: int
+    from_label: str
+    to_label: str
+
+
+class QuoteOut(BaseModel):
+    """The answer to a quote."""
+
+    offer: OfferOut
+    return_offer: OfferOut | None = None
+
+
+class ConfirmIn(BaseModel):
+    """Confirmation of one offer (and its return offer)."""
+
+    offer_id: str = Field(min_length=1, max_length=64)
+    return_offer_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class ModifyConfirmIn(BaseModel):
+    """Confirmation of the replacement offer of a modification."""
+
+    offer_id: str = Field(min_length=1, max_length=64)
+
+
+class CancelIn(BaseModel):
+    """Why a booking is cancelled."""
+
+    reason: str = Field(default="", max_length=500)
+
+
+class BookingOut(BaseModel):
+    """A booking as the rider or staff see it."""
+
+    id: str
+    member_id: str
+    member_name: str
+    status: str
+    from_label: str
+    to_label: str
+    from_lat: float
+    from_lon: float
+    to_lat: float
+    to_lon: float
+    pickup_window_start: datetime
+    pickup_window_end: datetime
+    latest_dropoff: datetime
+    estimated_pickup: datetime | None
+    estimated_dropoff: datetime | None
+    vehicle_id: str | None
+    party_size: int
+    wheelchair: bool
+    fare_yen: int
+    channel: str
+    created_at: datetime
+    cancelled_at: datetime | None
+    late_cancellation: bool
+    series_id: str | None
+    rider_phone: str | None = None
+    notes: str | None = None
+
+
+class ConfirmOut(BaseModel):
+    """The bookings made by a confirmation."""
+
+    booking: BookingOut
+    return_booking: BookingOut | None = None
+
+
+class SeriesFailure(BaseModel):
+    """An occurrence of a series that could not be booked, and why."""
+
+    date: date
+    code: str
+    message: str
+    message_ja: str
+    message_en: str
+
+
+class SeriesResult(BaseModel):
+    """The result of booking a series."""
+
+    series_id: str
+    booked: list[BookingOut]
+    failed: list[SeriesFailure]
+
+
+class SeriesOut(BaseModel):
+    """A recurring booking."""
+
+    id: str
+    member_id: str
+    weekdays: list[int]
+    time: str
+    time_mode: str
+    start_date: date
+    until: date
+    from_label: str
+    to_label: str
+    active: bool
+
+
+class SeriesCancelOut(BaseModel):
+    """Bookings cancelled with a series."""
+
+    cancelled: list[str]
+
+
+class TapIn(BaseModel):
+    """A driver's tap on the tablet."""
+
+    ride_id: str = Field(min_length=1, max_length=64)
+    tap: Literal["arrived", "boarded", "no_show", "dropped_off"]
+    tap_id: str = Field(min_length=1, max_length=100)
+
+
+class VehicleDay(BaseModel):
+    """One vehicle's bookings of a day."""
+
+    vehicle_id: str
+    bookings: list[BookingOut]
+
+
+class DayOut(BaseModel):
+    """The day's bookings per vehicle."""
+
+    date: date
+    vehicles: list[VehicleDay]
+    unassigned: list[BookingOut]
+
+
+class ManifestOut(BaseModel):
+    """A driver's manifest for one day."""
+
+    vehicle_id: str
+    date: date
+    bookings: list[BookingOut]

@@ -1,0 +1,156 @@
+"""Schemas of registrations, members, saved places and accounts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Phone = Field(min_length=6, max_length=20, pattern=r"^[0-9０-９+\-‐－ー() （）]+$")
+
+
+class RegistrationIn(BaseModel):
+    """An online application for membership."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=100)
+    kana: str = Field(min_length=1, max_length=100)
+    birth_date: date
+    phone: str = Phone
+    address: str = Field(min_length=1, max_length=200)
+    home_lat: float = Field(ge=-90, le=90)
+    home_lon: float = Field(ge=-180, le=180)
+    wheelchair: bool = False
+    walking_aid: bool = False
+    needs_help_boarding: bool = False
+    companion_allowed: bool = False
+    emergency_contact_name: str = Field(default="", max_length=100)
+    emergency_contact_phone: str = Field(default="", max_length=20)
+    consent_terms: bool = False
+    consent_privacy: bool = False
+    password: str = Field(min_length=4, max_length=128)
+
+
+class StaffRegistrationIn(RegistrationIn):
+    """A registration taken by staff over the phone or at the counter."""
+
+    channel: Literal["phone", "counter", "online"] = "phone"
+    category: str | None = Field(default=None, max_length=32)
+    notes: str = Field(default="", max_length=2000)
+    approve: bool = False
+
+
+class MemberPatch(BaseModel):
+    """Fields staff may change on a member (all optional)."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    kana: str | None = Field(default=None, min_length=1, max_length=100)
+    phone: str | None = Phone
+    address: str | None = Field(default=None, min_length=1, max_length=200)
+    home_lat: float | None = Field(default=None, ge=-90, le=90)
+    home_lon: float | None = Field(default=None, ge=-180, le=180)
+    wheelchair: bool | None = None
+    walking_aid: bool | None = None
+    needs_help_boarding: bool | None = None
+    companion_allowed: bool | None = None
+    emergency_contact_name: str | None = Field(default=None, max_length=100)
+    emergency_contact_phone: str | None = Field(default=None, max_length=20)
+    category: str | None = Field(default=None, min_length=1, max_length=32)
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class MemberOut(BaseModel):
+    """A member as shown to the member or to staff."""
+
+    id: str
+    member_number: str | None
+    status: str
+    rejection_reason: str
+    name: str
+    kana: str
+    birth_date: date
+    phone: str
+    address: str
+    home_lat: float
+    home_lon: float
+    home_area: str | None
+    wheelchair: bool
+    walking_aid: bool
+    needs_help_boarding: bool
+    companion_allowed: bool
+    emergency_contact_name: str
+    emergency_contact_phone: str
+    category: str
+    channel: str
+    notes: str | None = None
+    created_at: datetime
+    approved_at: datetime | None
+
+
+class RegistrationOut(BaseModel):
+    """The answer to an application: the pending member and what happens next."""
+
+    member: MemberOut
+    message_ja: str
+    message_en: str
+
+
+class ApproveIn(BaseModel):
+    """Approval of a pending member, optionally setting the fare category."""
+
+    category: str | None = Field(default=None, min_length=1, max_length=32)
+
+
+class RejectIn(BaseModel):
+    """Rejection with the reason shown to the applicant."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class PasswordIn(BaseModel):
+    """A new password or PIN set by an operator."""
+
+    password: str = Field(min_length=4, max_length=128)
+
+
+class SavedPlaceIn(BaseModel):
+    """A place to save: a point, or a designated destination by id."""
+
+    label: str = Field(min_length=1, max_length=100)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    place_id: str | None = Field(default=None, min_length=1, max_length=32)
+
+
+class SavedPlaceOut(BaseModel):
+    """A saved place."""
+
+    id: str
+    label: str
+    lat: float
+    lon: float
+    place_id: str | None
+    area: str | None
+
+
+class AccountIn(BaseModel):
+    """A staff, driver or admin account created by an admin."""
+
+    username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
+    password: str = Field(min_length=8, max_length=128)
+    role: Literal["operator", "driver", "admin"]
+    display_name: str = Field(default="", max_length=100)
+    vehicle_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class AccountOut(BaseModel):
+    """An account (never its password)."""
+
+    id: str
+    username: str | None
+    role: str
+    display_name: str
+    vehicle_id: str | None
+    active: bool

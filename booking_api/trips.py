@@ -1,0 +1,345 @@
+"""The booking flow: resolve places, apply the service rules, quote, confirm, show.
+
+Everything that reaches the optimizer goes through the ``BookingEngine`` port
+(quote / confirm / cancel / get_ride / list_rides). Here we add what the API
+owns: who the ride is for, the fare, the service rules, idempotent confirms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from booking_api.db import BookingMetaRow, MemberRow, OfferRow, SavedPlaceRow
+from booking_api.errors import ApiError, not_found
+from booking_api.membership import get_place, rule_error, snap_point
+from booking_api.rules import (
+    RuleViolation,
+    check_areas,
+    check_daily_limit,
+    check_party,
+    check_service_time,
+    local_to_utc,
+    tz,
+)
+from booking_api.schemas.bookings import AlternativeOut, BookingOut, OfferOut, PlaceRef, TripIn
+from booking_api.state import AppState
+from dispatch.domain import (
+    Channel,
+    LatLon,
+    NoCapacity,
+    Offer,
+    Refusal,
+    Ride,
+    RideStatus,
+    TripRequest,
+)
+from dispatch.ports import BookingEngine
+
+INACTIVE = {RideStatus.CANCELLED, RideStatus.NO_SHOW, RideStatus.REJECTED}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A trip end resolved to a point with its label, area and (for designated places) category."""
+
+    lat: float
+    lon: float
+    label: str
+    area: str | None
+    category: str | None = None
+    place_id: str | None = None
+
+
+def resolve_place(db: Session, state: AppState, member: MemberRow, ref: PlaceRef) -> Resolved:
+    """Turn a ``PlaceRef`` into a point in the service area, or answer 404/422."""
+    city_map = state.city_map
+    if ref.home:
+        return Resolved(member.home_lat, member.home_lon, ref.label or "自宅", member.home_area)
+    if ref.saved_place_id is not None:
+        saved = db.get(SavedPlaceRow, ref.saved_place_id)
+        if saved is None or saved.member_id != member.id:
+            raise not_found("saved place", "登録場所")
+        return Resolved(
+            saved.lat, saved.lon, ref.label or saved.label, saved.area, place_id=saved.place_id
+        )
+    if ref.place_id is not None:
+        place = get_place(city_map, ref.place_id)
+        lat, lon = float(place.lat), float(place.lon)
+        area = snap_point(city_map, lat, lon)
+        return Resolved(
+            lat, lon, ref.label or str(place.name), area, str(place.category), ref.place_id
+        )
+    assert ref.lat is not None and ref.lon is not None  # guaranteed by PlaceRef's validator
+    area = snap_point(city_map, ref.lat, ref.lon)
+    return Resolved(ref.lat, ref.lon, ref.label or f"{ref.lat:.5f}, {ref.lon:.5f}", area)
+
+
+def active_rides(engine: BookingEngine, member_id: str, day: date) -> list[Ride]:
+    """Return the member's rides of ``day`` that still count (not cancelled or no-show)."""
+    return [
+        r
+        for r in engine.list_rides(member_id=member_id, service_date=day)
+        if r.status not in INACTIVE
+    ]
+
+
+def build_request(
+    db: Session,
+    state: AppState,
+    engine: BookingEngine,
+    member: MemberRow,
+    trip: TripIn,
+    day: date,
+    hhmm: str,
+    *,
+    channel: Channel,
+    swap: bool = False,
+    ignore_ride: str | None = None,
+    extra_rides: int = 0,
+    horizon: bool = True,
+) -> TripRequest:
+    """Apply the service rules and return the engine's request (``swap`` for the return trip)."""
+    rules = state.rules
+    if member.status != "approved":
+        raise ApiError(
+            403,
+            "member_not_approved",
+            "This member is not approved yet.",
+            "この会員はまだ承認されていません。",
+        )
+    origin = resolve_place(db, state, member, trip.from_)
+    dest = resolve_place(db, state, member, trip.to)
+    if swap:
+        origin, dest = dest, origin
+    when = local_to_utc(rules, day, hhmm)
+    try:
+        check_party(rules, trip.party_size)
+        check_service_time(rules, when, state.now(), horizon=horizon)
+        check_areas(
+            rules,
+            origin.area,
+            dest.area,
+            to_category=dest.category,
+            to_place_id=dest.place_id,
+            from_category=origin.category,
+            from_place_id=origin.place_id,
+        )
+        rides = [r for r in active_rides(engine, member.id, day) if r.ride_id != ignore_ride]
+        check_daily_limit(rules, len(rides) + extra_rides)
+    except RuleViolation as exc:
+        raise rule_error(exc) from exc
+    if abs(origin.lat - dest.lat) < 1e-6 and abs(origin.lon - dest.lon) < 1e-6:
+        raise ApiError(
+            422,
+            "same_place",
+            "The pickup and drop-off are the same place.",
+            "乗車地と降車地が同じです。",
+        )
+    wheelchair = trip.wheelchair or member.wheelchair
+    return TripRequest(
+        member_id=member.id,
+        pickup=LatLon(origin.lat, origin.lon),
+        dropoff=LatLon(dest.lat, dest.lon),
+        depart_at=when if trip.time_mode == "depart_at" else None,
+        arrive_by=when if trip.time_mode == "arrive_by" else None,
+        party_size=trip.party_size,
+        wheelchairs=1 if wheelchair else 0,
+        needs_extra_time=member.walking_aid or member.needs_help_boarding,
+        pickup_label=origin.label,
+        dropoff_label=dest.label,
+        channel=channel,
+        notes=trip.notes,
+        rider_name=member.name,
+        rider_phone=member.phone,
+    )
+
+
+def alternatives(items: Any) -> list[dict[str, Any]]:
+    """Return alternatives as JSON-able dicts."""
+    return [
+        AlternativeOut(
+            pickup_window_start=a.pickup_window_start,
+            pickup_window_end=a.pickup_window_end,
+            estimated_dropoff=a.estimated_dropoff,
+        ).model_dump(mode="json")
+        for a in items
+    ]
+
+
+def refusal_error(refusal: Refusal | NoCapacity) -> ApiError:
+    """Return the 409 for a request no vehicle can take, with the nearest times that work."""
+    code = refusal.code if isinstance(refusal, Refusal) else NoCapacity.code
+    return ApiError(
+        409,
+        code,
+        refusal.message_en,
+        refusal.message_ja,
+        alternatives=alternatives(refusal.alternatives),
+    )
+
+
+def quote(
+    db: Session,
+    state: AppState,
+    engine: BookingEngine,
+    member: MemberRow,
+    request: TripRequest,
+    *,
+    series_id: str | None = None,
+    replaces: str | None = None,
+) -> OfferOut:
+    """Ask the engine for an offer, remember whose it is, and return it (409 on refusal)."""
+    release(db)
+    answer = engine.quote(request)
+    if isinstance(answer, Refusal):
+        raise refusal_error(answer)
+    fare = state.rules.fares.fare_yen(member.category, request.party_size)
+    when = request.depart_at or request.arrive_by
+    assert when is not None
+    db.add(
+        OfferRow(
+            offer_id=answer.offer_id,
+            member_id=member.id,
+            fare_yen=fare,
+            expires_at=answer.expires_at,
+            service_date=when.astimezone(tz(state.rules)).date(),
+            series_id=series_id,
+            replaces_ride_id=replaces,
+        )
+    )
+    return offer_out(answer, fare)
+
+
+def release(db: Session) -> None:
+    """End the request's transaction before the engine writes.
+
+    On SQLite a write request holds the database's write lock from its first
+    statement (``BEGIN IMMEDIATE``); the engine takes that lock itself, so we
+    must let go first or it would wait on us.
+    """
+    db.commit()
+
+
+def offer_out(offer: Offer, fare: int) -> OfferOut:
+    """Return an engine offer as the API shows it."""
+    return OfferOut(
+        offer_id=offer.offer_id,
+        pickup_window_start=offer.pickup_window_start,
+        pickup_window_end=offer.pickup_window_end,
+        estimated_pickup=offer.estimated_pickup,
+        estimated_dropoff=offer.estimated_dropoff,
+        latest_dropoff=offer.latest_dropoff,
+        expires_at=offer.expires_at,
+        fare_yen=fare,
+        from_label=offer.request.pickup_label,
+        to_label=offer.request.dropoff_label,
+    )
+
+
+def own_offer(db: Session, offer_id: str, member_id: str | None) -> OfferRow:
+    """Return our record of an offer; another member's offer is answered 404."""
+    row = db.get(OfferRow, offer_id)
+    if row is None or (member_id is not None and row.member_id != member_id):
+        raise (
+            ApiError(
+                409,
+                "offer_expired",
+                "This offer is no longer available; please ask for a new quote.",
+                "このご提案は有効期限が切れました。もう一度お調べください。",
+            )
+            if row is None
+            else not_found("offer", "ご提案")
+        )
+    return row
+
+
+def record_booking(
+    db: Session, state: AppState, offer: OfferRow, ride: Ride, booked_by: str
+) -> None:
+    """Store the API's side of a booked ride (idempotent for a repeated confirm)."""
+    if db.get(BookingMetaRow, ride.ride_id) is None:
+        db.add(
+            BookingMetaRow(
+                ride_id=ride.ride_id,
+                member_id=offer.member_id,
+                fare_yen=offer.fare_yen,
+                booked_by=booked_by,
+                series_id=offer.series_id,
+                service_date=offer.service_date,
+                created_at=state.now(),
+            )
+        )
+
+
+def booking_out(db: Session, ride: Ride, *, detail: bool = False) -> BookingOut:
+    """Return a ride with the API's data (member, fare, series)."""
+    meta = db.get(BookingMetaRow, ride.ride_id)
+    member = db.get(MemberRow, ride.request.member_id)
+    req = ride.request
+    return BookingOut(
+        id=ride.ride_id,
+        member_id=req.member_id,
+        member_name=member.name if member else req.rider_name,
+        status=str(ride.status),
+        from_label=req.pickup_label,
+        to_label=req.dropoff_label,
+        from_lat=req.pickup.lat,
+        from_lon=req.pickup.lon,
+        to_lat=req.dropoff.lat,
+        to_lon=req.dropoff.lon,
+        pickup_window_start=ride.pickup_window_start,
+        pickup_window_end=ride.pickup_window_end,
+        latest_dropoff=ride.latest_dropoff,
+        estimated_pickup=ride.estimated_pickup,
+        estimated_dropoff=ride.estimated_dropoff,
+        vehicle_id=ride.vehicle_id,
+        party_size=req.party_size,
+        wheelchair=req.wheelchairs > 0,
+        fare_yen=meta.fare_yen if meta else 0,
+        channel=str(req.channel),
+        created_at=ride.created_at,
+        cancelled_at=ride.cancelled_at,
+        late_cancellation=ride.late_cancellation,
+        series_id=meta.series_id if meta else None,
+        rider_phone=req.rider_phone if detail else None,
+        notes=req.notes if detail else None,
+    )
+
+
+def is_late_cancel(state: AppState, ride: Ride) -> bool:
+    """Return whether cancelling now is late (within ``late_cancel_min`` of the pickup)."""
+    return ride.pickup_window_start - state.now() < timedelta(minutes=state.rules.late_cancel_min)
+
+
+def member_rides(db: Session, engine: BookingEngine, member_id: str) -> list[Ride]:
+    """Return every ride of a member (all days)."""
+    del db
+    return engine.list_rides(member_id=member_id)
+
+
+def local_date(state: AppState, when: datetime) -> date:
+    """Return the local service date of an instant."""
+    return when.astimezone(tz(state.rules)).date()
+
+
+def find_member(db: Session, member_id: str) -> MemberRow:
+    """Return a member or 404."""
+    row = db.get(MemberRow, member_id)
+    if row is None:
+        raise not_found("member", "会員")
+    return row
+
+
+def series_rows(db: Session, member_id: str | None) -> list[Any]:
+    """Return the series of a member (or all for staff)."""
+    from booking_api.db import SeriesRow
+
+    stmt = select(SeriesRow).order_by(SeriesRow.created_at.desc())
+    if member_id is not None:
+        stmt = stmt.where(SeriesRow.member_id == member_id)
+    return list(db.scalars(stmt))

@@ -1,0 +1,110 @@
+"""Start-up and shutdown of the service's parts: database, map, bus, engine, stream router.
+
+Each part is built from the settings unless injected. A part that cannot start
+(for example the map data missing) leaves the API up in a degraded state that
+``/health`` reports, instead of crashing the process.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from typing import Any
+
+from fastapi import FastAPI
+
+from booking_api.settings import Settings
+from booking_api.state import AppState
+from dispatch.ports import BookingEngine, Clock
+from dispatch.store.base import make_engine
+
+log = logging.getLogger(__name__)
+
+
+def build_state(
+    settings: Settings,
+    *,
+    engine: BookingEngine | None,
+    clock: Clock,
+    city_map: Any | None,
+    db: Any | None,
+) -> AppState:
+    """Build the running state: migrate the database, load the map, start the bus and engine."""
+    from booking_api.migrate import upgrade
+
+    rules = settings.city_rules()
+    if db is None:
+        url = settings.resolved_database_url()
+        upgrade(url)
+        db = make_engine(url)
+    state = AppState(
+        settings=settings, rules=rules, db=db, clock=clock, engine=engine, city_map=city_map
+    )
+    if state.city_map is None:
+        try:
+            from maps import load_map
+
+            state.city_map = load_map(settings.maps_config())
+        except Exception as exc:
+            log.error("map not loaded: %s", exc)
+            state.map_error = str(exc)
+    if state.engine is None:
+        try:
+            state.engine = make_dispatch_engine(settings, state)
+        except Exception as exc:
+            log.error("dispatch engine not started: %s", exc)
+            state.engine_error = str(exc)
+    else:
+        state.bus = getattr(engine, "bus", None)
+    return state
+
+
+def make_bus(settings: Settings) -> Any:
+    """Return the event bus: Redis when ``REDIS_URL`` is set, else in-process."""
+    if settings.redis_url:
+        from dispatch.bus.redis import RedisBus  # type: ignore[import-not-found,unused-ignore]
+
+        return RedisBus(settings.redis_url)
+    from dispatch.bus.memory import InProcessBus
+
+    return InProcessBus()
+
+
+def make_dispatch_engine(settings: Settings, state: AppState) -> BookingEngine:
+    """Return the live ``DispatchEngine`` over the state's database, bus, map and clock."""
+    if state.city_map is None:
+        msg = f"no map: {state.map_error}"
+        raise RuntimeError(msg)
+    from dispatch.engine import DispatchEngine
+
+    if state.bus is None:
+        state.bus = make_bus(settings)
+    return DispatchEngine(
+        settings.engine_config(),
+        db=state.db,
+        bus=state.bus,
+        travel=state.city_map,
+        clock=state.clock,
+    )
+
+
+def shutdown(state: AppState, *, own_db: bool) -> None:
+    """Stop the engine's background work, close the bus and the database pool."""
+    for part in (state.engine, state.bus):
+        close = getattr(part, "close", None)
+        if callable(close):
+            try:
+                close()
+            except Exception as exc:
+                log.warning("shutdown: %s", exc)
+    if own_db:
+        state.db.dispose()
+
+
+def include_stream(app: FastAPI) -> None:
+    """Include the tablets' and board's websocket router from ``driver_app`` when present."""
+    if importlib.util.find_spec("driver_app.stream") is None:
+        return
+    from booking_api.streamauth import stream_router
+
+    app.include_router(stream_router())
