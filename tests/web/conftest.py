@@ -37,12 +37,21 @@ CHROMIUM_ARGS = [
 SIZES = {"phone": (390, 844), "tablet": (1180, 820), "desktop": (1440, 900)}
 TOKYO = ZoneInfo("Asia/Tokyo")
 ADMIN = ("webadmin", "web-admin-pass-1")
+OPERATOR = ("operator1", "operator-pass-1")
+DRIVER_PASSWORD = "driver-pass-1"
 
 
 def service_day_start() -> datetime:
-    """Return 09:00 Tokyo time on the next Tuesday–Thursday (a plain service weekday)."""
+    """Return 09:00 Tokyo time on the next plain service weekday (Tue–Thu, no holiday).
+
+    December and January are skipped whole, so the year-end closure never matters.
+    """
+    import tomllib
+
+    rules = tomllib.loads((ROOT / "booking_api" / "cities" / "kamisu.toml").read_text("utf-8"))
+    holidays = set(rules["service"]["holidays"])
     day = datetime.now(TOKYO).date() + timedelta(days=1)
-    while day.weekday() not in (1, 2, 3):
+    while day.weekday() not in (1, 2, 3) or day.isoformat() in holidays or day.month in (12, 1):
         day += timedelta(days=1)
     return datetime(day.year, day.month, day.day, 9, 0, tzinfo=TOKYO).astimezone(UTC)
 
@@ -66,6 +75,7 @@ class Live:
     url: str
     clock: ShiftedClock
     admin_token: str
+    app: Any
 
     def api(self, method: str, path: str, token: str | None = None, **kw: Any) -> Any:
         """Call the API directly (for seeding and checks); raise on an HTTP error."""
@@ -90,14 +100,22 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     from tests.web.seed import create_admin
 
     tmp = tmp_path_factory.mktemp("web")
+    import booking_api.db  # noqa: F401  (registers the API's tables)
+    import dispatch.store.tables  # noqa: F401  (registers the engine's tables)
+    from dispatch.store.base import Base, make_engine
+
+    url = f"sqlite:///{tmp / 'noriai.sqlite'}"
     settings = Settings(
-        database_url=f"sqlite:///{tmp / 'noriai.sqlite'}",
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=url,
         data_dir=tmp / "data",
-        cache_dir=ROOT / ".pytest_cache" / "noriai-maps",
+        cache_dir=tmp / "cache",
         redis_url="",
     )
+    db = make_engine(url)
+    Base.metadata.create_all(db)
     clock = ShiftedClock(service_day_start())
-    app = create_app(settings, clock=clock)
+    app = create_app(settings, clock=clock, db=db)
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="websockets")
@@ -112,10 +130,23 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     url = f"http://127.0.0.1:{port}"
     token = create_admin(app, url, *ADMIN)
     try:
-        yield Live(url=url, clock=clock, admin_token=token)
+        yield Live(url=url, clock=clock, admin_token=token, app=app)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+        db.dispose()
+
+
+@pytest.fixture(scope="session")
+def fleet(live: Live) -> list[str]:
+    """Two vehicles on shift on the service day, plus an operator and a driver per vehicle."""
+    from tests.web.seed import seed_fleet, staff_account
+
+    ids = seed_fleet(live.app, live.clock.start)
+    staff_account(live, OPERATOR[0], OPERATOR[1], "operator")
+    for vid in ids:
+        staff_account(live, f"driver-{vid.lower()}", DRIVER_PASSWORD, "driver", vehicle_id=vid)
+    return ids
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,143 @@
+"""Operators' console in a real browser: a phone booking by keyboard only (keystrokes
+counted), the day board, and the reports with their CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import OPERATOR, Live, check_axe, screenshots
+
+pytestmark = pytest.mark.browser
+
+CALLER_PHONE = "09033334444"
+CALLER = "潮来 一郎"
+MAX_KEYSTROKES = 30
+
+
+class Keys:
+    """The keyboard, counting every key a person would press."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.count = 0
+
+    def type(self, text: str) -> None:
+        """Type text: one keystroke per character."""
+        self.page.keyboard.type(text)
+        self.count += len(text)
+
+    def press(self, key: str) -> None:
+        """Press one key or chord (a chord such as Alt+1 counts as one)."""
+        self.page.keyboard.press(key)
+        self.count += 1
+
+
+@pytest.fixture
+def caller(live: Live, fleet: list[str]) -> dict[str, Any]:
+    """A member registered at the counter and approved, who phones in."""
+    body = {
+        "name": CALLER,
+        "kana": "いたこ いちろう",
+        "birth_date": "1940-02-03",
+        "phone": CALLER_PHONE,
+        "address": "神栖市大野原",
+        "home_lat": 35.899980,
+        "home_lon": 140.623187,
+        "wheelchair": False,
+        "walking_aid": False,
+        "needs_help_boarding": True,
+        "companion_allowed": False,
+        "emergency_contact_name": "",
+        "emergency_contact_phone": "",
+        "consent_terms": True,
+        "consent_privacy": True,
+        "password": "ichiro-2026",
+        "channel": "counter",
+        "notes": "耳が遠いので大きな声で",
+        "approve": True,
+    }
+    member: dict[str, Any] = live.api("POST", "/api/v1/members", json=body)
+    return member
+
+
+def login(page: Any, live: Live) -> None:
+    """Log in to the console (keyboard)."""
+    page.goto(live.url + "/operator")
+    page.wait_for_selector("#op-user:focus")
+    page.keyboard.type(OPERATOR[0])
+    page.keyboard.press("Tab")
+    page.keyboard.type(OPERATOR[1])
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#view-call:not([hidden])")
+
+
+def test_phone_booking_by_keyboard_only(new_page: Any, live: Live, caller: dict[str, Any]) -> None:
+    """Phone digits, home, a hospital, a time, quote, confirm: all without the mouse."""
+    page = new_page("desktop")
+    login(page, live)
+    check_axe(page, "operator: phone booking (empty)")
+    screenshots(page, "operator-call-empty", ("desktop",))
+    keys = Keys(page)
+    keys.press("Alt+1")
+    page.wait_for_selector("#q:focus")
+    keys.type(CALLER_PHONE[-4:])
+    keys.press("Enter")
+    page.wait_for_selector(".member")
+    assert CALLER in page.inner_text(".member")
+    assert "耳が遠い" in page.inner_text(".member")
+    page.wait_for_selector("#from:focus")
+    keys.type("1")  # home
+    keys.press("Enter")
+    page.wait_for_selector("#to:focus")
+    keys.type("病院")
+    keys.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#to-opts li kbd').length > 0")
+    keys.type("1")
+    keys.press("Enter")
+    page.wait_for_selector("#date:focus")
+    keys.type("0")  # today
+    keys.press("Enter")
+    page.wait_for_selector("#time:focus")
+    keys.type("1400")
+    keys.press("Enter")
+    page.wait_for_selector("#confirm:focus")
+    assert "にお迎えにあがります" in page.inner_text(".offer")
+    check_axe(page, "operator: quote")
+    screenshots(page, "operator-call-quote", ("desktop",))
+    keys.press("Enter")
+    page.wait_for_selector(".booked")
+    assert keys.count <= MAX_KEYSTROKES, f"{keys.count} keystrokes"
+    screenshots(page, "operator-call-booked", ("desktop",))
+    rides = live.api("GET", f"/api/v1/bookings?member_id={caller['id']}")
+    assert len(rides) == 1
+    assert rides[0]["channel"] == "phone"
+    # Alt+N (or Enter on the focused button) starts the next call with the search focused.
+    keys.press("Enter")
+    page.wait_for_selector("#q:focus")
+
+
+def test_day_board_and_reports(new_page: Any, live: Live, fleet: list[str]) -> None:
+    """The board lists every vehicle on a timeline and a map; reports draw charts and give a CSV."""
+    page = new_page("desktop")
+    login(page, live)
+    page.keyboard.press("Alt+3")
+    page.wait_for_selector(".gantt")
+    for vid in fleet:
+        assert vid in page.inner_text(".gantt")
+    page.wait_for_selector("#board-map.leaflet-container")
+    assert "OpenStreetMap contributors" in page.inner_text("#board-map")
+    check_axe(page, "operator: board")
+    screenshots(page, "operator-board", ("desktop", "tablet"))
+    page.keyboard.press("Alt+4")
+    page.wait_for_selector(".kpis")
+    assert page.locator("svg.chart").count() == 4
+    check_axe(page, "operator: reports")
+    screenshots(page, "operator-reports", ("desktop",))
+    with page.expect_download() as dl:
+        page.click("#csv")
+    path = dl.value.path()
+    text = Path(path).read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].count(",") >= 3
