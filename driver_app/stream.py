@@ -1,0 +1,212 @@
+"""The websocket stream: a vehicle's tablet and the operators' board (docs/stream.md).
+
+``create_router`` is mounted by the booking API, which injects how to find the
+running engine and how to authenticate a token (so this package never imports
+booking_api). A tablet gets its full manifest at once, then numbered updates;
+on reconnect with ``since`` it gets exactly what it missed. Taps come back
+over the same socket and are idempotent by ``tap_id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from dispatch.domain import DispatchError, DriverTap
+
+CLOSE_UNAUTHORISED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_UNKNOWN = 4404
+
+
+async def _call(fn: Callable[..., Any], *args: Any) -> Any:
+    out = fn(*args)
+    if inspect.isawaitable(out):
+        out = await out
+    return out
+
+
+async def _pump(ws: WebSocket, sub: Any) -> None:
+    """Forward bus messages to the socket until it closes."""
+    while True:
+        msg = await sub.get(timeout_s=None)
+        if msg is not None:
+            await ws.send_json(msg.as_json())
+
+
+async def _handle_tablet(ws: WebSocket, engine: Any, vehicle_id: str, data: Any) -> None:
+    kind = data.get("type") if isinstance(data, dict) else None
+    if kind == "ping":
+        await ws.send_json({"type": "pong"})
+    elif kind == "tap":
+        tap_id = str(data.get("tap_id") or "")
+        try:
+            tap = DriverTap(data.get("tap"))
+            if not tap_id:
+                msg = "tap_id is required"
+                raise ValueError(msg)
+            ride = await run_in_threadpool(
+                engine.driver_tap, vehicle_id, str(data.get("ride_id")), tap, tap_id=tap_id
+            )
+        except DispatchError as exc:
+            await ws.send_json(
+                {
+                    "type": "tap_result",
+                    "tap_id": tap_id,
+                    "ok": False,
+                    "code": exc.code,
+                    "message_en": exc.message_en,
+                    "message_ja": exc.message_ja,
+                }
+            )
+            return
+        except ValueError as exc:
+            await ws.send_json(
+                {
+                    "type": "tap_result",
+                    "tap_id": tap_id,
+                    "ok": False,
+                    "code": "bad_message",
+                    "message_en": f"Bad tap: {exc}",
+                    "message_ja": "タップの内容が正しくありません。",
+                }
+            )
+            return
+        await ws.send_json(
+            {
+                "type": "tap_result",
+                "tap_id": tap_id,
+                "ok": True,
+                "ride_id": ride.ride_id,
+                "status": ride.status.value,
+            }
+        )
+    elif kind == "position":
+        try:
+            lat, lon = float(data["lat"]), float(data["lon"])
+        except (KeyError, TypeError, ValueError):
+            await ws.send_json(_error("bad_message", "position needs lat and lon"))
+            return
+        await run_in_threadpool(engine.report_position, vehicle_id, lat, lon)
+    else:
+        await ws.send_json(_error("bad_message", f"unknown message type {kind!r}"))
+
+
+def _error(code: str, message_en: str) -> dict[str, Any]:
+    return {
+        "type": "error",
+        "code": code,
+        "message_en": message_en,
+        "message_ja": "メッセージの内容が正しくありません。",
+    }
+
+
+async def _serve(
+    ws: WebSocket,
+    engine: Any,
+    topic: str,
+    since: int | None,
+    full_state: Callable[[], dict[str, Any]],
+    on_message: Callable[[Any], Any] | None,
+) -> None:
+    sub = engine.bus.subscribe(topic, since)
+    pump: asyncio.Task[None] | None = None
+    try:
+        if since is None or sub.gap:
+            state = await run_in_threadpool(full_state)
+            await ws.send_json({**state, "seq": sub.start_seq})
+        pump = asyncio.create_task(_pump(ws, sub))
+        while True:
+            receive = asyncio.create_task(ws.receive_json())
+            done, _ = await asyncio.wait({receive, pump}, return_when=asyncio.FIRST_COMPLETED)
+            if pump in done:
+                receive.cancel()
+                pump.result()
+                return
+            try:
+                data = receive.result()
+            except (ValueError, KeyError):
+                await ws.send_json(_error("bad_message", "messages must be JSON objects"))
+                continue
+            if on_message is not None:
+                await on_message(data)
+    except WebSocketDisconnect:
+        return
+    finally:
+        if pump is not None:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pump
+        sub.close()
+
+
+def create_router(
+    *,
+    get_engine: Callable[[], Any],
+    authenticate_vehicle: Callable[[str], Any],
+    authenticate_board: Callable[[str], Any],
+) -> APIRouter:
+    """Return the router with ``/ws/vehicle/{vehicle_id}`` and ``/ws/board``.
+
+    ``authenticate_vehicle(token)`` returns the vehicle id the token belongs to
+    and ``authenticate_board(token)`` an operator id; either raises to refuse
+    (sync or async callables both work). ``get_engine()`` returns the running
+    ``DispatchEngine``.
+    """
+    router = APIRouter()
+
+    @router.websocket("/ws/vehicle/{vehicle_id}")
+    async def vehicle_stream(
+        ws: WebSocket, vehicle_id: str, token: str = "", since: int | None = None
+    ) -> None:
+        await ws.accept()
+        try:
+            who = await _call(authenticate_vehicle, token)
+        except Exception:
+            await ws.close(code=CLOSE_UNAUTHORISED, reason="unknown or expired token")
+            return
+        if str(who) != vehicle_id:
+            await ws.close(code=CLOSE_FORBIDDEN, reason="token is for another vehicle")
+            return
+        engine = get_engine()
+        try:
+            await run_in_threadpool(engine.get_vehicle, vehicle_id)
+        except DispatchError:
+            await ws.close(code=CLOSE_UNKNOWN, reason="unknown vehicle")
+            return
+
+        async def on_message(data: Any) -> None:
+            await _handle_tablet(ws, engine, vehicle_id, data)
+
+        await _serve(
+            ws,
+            engine,
+            f"vehicle.{vehicle_id}",
+            since,
+            lambda: engine.vehicle_manifest(vehicle_id),
+            on_message,
+        )
+
+    @router.websocket("/ws/board")
+    async def board_stream(ws: WebSocket, token: str = "", since: int | None = None) -> None:
+        await ws.accept()
+        try:
+            await _call(authenticate_board, token)
+        except Exception:
+            await ws.close(code=CLOSE_UNAUTHORISED, reason="unknown or expired token")
+            return
+        engine = get_engine()
+
+        async def on_message(data: Any) -> None:
+            if isinstance(data, dict) and data.get("type") == "ping":
+                await ws.send_json({"type": "pong"})
+
+        await _serve(ws, engine, "board", since, engine.board_snapshot, on_message)
+
+    return router
