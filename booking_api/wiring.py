@@ -107,4 +107,4 @@ def include_stream(app: FastAPI) -> None:
         return
     from booking_api.streamauth import stream_router
 
-    app.include_router(stream_router())
+    app.include_router(stream_router(app))

@@ -1,0 +1,55 @@
+"""The tablets' and board's websocket router (``driver_app.stream``) with our token auth.
+
+``driver_app`` does not import ``booking_api``; we hand it three callables: how
+to reach the engine, and how a token proves a vehicle's driver or a staff
+member. An unknown, expired or wrong-role token is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from booking_api.security import account_for_token
+from booking_api.state import AppState
+
+
+class StreamAuthError(Exception):
+    """The token does not grant this stream."""
+
+
+def _state(app: FastAPI) -> AppState:
+    state: AppState = app.state.noriai
+    return state
+
+
+def _account(app: FastAPI, token: str, roles: set[str]) -> Any:
+    state = _state(app)
+    with state.sessions() as db:
+        account = account_for_token(db, token, state.now()) if token else None
+    if account is None or account.role not in roles:
+        msg = "unknown, expired or unauthorised token"
+        raise StreamAuthError(msg)
+    return account
+
+
+def stream_router(app: FastAPI) -> APIRouter:
+    """Return ``driver_app.stream``'s router wired to this app's engine and tokens."""
+    from driver_app.stream import create_router
+
+    def authenticate_vehicle(token: str) -> str:
+        account = _account(app, token, {"driver"})
+        if not account.vehicle_id:
+            msg = "driver account without a vehicle"
+            raise StreamAuthError(msg)
+        return str(account.vehicle_id)
+
+    def authenticate_board(token: str) -> str:
+        return str(_account(app, token, {"operator", "admin"}).id)
+
+    return create_router(
+        get_engine=lambda: _state(app).engine,
+        authenticate_vehicle=authenticate_vehicle,
+        authenticate_board=authenticate_board,
+    )
