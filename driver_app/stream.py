@@ -127,7 +127,9 @@ async def _serve(
             done, _ = await asyncio.wait({receive, pump}, return_when=asyncio.FIRST_COMPLETED)
             if pump in done:
                 receive.cancel()
-                pump.result()
+                if pump.exception() is not None:
+                    # the bus lost messages (e.g. Redis restarted): make the client resync
+                    await ws.close(code=1012, reason="stream restarted; reconnect with since")
                 return
             try:
                 data = receive.result()

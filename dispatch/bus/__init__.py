@@ -1,4 +1,4 @@
-"""Event buses: ``InProcessBus`` (default) and ``RedisBus``; leader locks for the engine loop."""
+"""Event buses: ``InProcessBus`` (default), ``RedisBus`` (``dispatch.bus.redis``); leader locks."""
 
 from __future__ import annotations
 
