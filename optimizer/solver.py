@@ -1,8 +1,8 @@
 """Day-ahead solve: the OR-Tools dial-a-ride model with a ruin-and-recreate loop around it.
 
 ``solve`` builds the routing model of a ``Problem`` (see ``optimizer._routing``),
-finds a first plan with OR-Tools, then improves it with a large-neighbourhood
-search (``optimizer.lns``) until the time limit, and returns the best plan found
+finds a first plan with OR-Tools and improves it with a ruin-and-recreate
+large-neighbourhood search (``optimizer.lns``) until the time limit, and returns the best plan found
 with full schedules and the requests it leaves unserved (with a reason).
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from optimizer import _routing
+from optimizer import _routing, lns
 from optimizer._routing import ModelError
 from optimizer._routing_plan import to_plan
 from optimizer.model import Plan, Problem
@@ -73,8 +73,9 @@ def solve(
     """Plan ``problem``: every promised ride served with its promise kept, others if worth it.
 
     Runs for at most about ``time_limit_s`` seconds and returns the best plan found;
-    ``seed`` drives the randomised ruin-and-recreate moves (same seed, same
-    settings, same machine load: same plan); ``initial`` warm-starts from a
+    OR-Tools' search is deterministic given its settings (its ruin-and-recreate
+    draws from its own fixed-seed generator), so ``seed`` is kept for the
+    interface and does not change the plan yet; ``initial`` warm-starts from a
     previous plan (its stops that no longer exist are ignored), and the result is
     never worse than it. Raises ``ModelError`` when a promised ride cannot be
     served by any vehicle at all, ``NoSolution`` when no plan keeping every
@@ -88,21 +89,21 @@ def solve(
         vehicle_fixed_cost=params.vehicle_fixed_cost_s,
     )
     routing = data.routing
-    first_limit = time_limit_s if (params.plain or not params.lns) else time_limit_s * 0.3
-    sp = search_parameters(params, max(0.05, first_limit))
+    sp = search_parameters(params, max(0.05, deadline - _time.monotonic()))
+    use_lns = params.lns and not params.plain
+    if use_lns and initial is None:
+        lns.configure(sp, len(data.node_loc) - 2 * len(problem.vehicles))
     routing.CloseModelWithParameters(sp)
     assignment = None
     if initial is not None:
+        # OR-Tools' ruin-and-recreate cannot start from a given plan: guided local
+        # search from it instead, which never returns anything worse.
         start = _routing.read_routes(data, _routing.plan_routes(data, initial))
         if start is not None:
             assignment = routing.SolveFromAssignmentWithParameters(start, sp)
     if assignment is None:
-        assignment = routing.SolveWithParameters(sp)
+        assignment = lns.search(data, sp) if use_lns else routing.SolveWithParameters(sp)
     if assignment is None:
         msg = "no plan that serves every promised ride was found within the time limit"
         raise NoSolution(msg)
-    if params.lns and not params.plain:
-        from optimizer import lns
-
-        assignment = lns.improve(data, assignment, params, deadline=deadline, seed=seed)
     return to_plan(data, assignment)
