@@ -23,7 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     from maps import cli as maps_cli
 
     parser = argparse.ArgumentParser(
-        prog="noriai", description="Noriai (乗合): demand-responsive shared taxi booking and dispatch"
+        prog="noriai",
+        description="Noriai (乗合): demand-responsive shared taxi booking and dispatch",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_commands(sub)

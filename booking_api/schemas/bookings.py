@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field, model_validator
 
 from booking_api.rules import RuleViolation
 
-HHMM = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+HHMM_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+HHMM = Field(pattern=HHMM_PATTERN)
 
 
 class PlaceRef(BaseModel):
@@ -58,7 +59,7 @@ class QuoteIn(TripIn):
     """A request for an instant quote (and optionally the return trip)."""
 
     date: date
-    return_time: str | None = HHMM
+    return_time: str | None = Field(default=None, pattern=HHMM_PATTERN)
 
 
 class SeriesIn(TripIn):

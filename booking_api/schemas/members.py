@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Phone = Field(min_length=6, max_length=20, pattern=r"^[0-9０-９+\-‐－ー() （）]+$")
+PHONE_PATTERN = r"^[0-9０-９+\-‐－ー() （）]+$"
+Phone = Field(min_length=6, max_length=20, pattern=PHONE_PATTERN)
 
 
 class RegistrationIn(BaseModel):
@@ -47,7 +48,7 @@ class MemberPatch(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=100)
     kana: str | None = Field(default=None, min_length=1, max_length=100)
-    phone: str | None = Phone
+    phone: str | None = Field(default=None, min_length=6, max_length=20, pattern=PHONE_PATTERN)
     address: str | None = Field(default=None, min_length=1, max_length=200)
     home_lat: float | None = Field(default=None, ge=-90, le=90)
     home_lon: float | None = Field(default=None, ge=-180, le=180)
