@@ -168,7 +168,9 @@ def import_osm(
             raise MapDataError(msg, f"{osm_path} に車が通れる道路がありません")
         say("building the graph")
         try:
-            graph = ox.graph_from_xml(roads, simplify=True, retain_all=True)
+            graph = ox.graph_from_xml(roads, simplify=False, retain_all=True)
+            # keep a node where the road class changes, so every edge has one speed
+            graph = ox.simplify_graph(graph, edge_attrs_differ=["highway"])
             area = boundary.buffer(buffer_m / 111_000.0)
             graph = ox.truncate.truncate_graph_polygon(graph, area, truncate_by_edge=True)
             graph = ox.truncate.largest_component(graph, strongly=True)

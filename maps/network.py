@@ -9,6 +9,8 @@ geometries) that ``load_map`` uses; the second start reads those in milliseconds
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import gzip
 import hashlib
 import json
@@ -64,6 +66,10 @@ def road_class(highway: Any, speeds_kph: dict[str, float]) -> str:
     """The road class of an edge's ``highway`` tag (a string or, after simplification,
     a list): ``*_link`` counts as its road, and of several the fastest wins.
     """
+    if isinstance(highway, str) and highway.startswith("["):
+        # GraphML stores a simplified edge's list of tags as its Python repr
+        with contextlib.suppress(ValueError, SyntaxError):
+            highway = ast.literal_eval(highway)
     values = highway if isinstance(highway, list) else [highway]
     names = [str(v).removesuffix("_link") for v in values if v is not None] or ["unknown"]
     return max(names, key=lambda n: speeds_kph.get(n, FALLBACK_SPEED_KPH))

@@ -63,3 +63,10 @@ def test_apply_speeds_uses_link_roads_and_fastest_of_a_list() -> None:
     assert graph[1][2][0]["travel_time"] == pytest.approx(100.0)
     assert graph[2][3][0]["travel_time"] == pytest.approx(50.0)
     assert graph[3][1][0]["travel_time"] == pytest.approx(120.0)  # fallback 30 km/h
+
+
+def test_road_class_reads_graphml_list_repr() -> None:
+    """A merged edge's highway list, stored in GraphML as its repr, is parsed back."""
+    speeds = {"residential": 30.0, "tertiary": 40.0}
+    assert road_class("['residential', 'tertiary']", speeds) == "tertiary"
+    assert road_class("[not a list", speeds) == "[not a list"
