@@ -29,6 +29,7 @@ class EngineConfig:
     ride_offset_s: int = 600
     ride_cap_s: int = 5400
     alternatives_step_s: int = 1800
+    alternatives_max_shift_s: int = 7200
     max_alternatives: int = 3
     reoptimize_time_limit_s: float = 2.0
     seed: int = 0

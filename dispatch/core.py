@@ -24,12 +24,13 @@ from dispatch.adapter import DayData, ProblemBuilder, node_key
 from dispatch.bus.base import EventBus
 from dispatch.config import EngineConfig
 from dispatch.domain import RideStatus, VehicleStatus
-from dispatch.insertion import schedule, stops_of
 from dispatch.ports import Clock, SnapResult, TravelTimes
+from dispatch.retime import schedule, stops_of
 from dispatch.state import ACTIVE_RIDE_STATUSES, ride_transition
 from dispatch.store.repo import append_event, read_session
 from dispatch.store.tables import PlanRow, RideRow, ShiftRow, VehicleRow
-from optimizer.model import Route, StopKind
+from optimizer import schedule_route
+from optimizer.model import Route, StopKind, StopRef
 
 _ACTIVE = [s.value for s in ACTIVE_RIDE_STATUSES]
 _UNAVAILABLE = {VehicleStatus.OUT_OF_SERVICE.value}
@@ -195,7 +196,12 @@ class EngineCore:
             if v.id not in vehicle_ids:
                 continue
             stops = stops_of(plan.route_of(v.id))
-            route = schedule(problem, v, states.get(v.id), stops, strict=False) if stops else None
+            route = None
+            if stops:
+                refs = [StopRef(rid, kind) for kind, rid in stops]
+                route = schedule_route(problem, v.id, refs)
+                if route is None:  # running late: keep the order, accept the lateness
+                    route = schedule(problem, v, states.get(v.id), stops, strict=False)
             self.save_route(s, day, v.id, b, route)
 
     def set_ride_status(self, s: Session, ride: RideRow, target: RideStatus) -> None:

@@ -1,18 +1,17 @@
 """``DispatchEngine``: the live engine behind the ``BookingEngine`` port.
 
-Quotes insert the request into the persisted plan (cheapest feasible
-insertion); the offer is held for ``offer_hold_s``. ``confirm`` re-checks the
-offer against the plan as it is now, inside the day's writer lock, so two
-confirmations of the last place give one ride and one ``NoCapacity`` with
-alternatives. Fleet operations (vehicles, shifts, taps, positions, delays,
-breakdowns, the background loop) come from ``dispatch.fleet``.
+Quotes insert the request into the persisted plan (``optimizer.quote``, the
+cheapest feasible insertion that keeps every promise); the offer is held for
+``offer_hold_s``. ``confirm`` re-checks the offer against the plan as it is
+now, inside the day's writer lock, so two confirmations of the last place
+give one ride and one ``NoCapacity`` with alternatives. Fleet operations
+(vehicles, shifts, taps, positions, delays, breakdowns, the background loop)
+come from ``dispatch.fleet``.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -31,7 +30,6 @@ from dispatch.domain import (
     UnknownRide,
 )
 from dispatch.fleet import FleetOps
-from dispatch.insertion import Insertion, best_insertion
 from dispatch.store.repo import (
     append_event,
     fill_request,
@@ -42,7 +40,8 @@ from dispatch.store.repo import (
     write_session,
 )
 from dispatch.store.tables import OfferRow, RideRow
-from optimizer.model import Problem, Request
+from optimizer import Quote, QuoteParams, QuoteRefusal, quote
+from optimizer.model import Plan, Problem, Request
 
 _NO_CAPACITY_EN = "No vehicle can take this ride at that time."
 _NO_CAPACITY_JA = "ご希望の時間帯に空いている車両がありません。"
@@ -81,7 +80,7 @@ class DispatchEngine(FleetOps):
             )
         return None
 
-    def _prepare(self, s: Session, req: TripRequest, rid: str) -> tuple[Problem, Any, Request]:
+    def _prepare(self, s: Session, req: TripRequest, rid: str) -> tuple[Problem, Plan, Request]:
         t = req.depart_at or req.arrive_by
         assert t is not None
         day = self.local_date(t)
@@ -93,17 +92,27 @@ class DispatchEngine(FleetOps):
         problem, plan = b.build(self.load_day(s, day), [new], live=self.is_live(day))
         return problem, plan, new
 
-    def _promise(self, req: TripRequest, new: Request, ins: Insertion) -> tuple[int, int, int]:
-        """Return (window start, window end, latest drop-off) promised for an insertion."""
-        w = self.config.promise_width_s
-        lo = max(self.now_s(), ins.pickup_s - w // 2)
-        if new.pickup_window is not None:
-            lo = max(lo, new.pickup_window.earliest_s)
-        lo = min(lo, ins.pickup_s)
-        latest = ins.dropoff_s + w
-        if new.dropoff_window is not None:
-            latest = max(ins.dropoff_s, min(latest, new.dropoff_window.latest_s))
-        return lo, lo + w, latest
+    def _params(self) -> QuoteParams:
+        c = self.config
+        return QuoteParams(
+            promise_width_s=c.promise_width_s,
+            alternative_step_s=c.alternatives_step_s,
+            alternative_max_shift_s=c.alternatives_max_shift_s,
+            max_alternatives=c.max_alternatives,
+        )
+
+    def _refusal(self, res: QuoteRefusal) -> Refusal:
+        now_s = self.now_s()
+        alts = tuple(
+            Alternative(
+                _dt(a.pickup_window.earliest_s),
+                _dt(a.pickup_window.latest_s),
+                _dt(a.estimated_dropoff_s),
+            )
+            for a in res.alternatives
+            if a.pickup_window.latest_s >= now_s
+        )
+        return Refusal("no_capacity", _NO_CAPACITY_EN, _NO_CAPACITY_JA, alts)
 
     def now_s(self) -> int:
         """Return the current time in epoch seconds."""
@@ -122,11 +131,10 @@ class DispatchEngine(FleetOps):
             if hasattr(exc, "code") and hasattr(exc, "message_en"):
                 return Refusal(exc.code, exc.message_en, getattr(exc, "message_ja", ""))
             raise
-        ins = best_insertion(problem, plan, new)
-        if ins is None:
-            alts = self._alternatives(problem, plan, request, new)
-            return Refusal("no_capacity", _NO_CAPACITY_EN, _NO_CAPACITY_JA, alts)
-        lo, hi, latest = self._promise(request, new, ins)
+        res = quote(problem, plan, new, params=self._params())
+        if isinstance(res, QuoteRefusal):
+            return self._refusal(res)
+        p = res.promise
         now = self.now()
         t = request.depart_at or request.arrive_by
         assert t is not None
@@ -134,12 +142,12 @@ class DispatchEngine(FleetOps):
             id=offer_id,
             request=request_to_json(request),
             service_date=self.local_date(t),
-            vehicle_id=ins.vehicle_id,
-            pickup_window_start=_dt(lo),
-            pickup_window_end=_dt(hi),
-            estimated_pickup=_dt(ins.pickup_s),
-            estimated_dropoff=_dt(ins.dropoff_s),
-            latest_dropoff=_dt(latest),
+            vehicle_id=res.vehicle_id,
+            pickup_window_start=_dt(p.pickup_window.earliest_s),
+            pickup_window_end=_dt(p.pickup_window.latest_s),
+            estimated_pickup=_dt(res.estimated_pickup_s),
+            estimated_dropoff=_dt(res.estimated_dropoff_s),
+            latest_dropoff=_dt(p.latest_dropoff_s),
             expires_at=now + timedelta(seconds=self.config.offer_hold_s),
             created_at=now,
         )
@@ -159,42 +167,6 @@ class DispatchEngine(FleetOps):
             expires_at=row.expires_at,
             vehicle_id=row.vehicle_id,
         )
-
-    def _alternatives(
-        self, problem: Problem, plan: Any, req: TripRequest, new: Request
-    ) -> tuple[Alternative, ...]:
-        """Return up to ``max_alternatives`` nearby times that fit (nearest first)."""
-        step = self.config.alternatives_step_s
-        base = tuple(r for r in problem.requests if r.id != new.id)
-        out: list[Alternative] = []
-        for k in (1, -1, 2, -2, 3, -3, 4, -4):
-            if len(out) >= self.config.max_alternatives:
-                break
-            shift = k * step
-            pw = new.pickup_window
-            dw = new.dropoff_window
-            moved = replace(
-                new,
-                pickup_window=replace(
-                    pw, earliest_s=pw.earliest_s + shift, latest_s=pw.latest_s + shift
-                )
-                if pw
-                else None,
-                dropoff_window=replace(
-                    dw, earliest_s=dw.earliest_s + shift, latest_s=dw.latest_s + shift
-                )
-                if dw
-                else None,
-            )
-            t = (pw or dw).earliest_s if (pw or dw) else 0  # type: ignore[union-attr]
-            if t + shift < self.now_s():
-                continue
-            ins = best_insertion(problem.replace(requests=(*base, moved)), plan, moved)
-            if ins is None:
-                continue
-            lo, hi, _ = self._promise(req, moved, ins)
-            out.append(Alternative(_dt(lo), _dt(hi), _dt(ins.dropoff_s)))
-        return tuple(out)
 
     # -- confirm -------------------------------------------------------------
     def _ride_by_key(self, key: str) -> Ride | None:
@@ -226,7 +198,8 @@ class DispatchEngine(FleetOps):
             req = request_from_json(offer.request)
             with read_session(self.db) as s:
                 problem, plan, new = self._prepare(s, req, "alt")
-            alts = self._alternatives(problem, plan, req, new)
+            res = quote(problem, plan, new, params=self._params())
+            alts = self._refusal(res).alternatives if isinstance(res, QuoteRefusal) else ()
             raise NoCapacity(
                 "The offered time was just taken; please choose another time.",
                 "ご提案した時間は他の予約で埋まりました。別の時間をお選びください。",
@@ -272,15 +245,16 @@ class DispatchEngine(FleetOps):
             problem, plan = b.build(
                 self.load_day(s, day), [new], live=self.is_live(day), extra_promises=[promise]
             )
-            ins = best_insertion(problem, plan, new)
-            if ins is None:
+            res = quote(problem, plan, new, params=self._params())
+            if not isinstance(res, Quote):
                 raise _Refused
+            vid = res.vehicle_id
             s.add(row)
             s.flush()
             append_event(s, "ride.booked", self.now(), ride_id=row.id, payload={"offer": offer.id})
-            row.vehicle_id = ins.vehicle_id
+            row.vehicle_id = vid
             self.set_ride_status(s, row, RideStatus.ASSIGNED)
-            self.save_route(s, day, ins.vehicle_id, b, ins.route)
+            self.save_route(s, day, vid, b, res.plan.route_of(vid))
             if fresh is not None:
                 fresh.ride_id = row.id
             s.flush()

@@ -25,10 +25,11 @@ from dispatch.domain import (
     VehicleInfo,
     VehicleStatus,
 )
-from dispatch.insertion import best_insertion, schedule, stops_of
+from dispatch.retime import schedule, stops_of
 from dispatch.state import vehicle_transition
 from dispatch.store.repo import append_event, read_session, ride_of, write_session
 from dispatch.store.tables import DriverTapRow, EventRow, RideRow, ShiftRow, VehicleRow
+from optimizer import Quote, quote
 from optimizer.model import StopKind
 
 
@@ -235,13 +236,13 @@ class FleetOps(EngineCore):
         for ride in waiting:
             b = self.builder()
             problem, plan = b.build(self.load_day(s, day), live=self.is_live(day))
-            ins = best_insertion(problem, plan, problem.request(ride.id))
-            if ins is None:
+            res = quote(problem, plan, problem.request(ride.id))
+            if not isinstance(res, Quote):
                 self.pending.append(self._alert("unassigned", vehicle_id, ride.id))
                 continue
-            ride.vehicle_id = ins.vehicle_id
+            ride.vehicle_id = res.vehicle_id
             self.set_ride_status(s, ride, RideStatus.ASSIGNED)
-            self.save_route(s, day, ins.vehicle_id, b, ins.route)
+            self.save_route(s, day, res.vehicle_id, b, res.plan.route_of(res.vehicle_id))
             s.flush()
         self.save_route(s, day, vehicle_id, self.builder(), None)
 
@@ -414,5 +415,11 @@ class FleetOps(EngineCore):
         return {r for r in s.scalars(q) if r}
 
     def tick(self) -> list[str]:
-        """One round of the background loop (leader only): check promises of today."""
+        """One round of the background loop (leader only): re-plan today, then check promises.
+
+        Returns the ids of rides found late in this round.
+        """
+        from dispatch.replan import replan
+
+        replan(self, self.local_date(self.now()))
         return self.check_promises()

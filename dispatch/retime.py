@@ -1,21 +1,17 @@
-"""Cheapest feasible insertion of one request into the running routes.
+"""Re-timing a route as reality goes: forward scheduling that may run late.
 
-The engine's instant quote. It works on ``optimizer.model`` data only: each
-vehicle's route (pickup and drop-off stops) is rescheduled forward from the
-vehicle's live state, respecting windows, promises, capacity, maximum ride
-time and the shift end; the cheapest feasible pair of positions wins (added
-route duration, then earliest pickup). Used until/unless ``optimizer.quote``
-is available, and for ``late`` checks (``schedule``).
+``optimizer.schedule_route`` refuses a route that breaks a rule; the engine
+must still know *when* a late vehicle will get to each stop, to tell riders a
+new time and the board an alert. ``schedule(..., strict=False)`` computes
+those times from the vehicle's live state, in the route's order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from optimizer.model import (
     OnBoard,
-    Plan,
     Problem,
     Request,
     Route,
@@ -26,17 +22,6 @@ from optimizer.model import (
 )
 
 Stop = tuple[StopKind, str]  # (PICKUP | DROPOFF, request id)
-
-
-@dataclass(frozen=True)
-class Insertion:
-    """Where a request fits best: the vehicle's new route and the request's times."""
-
-    vehicle_id: str
-    route: Route
-    pickup_s: int
-    dropoff_s: int
-    added_s: int
 
 
 def _window(problem: Problem, req: Request, kind: StopKind) -> tuple[int, int]:
@@ -117,40 +102,3 @@ def stops_of(route: Route | None) -> list[Stop]:
         for s in route.stops
         if s.kind in (StopKind.PICKUP, StopKind.DROPOFF) and s.request_id
     ]
-
-
-def _duration(route: Route) -> int:
-    return route.stops[-1].arrival_s - route.stops[0].departure_s
-
-
-def best_insertion(problem: Problem, plan: Plan, request: Request) -> Insertion | None:
-    """Return the cheapest feasible insertion of ``request`` (already in ``problem``)."""
-    states = {s.vehicle_id: s for s in problem.states}
-    best: Insertion | None = None
-    for v in problem.vehicles:
-        if not v.serves(request):
-            continue
-        state = states.get(v.id)
-        base = stops_of(plan.route_of(v.id))
-        before = schedule(problem, v, state, base, strict=False)
-        base_s = _duration(before) if before else 0
-        n_locked = len(state.locked) if state else 0
-        for i in range(n_locked, len(base) + 1):
-            for j in range(i, len(base) + 1):
-                stops = [*base[:i], (StopKind.PICKUP, request.id), *base[i:j]]
-                stops += [(StopKind.DROPOFF, request.id), *base[j:]]
-                route = schedule(problem, v, state, stops)
-                if route is None:
-                    continue
-                pu = route.stops[i + 1].start_s
-                do = route.stops[j + 2].start_s
-                added = _duration(route) - base_s
-                if best is None or (added, pu) < (best.added_s, best.pickup_s):
-                    best = Insertion(v.id, route, pu, do, added)
-    return best
-
-
-def replace_route(plan: Plan, route: Route) -> Plan:
-    """Return ``plan`` with the route of ``route.vehicle_id`` replaced."""
-    others = tuple(r for r in plan.routes if r.vehicle_id != route.vehicle_id)
-    return Plan((*others, route), plan.unassigned)
