@@ -35,7 +35,7 @@ def _run_all(args: argparse.Namespace, settings: Any) -> int:
         module = importlib.import_module(module_name)
         sub = argparse.ArgumentParser(prog=f"noriai bench {name}")
         module.add_arguments(sub)
-        sub_args = sub.parse_args(module.ALL_DEFAULT_ARGS if hasattr(module, "ALL_DEFAULT_ARGS") else [])
+        sub_args = sub.parse_args(getattr(module, "ALL_DEFAULT_ARGS", []))
         worst = max(worst, int(module.run(sub_args, settings)))
     return worst
 
