@@ -98,15 +98,15 @@ def book(page: Any, live: Live) -> None:
     check_axe(page, "booking: who")
     screenshots(page, "resident-book-who")
     page.click("#book-step .next")
-    page.wait_for_selector(".offer-big")
+    page.wait_for_selector(".offer-big", timeout=60000)
     offer = page.inner_text(".offer-big")
     assert "にお迎えにあがります" in offer and "〜" in offer
     assert "分" in page.inner_text("#hold")
     check_axe(page, "booking: offer")
     screenshots(page, "resident-book-offer")
     page.click("#book-step .confirm")
-    page.wait_for_selector(".done")
-    assert "予約しました" in page.inner_text(".done")
+    page.wait_for_selector(".notice.done")
+    assert "予約しました" in page.inner_text(".notice.done")
     screenshots(page, "resident-book-done")
 
 

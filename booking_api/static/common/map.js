@@ -2,9 +2,10 @@
 import { t } from "./i18n.js";
 
 const STYLE = {
-  boundary: { color: "#1a1a1a", weight: 2, fill: false, dashArray: "6 4" },
+  // The city is drawn as white land on a pale-blue ground (no tiles: there is no network).
+  boundary: { color: "#4d4d4d", weight: 2, fillColor: "#ffffff", fillOpacity: 1, dashArray: "6 4" },
   areas: { color: "#0017c1", weight: 1, fillColor: "#9db7f9", fillOpacity: 0.12 },
-  roads: { color: "#949494", weight: 1 },
+  roads: { color: "#b3b3b3", weight: 1 },
 };
 let layersPromise = null;
 
@@ -26,14 +27,10 @@ export function makeMap(el, { center = [35.89, 140.66], zoom = 12, places = fals
   el.setAttribute("aria-label", el.getAttribute("aria-label") || t("map.label"));
   loadLayers().then((layers) => {
     let bounds = null;
-    for (const name of ["areas", "roads", "boundary"]) {
+    for (const name of ["boundary", "areas", "roads"]) {
       const gj = layers && layers[name];
       if (!gj || !gj.features) continue;
-      const layer = L.geoJSON(gj, { style: STYLE[name], interactive: name === "areas" });
-      if (name === "areas") layer.eachLayer((l) => {
-        const p = l.feature.properties || {};
-        if (p.name || p.id) l.bindTooltip(String(p.name || p.id));
-      });
+      const layer = L.geoJSON(gj, { style: STYLE[name], interactive: false });
       layer.addTo(map);
       if (name === "boundary") bounds = layer.getBounds();
     }
