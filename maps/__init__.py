@@ -31,4 +31,5 @@ from maps.places import Places as Places
 from maps.places import Town as Town
 from maps.places import Towns as Towns
 from maps.places import normalize as normalize
+from maps.preview import render_preview_html as render_preview_html
 from maps.routing import UNREACHABLE as UNREACHABLE

@@ -108,27 +108,36 @@ def filter_osm_xml(src: Path, dst: Path, progress: bool = True) -> int:
     return ways
 
 
-def pbf_to_xml(src: Path, dst: Path) -> None:
-    """Convert an ``.osm.pbf`` extract to OSM XML with pyosmium (``pip install osmium``)."""
+def pbf_to_xml(src: Path, dst: Path, progress: bool = True) -> None:
+    """Write the ``highway`` ways of an ``.osm.pbf`` extract and the nodes they use to OSM
+    XML, with pyosmium (``pip install osmium``).
+    """
     try:
         import osmium  # type: ignore[import-not-found,unused-ignore]
     except ImportError as exc:
         msg = "reading .osm.pbf needs the 'osmium' package (pip install osmium), or give .osm XML"
         raise MapDataError(msg, ".osm.pbf の読み込みには osmium パッケージが必要です") from exc
-    writer = osmium.SimpleWriter(str(dst))
     try:
-        for obj in osmium.FileProcessor(str(src)):
-            if obj.is_node() or obj.is_way():
-                writer.add(obj)
-    finally:
-        writer.close()
+        ways = osmium.FileProcessor(str(src), osmium.osm.WAY).with_filter(
+            osmium.filter.KeyFilter("highway")
+        )
+        with (
+            osmium.BackReferenceWriter(str(dst), ref_src=str(src), overwrite=True) as writer,
+            tqdm(desc="maps import: reading .pbf ways", unit=" ways", disable=not progress) as bar,
+        ):
+            for way in ways:
+                writer.add(way)
+                bar.update()
+    except RuntimeError as exc:
+        msg = f"cannot read {src} as OSM PBF: {exc}"
+        raise MapDataError(msg, f"{src} を OSM PBF として読めません") from exc
 
 
 def _city_toml(name: str, graph: str, boundary: str, lat: float, lon: float) -> str:
     speeds = "\n".join(f"{k} = {v}" for k, v in DEFAULT_SPEEDS_KPH.items())
     return (
         f"# Written by `noriai maps import`. Edit speeds, add areas/destinations/towns files.\n"
-        f"name = {json.dumps(name)}\nname_ja = {json.dumps(name)}\ntimezone = \"Asia/Tokyo\"\n"
+        f'name = {json.dumps(name)}\nname_ja = {json.dumps(name)}\ntimezone = "Asia/Tokyo"\n'
         f"center = [{lat:.6f}, {lon:.6f}]\nzoom_km = 20.0\n\n[files]\n"
         f"graph = {json.dumps(graph)}\nboundary = {json.dumps(boundary)}\n\n"
         f"[speeds_kph]\n{speeds}\n\n[attribution]\n"
@@ -161,7 +170,7 @@ def import_osm(
         if osm_path.name.endswith(".pbf"):
             say("converting .pbf to XML")
             src = Path(tmp) / "extract.osm"
-            pbf_to_xml(osm_path, src)
+            pbf_to_xml(osm_path, src, progress)
         roads = Path(tmp) / "roads.osm"
         if filter_osm_xml(src, roads, progress) == 0:
             msg = f"{osm_path} holds no drivable road"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,6 +113,7 @@ class Router:
         self._csr = sp.csr_matrix(
             (self.arc_weight.astype(np.float64), (self.arc_tail, self.arc_head)), shape=(n, n)
         )
+        self._lock = threading.Lock()  # the CCH bindings make no thread-safety promise
         self._metric = self._build_cch(cache_dir) if p.unit_s <= 1.0 else None
 
     @property
@@ -170,7 +172,8 @@ class Router:
         if len(src) == 0 or len(dst) == 0:
             empty = np.zeros((len(src), len(dst)), dtype=np.int64)
             return empty, empty.copy()
-        packed = self._metric.distances_many_to_many(src, dst)  # type: ignore[attr-defined]
+        with self._lock:
+            packed = self._metric.distances_many_to_many(src, dst)  # type: ignore[attr-defined]
         return self._decode(np.asarray(packed))
 
     def matrix_dijkstra(self, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -190,7 +193,8 @@ class Router:
         if a == b:
             return []
         if self._metric is not None:
-            dist, _, arcs = self._metric.query(int(a), int(b))  # type: ignore[attr-defined]
+            with self._lock:
+                dist, _, arcs = self._metric.query(int(a), int(b))  # type: ignore[attr-defined]
             if dist >= _CCH_INF:
                 return None
             return [int(self.arc_edge[i]) for i in arcs]

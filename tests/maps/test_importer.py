@@ -155,3 +155,24 @@ def test_bad_xml_is_a_clear_error(tmp_path: Path) -> None:
 def test_is_drivable(tags: dict[str, str], ok: bool) -> None:
     """Only ways a taxi may use are kept."""
     assert is_drivable(tags) is ok
+
+
+def test_import_from_pbf(tmp_path: Path) -> None:
+    """An .osm.pbf extract (written here with osmium) gives the same graph as its XML."""
+    osmium = pytest.importorskip("osmium")
+    write_osm(tmp_path / "t.osm")
+    write_boundary(tmp_path / "b.geojson")
+    writer = osmium.SimpleWriter(str(tmp_path / "t.osm.pbf"))
+    for obj in osmium.FileProcessor(str(tmp_path / "t.osm")):
+        writer.add(obj)
+    writer.close()
+    from_pbf = import_osm(
+        tmp_path / "t.osm.pbf", tmp_path / "b.geojson", tmp_path / "p", progress=False
+    )
+    from_xml = import_osm(
+        tmp_path / "t.osm", tmp_path / "b.geojson", tmp_path / "x", progress=False
+    )
+    assert (from_pbf.nodes, from_pbf.edges) == (from_xml.nodes, from_xml.edges)
+    (tmp_path / "bad.osm.pbf").write_bytes(b"not a pbf at all")
+    with pytest.raises(MapDataError, match="OSM PBF"):
+        import_osm(tmp_path / "bad.osm.pbf", tmp_path / "b.geojson", tmp_path / "q", progress=False)
