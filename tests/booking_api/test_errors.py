@@ -1,0 +1,57 @@
+"""Error bodies: field-level 422 messages in Japanese and English, the house shape everywhere."""
+
+from __future__ import annotations
+
+from tests.booking_api.conftest import Api
+
+
+def test_validation_errors_name_each_field_in_the_requested_language(api: Api) -> None:
+    body = api.registration(phone="abc", birth_date="not-a-date")
+    del body["name"]
+    r = api.client.post(
+        "/api/v1/registrations", json=body, headers={"Accept-Language": "en-US,en;q=0.9"}
+    )
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert detail["code"] == "validation_error"
+    fields = {e["field"]: e for e in detail["errors"]}
+    assert set(fields) == {"body.name", "body.phone", "body.birth_date"}
+    assert fields["body.name"]["message"] == "This field is required."
+    assert fields["body.name"]["message_ja"] == "必須項目です。"
+    assert fields["body.birth_date"]["message"].startswith("Must be a date")
+    r = api.client.post(
+        "/api/v1/registrations", json=body, headers={"Accept-Language": "ja,en;q=0.5"}
+    )
+    assert (
+        r.json()["detail"]["errors"][0]["message"] == r.json()["detail"]["errors"][0]["message_ja"]
+    )
+
+
+def test_place_reference_must_be_exactly_one_kind(api: Api) -> None:
+    _, me = api.member()
+    body = {
+        "from": {"home": True, "place_id": "D0003"},
+        "to": {"lat": 35.9},
+        "date": "2026-12-02",
+        "time": "10:00",
+    }
+    r = api.client.post("/api/v1/quotes", json=body, headers=me)
+    assert r.status_code == 422
+    messages = [e["message_ja"] for e in r.json()["detail"]["errors"]]
+    assert "自宅・登録場所・施設・地点のいずれか1つを指定してください。" in messages
+    assert "緯度と経度の両方を指定してください。" in messages
+
+
+def test_unknown_route_and_bad_json_keep_the_shape(api: Api) -> None:
+    r = api.client.get("/api/v1/nothing-here")
+    assert r.status_code == 404 and r.json()["detail"]["code"] == "not_found"
+    r = api.client.post(
+        "/api/v1/auth/login", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 422 and r.json()["detail"]["code"] == "validation_error"
+
+
+def test_health_reports_each_part(api: Api) -> None:
+    r = api.client.get("/health")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok", "db": "ok", "bus": "none", "optimizer": "ok", "map": "ok"}
