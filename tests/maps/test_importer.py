@@ -176,3 +176,24 @@ def test_import_from_pbf(tmp_path: Path) -> None:
     (tmp_path / "bad.osm.pbf").write_bytes(b"not a pbf at all")
     with pytest.raises(MapDataError, match="OSM PBF"):
         import_osm(tmp_path / "bad.osm.pbf", tmp_path / "b.geojson", tmp_path / "q", progress=False)
+
+
+def test_corrupt_cache_is_rebuilt(imported: Path, tmp_path: Path) -> None:
+    """Garbage in the cache files costs a re-parse, never an error."""
+    from maps.citymap import CityMap as CityMapClass
+    from maps.config import read_city
+    from maps.network import cache_folder, load_arrays, load_network
+
+    config = MapsConfig(data_dir=imported, cache_dir=tmp_path / "cache")
+    expected = load_network(config).number_of_edges()
+    CityMapClass(config, read_city(imported), load_arrays(config))  # writes the CCH cache
+    folder, _, _ = cache_folder(config)
+    for name in ("network.npz", "graph.pickle", "cch/order"):
+        (folder / name).write_bytes(b"garbage")
+    assert load_network(config).number_of_edges() == expected
+    arrays = load_arrays(config)
+    assert len(arrays.edge_u) == expected
+    city_map = CityMapClass(config, read_city(imported), arrays)
+    nodes = [int(n) for n in arrays.node_ids]
+    durations, _ = city_map.matrix(nodes, nodes)
+    assert (durations.diagonal() == 0).all() and (durations[durations != 0] > 0).all()
