@@ -154,13 +154,14 @@ class Router:
         return metric
 
     def _decode(self, packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        packed = packed.astype(np.int64)
-        bad = packed >= _CCH_INF
         base = self.packing.dist_base
-        durations = np.rint((packed // base) * self.packing.unit_s).astype(np.int64)
-        distances = packed % base
-        durations[bad] = UNREACHABLE
-        distances[bad] = UNREACHABLE
+        units, metres = np.divmod(packed, packed.dtype.type(base))
+        durations = np.rint(units * self.packing.unit_s).astype(np.int64)
+        distances = metres.astype(np.int64)
+        bad = packed >= _CCH_INF
+        if bad.any():
+            durations[bad] = UNREACHABLE
+            distances[bad] = UNREACHABLE
         return durations, distances
 
     def matrix(self, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

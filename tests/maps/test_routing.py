@@ -7,7 +7,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from maps import CityMap
+from maps import UNREACHABLE, CityMap
+from maps.network import NetworkArrays
+from maps.routing import Router
 from tests.maps.conftest import CITY_HALL, HASAKI_BRANCH
 
 
@@ -134,3 +136,39 @@ def test_unknown_node_is_a_clear_error(kamisu: CityMap) -> None:
     """A node id that is not in the graph raises ValueError naming it."""
     with pytest.raises(ValueError, match="unknown road node"):
         kamisu.matrix([-12345], [int(kamisu.net.node_ids[0])])
+
+
+def _tiny_network() -> NetworkArrays:
+    """Three nodes 100 m apart on a line: 0 <-> 1 two-way, 1 -> 2 one-way, nothing back."""
+    lon = np.array([139.0, 139.0011, 139.0022])
+    lat = np.array([35.0, 35.0, 35.0])
+    u, v = np.array([0, 1, 1], dtype=np.int32), np.array([1, 0, 2], dtype=np.int32)
+    return NetworkArrays(
+        node_ids=np.array([10, 11, 12], dtype=np.int64),
+        lat=lat,
+        lon=lon,
+        edge_u=u,
+        edge_v=v,
+        edge_length_m=np.array([100.0, 100.0, 100.0]),
+        edge_time_s=np.array([12.0, 12.0, 12.0]),
+        edge_class=np.zeros(3, dtype=np.int16),
+        class_names=("residential",),
+        geom_offsets=np.array([0, 2, 4, 6]),
+        geom_lon=np.concatenate([lon[[a, b]] for a, b in zip(u, v, strict=True)]),
+        geom_lat=np.concatenate([lat[[a, b]] for a, b in zip(u, v, strict=True)]),
+        cache_key="tiny",
+    )
+
+
+@pytest.mark.parametrize("engine", ["cch", "dijkstra"])
+def test_unreachable_pairs_are_marked(engine: str) -> None:
+    """Pairs with no path get UNREACHABLE from both engines; others exact values."""
+    router = Router(_tiny_network(), None)
+    nodes = np.array([0, 1, 2])
+    run = router.matrix if engine == "cch" else router.matrix_dijkstra
+    durations, distances = run(nodes, nodes)
+    assert durations[0, 2] == 24 and distances[0, 2] == 200
+    assert durations[2, 0] == UNREACHABLE and distances[2, 1] == UNREACHABLE
+    assert durations[1, 0] == durations[0, 1] == 12
+    assert router.path_edges(2, 0) is None
+    assert router.path_edges(0, 2) == [0, 2]
