@@ -273,6 +273,12 @@ class EngineCore:
         with read_session(self.db) as s:
             return manifest.board_snapshot(self, s, self.local_date(now), now)
 
+    def plan_stops(self, vehicle_id: str, day: date) -> list[dict[str, Any]]:
+        """Return the persisted stop list of a vehicle's plan (light: no geometry)."""
+        with read_session(self.db) as s:
+            row = s.get(PlanRow, (vehicle_id, day))
+            return list(row.stops) if row else []
+
     def node_of(self, lat: float, lon: float) -> str:
         """Return the stored key of the road node nearest to a point."""
         return node_key(self.snap(lat, lon).node)

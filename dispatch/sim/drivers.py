@@ -1,0 +1,156 @@
+"""Simulated drivers: follow each vehicle's plan, move along the road, tap at every stop.
+
+``SimFleet.step(now)`` is called as (virtual or sped-up) time goes by: it
+starts shifts, taps ``boarded`` / ``no_show`` / ``dropped_off`` when the plan
+says service starts, reports positions interpolated along the route geometry
+and ends shifts when the work is done. It goes through the engine's public
+methods only, as a real tablet would.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from dispatch.adapter import parse_node
+from dispatch.domain import DispatchError, DriverTap, VehicleStatus
+from dispatch.fleet import FleetOps
+
+log = logging.getLogger("noriai.sim")
+
+
+@dataclass
+class VehicleTrack:
+    """What a simulated vehicle did: the stops it served (start, departure, road node)."""
+
+    vehicle_id: str
+    depot: Any
+    visits: list[tuple[int, int, Any]] = field(default_factory=list)
+    last_node: Any = None
+    last_departure_s: int = 0
+
+
+def _interpolate(coords: list[tuple[float, float]], frac: float) -> tuple[float, float]:
+    """Return the (lat, lon) at fraction ``frac`` of a polyline of (lon, lat) points."""
+    if len(coords) == 1:
+        return coords[0][1], coords[0][0]
+    seg = [
+        ((b[0] - a[0]) ** 2 + (b[1] - a[1]) ** 2) ** 0.5 for a, b in itertools.pairwise(coords)
+    ]
+    total = sum(seg) or 1.0
+    goal = max(0.0, min(1.0, frac)) * total
+    for (a, b), d in zip(itertools.pairwise(coords), seg, strict=False):
+        if goal <= d and d > 0:
+            f = goal / d
+            return a[1] + f * (b[1] - a[1]), a[0] + f * (b[0] - a[0])
+        goal -= d
+    return coords[-1][1], coords[-1][0]
+
+
+class SimFleet:
+    """Drives every vehicle with a shift on ``day`` (see the module docstring)."""
+
+    def __init__(
+        self,
+        engine: FleetOps,
+        day: date,
+        *,
+        no_shows: Callable[[str], bool] = lambda ride_id: False,
+        position_every_s: int = 300,
+    ) -> None:
+        self.engine = engine
+        self.day = day
+        self.no_shows = no_shows
+        self.position_every_s = position_every_s
+        self.tracks: dict[str, VehicleTrack] = {}
+        self._last_position: dict[str, int] = {}
+        self._taps = 0
+        shifts = {s.vehicle_id: s for s in engine.list_shifts(day)}
+        self.shifts = shifts
+        for v in engine.list_vehicles():
+            if v.vehicle_id in shifts:
+                depot = engine.snap(v.depot.lat, v.depot.lon).node
+                self.tracks[v.vehicle_id] = VehicleTrack(v.vehicle_id, depot)
+
+    def _tap(self, vid: str, ride_id: str, tap: DriverTap) -> None:
+        self._taps += 1
+        try:
+            self.engine.driver_tap(vid, ride_id, tap, tap_id=f"sim-{vid}-{ride_id}-{tap.value}")
+        except DispatchError as exc:  # e.g. the ride was cancelled a moment ago
+            log.info("sim tap refused: %s", exc.message_en)
+
+    def step(self, now: datetime) -> None:
+        """Advance every vehicle to ``now``."""
+        now_s = int(now.timestamp())
+        for vid, track in self.tracks.items():
+            shift = self.shifts[vid]
+            status = self.engine.get_vehicle(vid).status
+            if status is VehicleStatus.OFF_SHIFT and shift.start <= now < shift.end:
+                if track.last_node is None:
+                    self.engine.start_shift(vid)
+                    track.last_node = track.depot
+                    track.last_departure_s = now_s
+                continue
+            if status not in (VehicleStatus.AVAILABLE, VehicleStatus.SERVING):
+                continue
+            self._serve(vid, track, now_s)
+            stops = self.engine.plan_stops(vid, self.day)
+            if not stops and now >= shift.end:
+                try:
+                    self.engine.end_shift(vid)
+                except DispatchError:
+                    continue
+                continue
+            if stops and now_s - self._last_position.get(vid, 0) >= self.position_every_s:
+                self._move(vid, track, stops[0], now_s)
+
+    def _serve(self, vid: str, track: VehicleTrack, now_s: int) -> None:
+        for _ in range(50):
+            stops = self.engine.plan_stops(vid, self.day)
+            if not stops or stops[0]["start_s"] > now_s:
+                return
+            st = stops[0]
+            rid = st.get("ride_id")
+            if rid is None:
+                return
+            if st["kind"] == "pickup":
+                no_show = self.no_shows(rid)
+                self._tap(vid, rid, DriverTap.ARRIVED if no_show else DriverTap.BOARDED)
+                if no_show:
+                    self._tap(vid, rid, DriverTap.NO_SHOW)
+            else:
+                self._tap(vid, rid, DriverTap.DROPPED_OFF)
+            node = parse_node(st["node"])
+            track.visits.append((now_s, now_s + int(st["departure_s"]) - int(st["start_s"]), node))
+            track.last_node = node
+            track.last_departure_s = int(st["departure_s"])
+
+    def _move(self, vid: str, track: VehicleTrack, nxt: dict[str, Any], now_s: int) -> None:
+        self._last_position[vid] = now_s
+        a, b = track.last_node, parse_node(nxt["node"])
+        if a is None:
+            return
+        span = max(1, int(nxt["arrival_s"]) - track.last_departure_s)
+        frac = (now_s - track.last_departure_s) / span
+        try:
+            coords = list(self.engine.travel.route(a, b).coordinates)
+        except Exception:
+            return
+        if not coords:
+            return
+        lat, lon = _interpolate(coords, frac)
+        self.engine.report_position(vid, lat, lon)
+
+    @property
+    def taps(self) -> int:
+        """How many taps the drivers made."""
+        return self._taps
+
+
+def utc(t_s: int) -> datetime:
+    """Return epoch seconds as a UTC datetime."""
+    return datetime.fromtimestamp(t_s, tz=UTC)
