@@ -63,7 +63,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         print("noriai: --size must be at least 1", file=sys.stderr)
         return 2
     tmp = None if args.warm_cache else tempfile.mkdtemp(prefix="noriai-bench-")
-    cache_dir = Path(settings.cache_dir) if tmp is None else Path(tmp)
+    cache_dir = Path(settings.cache_dir) / "maps" if tmp is None else Path(tmp)
     try:
         if args.data_dir:
             config = MapsConfig(data_dir=Path(args.data_dir), cache_dir=cache_dir)

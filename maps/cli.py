@@ -43,11 +43,19 @@ def parse_latlon(text: str) -> tuple[float, float]:
 
 
 def maps_config(args: argparse.Namespace, settings: Any) -> MapsConfig:
-    """The ``MapsConfig`` of a command: ``--data-dir`` or the bundled ``settings.city``."""
-    cache_dir = Path(settings.cache_dir)
+    """The ``MapsConfig`` of a command: ``--data-dir`` if given, else the service's own
+    (``settings.maps_config()`` when the settings offer it, so the CLI and the API share
+    one cache), else the bundled ``settings.city`` cached under ``cache_dir/maps``.
+    """
+    cache_dir = Path(settings.cache_dir) / "maps"
     data_dir = getattr(args, "data_dir", None)
     if data_dir:
         return MapsConfig(data_dir=Path(data_dir), cache_dir=cache_dir)
+    make = getattr(settings, "maps_config", None)
+    if callable(make):
+        config = make()
+        if isinstance(config, MapsConfig):
+            return config
     return MapsConfig.bundled(str(settings.city), cache_dir=cache_dir)
 
 

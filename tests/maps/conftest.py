@@ -23,8 +23,9 @@ def maps_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def kamisu_config(maps_cache: Path) -> MapsConfig:
-    """Config of the bundled Kamisu data with the session's cache."""
-    return MapsConfig.bundled("kamisu", cache_dir=maps_cache)
+    """Config of the bundled Kamisu data with the session's cache (laid out as the
+    ``noriai`` command lays it out, so CLI tests reuse it)."""
+    return MapsConfig.bundled("kamisu", cache_dir=maps_cache / "maps")
 
 
 @pytest.fixture(scope="session")
