@@ -63,7 +63,13 @@ export async function showBoard(api, el) {
     <section aria-labelledby="m-h"><h2 id="m-h">${t("op.board.map")}</h2><div id="board-map" class="map tall"></div>
     <h2>${t("op.board.alerts")}</h2><ul id="alerts" class="alerts" aria-live="polite"><li class="muted">${t("op.board.noalerts")}</li></ul></section></div>`;
   const load = async () => {
-    try { el.querySelector("#gantt").innerHTML = gantt(await api.get(`/api/v1/operator/day?date=${el.querySelector("#b-day").value}`)); } catch (ex) { el.querySelector("#gantt").innerHTML = `<p class="notice error">${esc(ex.message)}</p>`; }
+    try {
+      const [day, fleet] = await Promise.all([api.get(`/api/v1/operator/day?date=${el.querySelector("#b-day").value}`), api.get("/api/v1/vehicles").catch(() => [])]);
+      // Every vehicle gets a row, also those with nothing booked yet.
+      for (const v of fleet) if (!day.vehicles.some((x) => x.vehicle_id === v.id)) day.vehicles.push({ vehicle_id: v.id, bookings: [] });
+      day.vehicles.sort((a, b) => a.vehicle_id.localeCompare(b.vehicle_id));
+      el.querySelector("#gantt").innerHTML = gantt(day);
+    } catch (ex) { el.querySelector("#gantt").innerHTML = `<p class="notice error">${esc(ex.message)}</p>`; }
   };
   el.querySelector("#b-day").addEventListener("change", load);
   await load();

@@ -76,6 +76,8 @@ function wire() {
     q("#time").focus();
   });
   q("#trip").addEventListener("submit", (e) => { e.preventDefault(); doQuote(); });
+  // Typing over a prefilled field replaces it, as in a phone-booking form it should.
+  for (const id of ["#date", "#time", "#party", "#rtime"]) q(id).addEventListener("focus", (e) => e.target.select());
   root.addEventListener("keydown", (e) => {
     if (e.altKey && (e.key === "n" || e.key === "N")) { e.preventDefault(); reset(); }
     if (e.key === "Escape" && st.offer) { e.preventDefault(); q("#offer").innerHTML = ""; st.offer = null; q("#time").focus(); }
@@ -160,6 +162,7 @@ async function pickPlace(end) {
     const found = [...places.map((p) => ({ ref: { place_id: p.id }, label: p.name })), ...towns.map((tw) => ({ ref: { lat: tw.lat, lon: tw.lon, label: tw.name }, label: tw.name }))];
     input.value = "";
     if (found.length) setOptions(end, found); else q(`#${end}-opts`).innerHTML = `<li class="muted">${t("op.noresult")}</li>`;
+    q(`#${end}-opts`).dataset.search = v;
     return;
   }
   st[end] = chosen;

@@ -12,13 +12,17 @@ const ICONS = {
   public: '<path d="M32 6 6 22h52zM10 26h44v26H10zm14 8v18h16V34zM6 54h52v6H6z"/>',
 };
 const CATS = ["hospital", "shopping", "city_hall", "bank_post", "public"];
-// Category ids come from the city's data; pick the icon by what the id says.
-function iconFor(id) {
-  if (/hosp|clinic|medic|dent|pharm/.test(id)) return ICONS.hospital;
-  if (/shop|super|store|drug|home_c|mall|market/.test(id)) return ICONS.shopping;
-  if (/city|office|hall|town/.test(id)) return ICONS.city_hall;
-  if (/bank|post/.test(id)) return ICONS.bank_post;
-  return ICONS.public;
+// The city's data has fine categories (clinic, dentist, supermarket...); residents
+// choose among five familiar groups, each with a large icon.
+const GROUPS = [
+  ["hospital", /hosp|clinic|medic|dent|pharm/],
+  ["shopping", /shop|super|store|drug|home_c|mall|market/],
+  ["city_hall", /city|town_?hall|government/],
+  ["bank_post", /bank|post/],
+  ["public", /./],
+];
+function groupOf(id) {
+  return GROUPS.find(([, re]) => re.test(id))[0];
 }
 const STEPS = ["from", "to", "when", "who", "offer"];
 let api = null;
@@ -87,14 +91,14 @@ async function stepFrom() {
 
 async function stepTo() {
   if (!cats) {
-    try { cats = await api.get("/api/v1/places/categories"); } catch { cats = []; }
-    if (!cats.length) cats = CATS.map((id) => ({ id, label_ja: t(`cat.${id}`, "ja"), label_en: t(`cat.${id}`, "en") }));
+    let raw = [];
+    try { raw = await api.get("/api/v1/places/categories"); } catch { raw = []; }
+    cats = CATS.map((id) => ({ id, members: raw.map((c) => c.id).filter((c) => groupOf(c) === id) })).filter((g) => g.members.length || !raw.length);
   }
-  const en = document.documentElement.lang === "en";
   box().innerHTML = `<h2>${t("book.to")}</h2><p class="muted">${esc(st.from.label)} →</p>
-    <div class="cat-grid">${cats.map((c) => `<button type="button" class="cat" data-cat="${esc(c.id)}">
-      <svg viewBox="0 0 64 64" aria-hidden="true" fill="currentColor">${iconFor(c.id)}</svg>
-      <span>${esc(en ? c.label_en : c.label_ja)}</span></button>`).join("")}</div>
+    <div class="cat-grid">${cats.map((c) => `<button type="button" class="cat" data-cat="${esc(c.id)}" aria-pressed="false">
+      <svg viewBox="0 0 64 64" aria-hidden="true" fill="currentColor">${ICONS[c.id]}</svg>
+      <span>${esc(t(`cat.${c.id}`))}</span></button>`).join("")}</div>
     <div id="cat-results" class="place-list" aria-live="polite"></div>
     ${searchBlock("to-q")}
     <details class="map-pick"><summary>${t("book.to.map")}</summary><p class="muted">${t("book.to.map.hint")}</p><div id="to-map" class="map" aria-label="${t("book.to.map")}"></div></details>
@@ -103,7 +107,9 @@ async function stepTo() {
     b.addEventListener("click", async () => {
       for (const o of box().querySelectorAll(".cat")) o.setAttribute("aria-pressed", String(o === b));
       const list = box().querySelector("#cat-results");
-      const rows = await api.get(`/api/v1/places?category=${encodeURIComponent(b.dataset.cat)}&limit=30`).catch(() => []);
+      const group = cats.find((c) => c.id === b.dataset.cat);
+      const lists = await Promise.all((group.members.length ? group.members : [group.id]).map((c) => api.get(`/api/v1/places?category=${encodeURIComponent(c)}&limit=30`).catch(() => [])));
+      const rows = lists.flat().sort((x, y) => x.name.localeCompare(y.name, "ja"));
       list.innerHTML = rows.map((r) => placeButton({ ref: { place_id: r.id }, label: r.name, sub: r.address || "" }, "to")).join("") || `<p class="muted">${t("op.noresult")}</p>`;
       bindPlaces("to", "when");
       list.querySelector("button")?.focus();
