@@ -27,7 +27,7 @@ from optimizer.model import (
     Unassigned,
 )
 from optimizer.params import QuoteParams
-from optimizer.schedule import INF, Context, ReqInfo, build_route, context, request_info
+from optimizer.schedule import INF, Context, ReqInfo, build_route, context
 
 
 @dataclass(frozen=True)
@@ -222,12 +222,22 @@ def _insert_refs(refs: list[StopRef], rid: str, i: int, j: int) -> list[StopRef]
     return [*refs[:i], pick, *refs[i:j], drop, *refs[j:]]
 
 
+def _index(plan: Plan) -> tuple[dict[str, Route], set[str]]:
+    """Routes by vehicle and the unassigned ids of ``plan``, cached on the plan."""
+    got = plan.__dict__.get("_opt_index")
+    if got is None:
+        got = ({r.vehicle_id: r for r in plan.routes}, {u.request_id for u in plan.unassigned})
+        object.__setattr__(plan, "_opt_index", got)
+    return got  # type: ignore[no-any-return]
+
+
 def best_insertion(
     ctx: Context, plan: Plan, request: Request, info: ReqInfo, max_verifications: int
 ) -> tuple[int, Route] | None:
     """Return ``(added_travel_s, new_route)`` of the cheapest feasible insertion, or ``None``."""
-    routes = {r.vehicle_id: r for r in plan.routes}
+    routes = _index(plan)[0]
     found: list[tuple[int, int, int, int, Route]] = []
+    e_p, l_p = info.e_p, info.l_p
     for vi, v in enumerate(ctx.problem.vehicles):
         if not v.serves(request):
             continue
@@ -235,7 +245,10 @@ def best_insertion(
         if route is None:
             continue
         ra = _arrays(ctx, route)
-        if ra.b[-1] > ra.late[-1]:
+        # cheap rejection before the position loops: no stop near the pickup window
+        if ra.b[-1] > ra.late[-1] or bisect_right(ra.d, l_p) <= max(
+            ra.locked, bisect_left(ra.ls, e_p) - 1
+        ):
             continue
         for cost, i, j in _candidates(ctx, ra, info, v.seats, v.wheelchairs):
             found.append((cost, vi, i, j, route))
@@ -257,9 +270,16 @@ def quote(
     request is re-quoted the same way). The returned plan serves it; the promise
     is the pickup window to tell the rider and the latest drop-off. A refusal
     carries up to ``params.max_alternatives`` nearest feasible shifted times.
+    To book it, build the next problem with :func:`accept`.
     """
-    ctx = context(problem)
-    if not any(v.serves(request) for v in problem.vehicles):
+    return quote_in(context(problem), plan, request, params)
+
+
+def quote_in(
+    ctx: Context, plan: Plan, request: Request, params: QuoteParams
+) -> Quote | QuoteRefusal:
+    """:func:`quote` on a prepared context (see :class:`DayBook`)."""
+    if not any(v.serves(request) for v in ctx.problem.vehicles):
         return QuoteRefusal("no vehicle can carry this party (seats, wheelchair places or area)")
     got = _try(ctx, plan, request, params)
     if got is not None:
@@ -268,19 +288,36 @@ def quote(
                         _alternatives(ctx, plan, request, params))
 
 
-def _try(ctx: Context, plan: Plan, request: Request, params: QuoteParams) -> Quote | None:
-    in_problem = request.id in ctx.problem._request_index()
-    if in_problem and ctx.problem.request(request.id) is not request:
-        msg = f"request {request.id} differs from the one in the problem"
-        raise ValueError(msg)
-    if not in_problem:
-        ctx.extra[request.id] = request
+def _try(
+    ctx: Context, plan: Plan, request: Request, params: QuoteParams, *, shifted: bool = False
+) -> Quote | None:
+    known = ctx.extra.get(request.id)
+    if known is None and request.id in ctx.problem._request_index():
+        known = ctx.problem.request(request.id)
+    if known is not None and not shifted:
+        if known != request:
+            msg = f"request {request.id} differs from the one in the problem"
+            raise ValueError(msg)
+        served = None if request.id in _index(plan)[1] else plan.vehicle_of(request.id)
+        if served is not None:
+            msg = f"request {request.id} is already served by {served}"
+            raise ValueError(msg)
+        return _best_quote(ctx, plan, request, params)
+    saved = ctx.extra.get(request.id)
+    ctx.extra[request.id] = request
+    ctx._info.pop(request.id, None)
+    try:
+        return _best_quote(ctx, plan, request, params)
+    finally:
+        if saved is None:
+            del ctx.extra[request.id]
+        else:
+            ctx.extra[request.id] = saved
         ctx._info.pop(request.id, None)
-    served = plan.vehicle_of(request.id) if in_problem else None
-    if served is not None:
-        msg = f"request {request.id} is already served by {served}"
-        raise ValueError(msg)
-    info = request_info(ctx.problem, request)
+
+
+def _best_quote(ctx: Context, plan: Plan, request: Request, params: QuoteParams) -> Quote | None:
+    info = ctx.info(request.id)
     best = best_insertion(ctx, plan, request, info, params.max_verifications)
     if best is None:
         return None
@@ -304,12 +341,10 @@ def _alternatives(
     while k * step <= params.alternative_max_shift_s and len(out) < params.max_alternatives:
         for shift in (-k * step, k * step):
             moved = _shifted(request, shift)
-            got = _try(ctx, plan, moved, params)
+            got = _try(ctx, plan, moved, params, shifted=True)
             if got is not None and len(out) < params.max_alternatives:
                 out.append(Alternative(got.promise.pickup_window, got.estimated_dropoff_s))
         k += 1
-    ctx.extra.pop(request.id, None)
-    ctx._info.pop(request.id, None)
     return tuple(out)
 
 
@@ -323,14 +358,23 @@ def _shifted(r: Request, shift: int) -> Request:
 
 
 def replace_route(plan: Plan, route: Route) -> Plan:
-    """Return ``plan`` with ``route`` replacing its vehicle's route; served requests leave
-    the unassigned list."""
-    routes = [route if r.vehicle_id == route.vehicle_id else r for r in plan.routes]
-    if all(r.vehicle_id != route.vehicle_id for r in plan.routes):
-        routes.append(route)
-    served = set(route.request_ids)
-    unassigned = tuple(u for u in plan.unassigned if u.request_id not in served)
-    return Plan(tuple(routes), unassigned)
+    """Return ``plan`` with ``route`` as its vehicle's route; served requests leave the
+    unassigned list."""
+    by_vehicle, unassigned_ids = _index(plan)
+    if route.vehicle_id in by_vehicle:
+        routes = tuple(route if r.vehicle_id == route.vehicle_id else r for r in plan.routes)
+    else:
+        routes = (*plan.routes, route)
+    served = set(route.request_ids) & unassigned_ids
+    if served:
+        unassigned = tuple(u for u in plan.unassigned if u.request_id not in served)
+        unassigned_ids = unassigned_ids - served
+    else:
+        unassigned = plan.unassigned
+    new = Plan(routes, unassigned)
+    object.__setattr__(new, "_opt_index", ({**by_vehicle, route.vehicle_id: route},
+                                           unassigned_ids))
+    return new
 
 
 def accept(problem: Problem, quote: Quote, request: Request) -> Problem:
@@ -344,13 +388,59 @@ def accept(problem: Problem, quote: Quote, request: Request) -> Problem:
         requests = (*requests, request)
     promises = tuple(p for p in problem.promises if p.request_id != request.id)
     new = problem.replace(requests=requests, promises=(*promises, quote.promise))
-    old = context(problem).__dict__.get("route_arrays")
-    if old is not None:
-        keep = {id(r): old[id(r)] for r in quote.plan.routes if id(r) in old}
-        context(new).__dict__["route_arrays"] = keep
+    old_ctx = context(problem)
+    ctx = Context(new, base=old_ctx)
+    old_arrays: dict[int, _RouteArrays] = old_ctx.__dict__.get("route_arrays", {})
+    ctx.__dict__["route_arrays"] = {
+        id(r): old_arrays[id(r)] for r in quote.plan.routes if id(r) in old_arrays
+    }
+    object.__setattr__(new, "_opt_ctx", ctx)
     return new
 
 
 def unassign(plan: Plan, request_id: str, reason: str) -> Plan:
     """Return ``plan`` with ``request_id`` listed as unassigned (it must not be routed)."""
     return Plan(plan.routes, (*plan.unassigned, Unassigned(request_id, reason)))
+
+
+class DayBook:
+    """A day being filled by successive bookings, kept fast by updating one context in place.
+
+    ``quote`` works as :func:`quote` against the current plan; ``accept`` books
+    the latest quote (its request and promise join the context, its plan becomes
+    the current plan) without rebuilding the problem; ``to_problem`` returns the
+    equivalent :class:`Problem`. Accept only a quote made on the current plan.
+    """
+
+    def __init__(self, problem: Problem, plan: Plan) -> None:
+        self.ctx = Context(problem)
+        self.plan = plan
+        self._requests: dict[str, Request] = {}
+        self._promises: dict[str, Promise] = {}
+
+    def quote(
+        self, request: Request, *, params: QuoteParams = QuoteParams()
+    ) -> Quote | QuoteRefusal:
+        """Quote ``request`` against the current plan."""
+        return quote_in(self.ctx, self.plan, request, params)
+
+    def accept(self, quote: Quote, request: Request) -> None:
+        """Book ``quote`` for ``request``: keep its promise from now on."""
+        if quote.request_id != request.id:
+            msg = f"quote is for {quote.request_id}, not {request.id}"
+            raise ValueError(msg)
+        self.ctx.extra[request.id] = request
+        self.ctx.promises[request.id] = quote.promise
+        self.ctx._info.pop(request.id, None)
+        self.plan = quote.plan
+        self._requests[request.id] = request
+        self._promises[request.id] = quote.promise
+
+    def to_problem(self) -> Problem:
+        """Return the problem with every accepted request and promise."""
+        p = self.ctx.problem
+        known = p._request_index()
+        requests = (*p.requests, *(r for rid, r in self._requests.items() if rid not in known))
+        promises = (*(x for x in p.promises if x.request_id not in self._promises),
+                    *self._promises.values())
+        return p.replace(requests=requests, promises=promises)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from optimizer.model import (
     Problem,
+    Promise,
     Request,
     Route,
     ScheduledStop,
@@ -49,15 +50,15 @@ class ReqInfo:
     wheelchairs: int
 
 
-def request_info(problem: Problem, r: Request) -> ReqInfo:
-    """Return the effective windows of ``r`` under ``problem``'s promises and ride rule."""
+def request_info(problem: Problem, r: Request, promise: Promise | None = None) -> ReqInfo:
+    """Return the effective windows of ``r`` under ``promise`` and ``problem``'s ride rule."""
     direct = int(problem.durations_s[r.pickup, r.dropoff])
     ride = problem.max_ride_s(r)
     e_p, l_p = (r.pickup_window.earliest_s, r.pickup_window.latest_s) if r.pickup_window else (
         0, INF)
     e_d, l_d = (r.dropoff_window.earliest_s, r.dropoff_window.latest_s) if r.dropoff_window else (
         0, INF)
-    pr = context(problem).promises.get(r.id)
+    pr = promise
     if pr is not None:
         e_p = max(e_p, pr.pickup_window.earliest_s)
         l_p = min(l_p, pr.pickup_window.latest_s)
@@ -73,21 +74,29 @@ def request_info(problem: Problem, r: Request) -> ReqInfo:
 class Context:
     """Per-problem lookups (vehicles, states, promises, request infos), built once."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, base: Context | None = None) -> None:
         self.problem = problem
         self.vehicles: dict[str, Vehicle] = {v.id: v for v in problem.vehicles}
         self.states: dict[str, VehicleState] = {s.vehicle_id: s for s in problem.states}
         self.promises = {p.request_id: p for p in problem.promises}
-        self.dur = problem.durations_s.tolist()
         self._info: dict[str, ReqInfo] = {}
         self.extra: dict[str, Request] = {}
+        same = base is not None and base.problem.durations_s is problem.durations_s
+        # a booking only adds a request and its promise: what was derived stays true
+        if base is not None and same and base.problem.vehicles is problem.vehicles:
+            self._info = {
+                rid: info for rid, info in base._info.items()
+                if base.promises.get(rid) is self.promises.get(rid)
+            }
+        self.dur: list[list[int]] = base.dur if base is not None and same else (
+            problem.durations_s.tolist())
 
     def info(self, rid: str) -> ReqInfo:
         """Return the :class:`ReqInfo` of request ``rid`` (KeyError if unknown)."""
         got = self._info.get(rid)
         if got is None:
             r = self.extra.get(rid) or self.problem.request(rid)
-            got = self._info[rid] = request_info(self.problem, r)
+            got = self._info[rid] = request_info(self.problem, r, self.promises.get(rid))
         return got
 
     def start(self, vehicle_id: str) -> tuple[int, int]:
