@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from booking_api.db import BookingMetaRow, MemberRow, OfferRow, SavedPlaceRow
@@ -261,19 +262,24 @@ def own_offer(db: Session, offer_id: str, member_id: str | None) -> OfferRow:
 def record_booking(
     db: Session, state: AppState, offer: OfferRow, ride: Ride, booked_by: str
 ) -> None:
-    """Store the API's side of a booked ride (idempotent for a repeated confirm)."""
-    if db.get(BookingMetaRow, ride.ride_id) is None:
-        db.add(
-            BookingMetaRow(
-                ride_id=ride.ride_id,
-                member_id=offer.member_id,
-                fare_yen=offer.fare_yen,
-                booked_by=booked_by,
-                series_id=offer.series_id,
-                service_date=offer.service_date,
-                created_at=state.now(),
+    """Store the API's side of a booked ride, once even when retries race (savepoint)."""
+    if db.get(BookingMetaRow, ride.ride_id) is not None:
+        return
+    try:
+        with db.begin_nested():
+            db.add(
+                BookingMetaRow(
+                    ride_id=ride.ride_id,
+                    member_id=offer.member_id,
+                    fare_yen=offer.fare_yen,
+                    booked_by=booked_by,
+                    series_id=offer.series_id,
+                    service_date=offer.service_date,
+                    created_at=state.now(),
+                )
             )
-        )
+    except IntegrityError:
+        pass  # a concurrent retry of the same confirmation recorded it first
 
 
 def booking_out(db: Session, ride: Ride, *, detail: bool = False) -> BookingOut:

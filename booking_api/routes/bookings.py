@@ -188,23 +188,21 @@ def confirm(
             db, account.id, "booking.confirm", "booking", ride.ride_id, None, payload, state.now()
         )
     if idempotency_key:
-        db.add(
-            IdempotencyRow(
-                account_id=account.id,
-                key=idempotency_key,
-                request_hash=digest,
-                status_code=201,
-                response=payload,
-                created_at=state.now(),
-            )
-        )
-    try:
-        db.commit()
-    except IntegrityError:
-        # A concurrent retry with the same key stored its answer first (same ride from the engine).
-        db.rollback()
-        trips.record_booking(db, state, offer, ride, account.id)
-        db.commit()
+        try:
+            with db.begin_nested():
+                db.add(
+                    IdempotencyRow(
+                        account_id=account.id,
+                        key=idempotency_key,
+                        request_hash=digest,
+                        status_code=201,
+                        response=payload,
+                        created_at=state.now(),
+                    )
+                )
+        except IntegrityError:
+            pass  # a concurrent retry stored its answer first; the engine gave both the same ride
+    db.commit()
     return JSONResponse(payload, status_code=201)
 
 

@@ -106,7 +106,7 @@ class Api:
 
     def staff(self, role: str = "operator", vehicle_id: str | None = None) -> dict[str, str]:
         self.counter += 1
-        username = f"{role}{self.counter}"
+        username = f"{role}{self.counter}{uuid.uuid4().hex[:4]}"
         from sqlalchemy.orm import Session
 
         with Session(self.db) as s:

@@ -1,0 +1,138 @@
+"""Two operators confirm the last place at the same moment: one booking, one 409 with alternatives.
+
+Real dispatch engine, real HTTP server (uvicorn in a thread), real concurrent
+requests from two threads, on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+
+from booking_api.main import create_app
+from booking_api.settings import Settings
+from dispatch.bus.memory import InProcessBus
+from dispatch.domain import LatLon
+from dispatch.engine import DispatchEngine
+from tests.booking_api.conftest import HOME_A, Api, quote_body
+from tests.booking_api.fakes import FixedClock, jst
+
+DAY = date(2026, 12, 2)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def real_engine(settings: Settings, db: Engine, clock: FixedClock, city_map: Any) -> DispatchEngine:
+    """One one-seat vehicle on a 15-minute shift at 10:00 (room for one ride), another at 11:00."""
+    engine = DispatchEngine(
+        settings.engine_config(), db=db, bus=InProcessBus(), travel=city_map, clock=clock
+    )
+    depot = LatLon(*HOME_A)
+    engine.add_vehicle("V1", depot=depot, seats=1, name="神栖1号")
+    engine.set_shift("V1", DAY, jst(2026, 12, 2, 10, 0), jst(2026, 12, 2, 10, 15))
+    engine.add_vehicle("V2", depot=depot, seats=1, name="神栖2号")
+    engine.set_shift("V2", DAY, jst(2026, 12, 2, 11, 0), jst(2026, 12, 2, 12, 0))
+    return engine
+
+
+@pytest.fixture
+def server(
+    settings: Settings, real_engine: DispatchEngine, clock: FixedClock, city_map: Any, db: Engine
+) -> Iterator[str]:
+    """The API served by uvicorn on a free local port."""
+    app = create_app(settings, engine=real_engine, clock=clock, city_map=city_map, db=db)
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)
+
+
+def test_two_operators_confirm_the_last_place_at_once(server: str, db: Engine) -> None:
+    with httpx.Client(base_url=server, timeout=60) as http:
+        api = Api(http, db)  # type: ignore[arg-type]
+        ops = [api.staff(), api.staff()]
+        members = [api.member(ops[0])[0], api.member(ops[0])[0]]
+        offers = []
+        for op, member in zip(ops, members, strict=True):
+            r = http.post("/api/v1/quotes", json=quote_body(member_id=member["id"]), headers=op)
+            assert r.status_code == 200, r.text
+            offers.append(r.json()["offer"]["offer_id"])
+    barrier = threading.Barrier(2)
+    results: list[httpx.Response] = []
+
+    def confirm(op: dict[str, str], offer_id: str) -> None:
+        with httpx.Client(base_url=server, timeout=60) as client:
+            barrier.wait()
+            results.append(client.post("/api/v1/bookings", json={"offer_id": offer_id}, headers=op))
+
+    threads = [
+        threading.Thread(target=confirm, args=(op, o)) for op, o in zip(ops, offers, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    codes = sorted(r.status_code for r in results)
+    assert codes == [201, 409], [r.text for r in results]
+    refused = next(r for r in results if r.status_code == 409).json()["detail"]
+    assert refused["code"] == "no_capacity"
+    assert refused["alternatives"], "the 11:00 vehicle should be offered as an alternative"
+    with httpx.Client(base_url=server, timeout=60) as http:
+        staff = Api(http, db).staff()  # type: ignore[arg-type]
+        day = http.get(
+            "/api/v1/operator/day", params={"date": DAY.isoformat()}, headers=staff
+        ).json()
+    booked = [b for v in day["vehicles"] for b in v["bookings"] if b["status"] not in {"cancelled"}]
+    assert len(booked) == 1 and booked[0]["vehicle_id"] == "V1"
+
+
+def test_retried_confirm_with_the_same_key_books_once(server: str, db: Engine) -> None:
+    with httpx.Client(base_url=server, timeout=60) as http:
+        api = Api(http, db)  # type: ignore[arg-type]
+        _, me = api.member()
+        offer = http.post("/api/v1/quotes", json=quote_body(), headers=me).json()["offer"][
+            "offer_id"
+        ]
+    barrier = threading.Barrier(3)
+    results: list[httpx.Response] = []
+
+    def confirm() -> None:
+        with httpx.Client(base_url=server, timeout=60) as client:
+            barrier.wait()
+            headers = {**me, "Idempotency-Key": "retry-1"}
+            results.append(
+                client.post("/api/v1/bookings", json={"offer_id": offer}, headers=headers)
+            )
+
+    threads = [threading.Thread(target=confirm) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert [r.status_code for r in results] == [201, 201, 201], [r.text for r in results]
+    assert len({r.json()["booking"]["id"] for r in results}) == 1
+    with httpx.Client(base_url=server, timeout=60) as http:
+        assert len(http.get("/api/v1/bookings", headers=me).json()) == 1
