@@ -27,13 +27,16 @@ function gantt(day) {
   for (const b of all) { h0 = Math.min(h0, Math.floor(tokyoHour(b.pickup_window_start))); h1 = Math.max(h1, Math.ceil(tokyoHour(b.estimated_dropoff || b.latest_dropoff))); }
   const pct = (iso) => ((tokyoHour(iso) - h0) / (h1 - h0)) * 100;
   const hours = [];
-  for (let h = h0; h <= h1; h++) hours.push(`<span style="left:${((h - h0) / (h1 - h0)) * 100}%">${h}:00</span>`);
+  for (let h = h0; h < h1; h++) hours.push(`<span style="left:${((h - h0) / (h1 - h0)) * 100}%">${h}:00</span>`);
   const cls = { completed: "done", on_board: "live", arrived: "live", no_show: "bad", cancelled: "off" };
   const rows = day.vehicles.map((v) => `<div class="g-row"><div class="g-label">${esc(v.vehicle_id)}</div><div class="g-track">
-    ${v.bookings.map((b) => { const a = pct(b.estimated_pickup || b.pickup_window_start); const z = pct(b.estimated_dropoff || b.latest_dropoff); return `<div class="g-bar ${cls[b.status] || ""}" style="left:${a}%;width:${Math.max(0.8, z - a)}%" title="${esc(`${hm(b.pickup_window_start)} ${b.member_name} ${b.from_label} → ${b.to_label}`)}" tabindex="0" role="img" aria-label="${esc(`${hm(b.estimated_pickup || b.pickup_window_start)}〜${hm(b.estimated_dropoff || b.latest_dropoff)} ${b.member_name} ${b.from_label} → ${b.to_label} ${t(`status.${b.status}`)}`)}"><span>${esc(b.member_name || "")}</span></div>`; }).join("")}
+    ${v.bookings.map((b) => { const a = pct(b.estimated_pickup || b.pickup_window_start); const z = pct(b.estimated_dropoff || b.latest_dropoff); return `<div class="g-bar ${cls[b.status] || ""}" style="left:${a}%;width:${Math.max(4, z - a)}%" title="${esc(`${hm(b.pickup_window_start)} ${b.member_name} ${b.from_label} → ${b.to_label}`)}" tabindex="0" role="img" aria-label="${esc(`${hm(b.estimated_pickup || b.pickup_window_start)}〜${hm(b.estimated_dropoff || b.latest_dropoff)} ${b.member_name} ${b.from_label} → ${b.to_label} ${t(`status.${b.status}`)}`)}"><span>${esc(b.member_name || "")}</span></div>`; }).join("")}
     </div></div>`).join("");
   const un = day.unassigned || [];
-  return `<div class="gantt"><div class="g-row g-axis"><div class="g-label"></div><div class="g-track">${hours.join("")}</div></div>${rows || `<p class="muted">—</p>`}</div>
+  const rides = day.vehicles.flatMap((v) => v.bookings.map((b) => ({ ...b, vehicle_id: v.vehicle_id }))).sort((x, y) => x.pickup_window_start.localeCompare(y.pickup_window_start));
+  const table = rides.length ? `<table class="day-table"><caption class="visually-hidden">${t("op.board.vehicles")}</caption><thead><tr><th scope="col">${t("book.time")}</th><th scope="col">${t("op.card")}</th><th scope="col">${t("op.from")} → ${t("op.to")}</th><th scope="col">${t("book.party")}</th><th scope="col">ID</th><th scope="col">${t("op.status")}</th></tr></thead>
+    <tbody>${rides.map((b) => `<tr><td>${hm(b.pickup_window_start)}〜${hm(b.pickup_window_end)}</td><td>${esc(b.member_name || "")}</td><td>${esc(b.from_label)} → ${esc(b.to_label)}</td><td>${esc(b.party_size)}${b.wheelchair ? ` <span class="tag orange">${t("dr.wheelchair")}</span>` : ""}</td><td>${esc(b.vehicle_id)}</td><td><span class="tag ${b.status === "completed" ? "green" : b.status === "no_show" ? "red" : "blue"}">${esc(t(`status.${b.status}`))}</span></td></tr>`).join("")}</tbody></table>` : "";
+  return `<div class="gantt"><div class="g-row g-axis"><div class="g-label"></div><div class="g-track">${hours.join("")}</div></div>${rows || `<p class="muted">—</p>`}</div>${table}
     ${un.length ? `<h3>${t("op.board.unassigned")}</h3><ul>${un.map((b) => `<li>${hm(b.pickup_window_start)} ${esc(b.member_name)} ${esc(b.from_label)} → ${esc(b.to_label)}</li>`).join("")}</ul>` : ""}`;
 }
 

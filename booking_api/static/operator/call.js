@@ -2,7 +2,7 @@
 // from → to → day/time → quote → confirm. Enter always moves on; numbers pick
 // from the numbered lists; Esc steps back.
 import { t, tf } from "/static/common/i18n.js";
-import { hm, dayLabel, esc, ymd } from "/static/common/api.js";
+import { hm, dayLabel, esc, ymd, toast } from "/static/common/api.js";
 
 let api = null;
 let root = null;
@@ -38,8 +38,8 @@ function layout() {
         <ol id="to-opts" class="opts"></ol></div>
       <div class="grid4">
         <div class="field"><label for="date">${t("book.date")}</label><input id="date" type="text" value="${tomorrow}" aria-describedby="date-hint"><span id="date-hint" class="hint muted small">0=${t("book.today")} 1=${t("book.tomorrow")}</span></div>
-        <div class="field"><label for="time">${t("book.time")}</label><input id="time" type="text" inputmode="numeric" placeholder="1030 / a1030" aria-describedby="time-hint"><span id="time-hint" class="hint muted small">a = ${t("book.mode.arrive")}</span></div>
-        <div class="field"><label for="party">${t("book.party")}</label><input id="party" type="number" min="1" max="9" value="1"></div>
+        <div class="field"><label for="time">${t("book.time")}</label><input id="time" type="text" inputmode="numeric" placeholder="1030 / a1030" aria-describedby="time-hint"><span id="time-hint" class="hint muted small">${t("op.arrive.hint")}</span></div>
+        <div class="field"><label for="party">${t("op.party")}</label><input id="party" type="number" min="1" max="9" value="1"></div>
         <label class="choice"><input type="checkbox" id="wc"><span>${t("book.wheelchair")}</span></label>
       </div>
       <div class="field"><label for="rtime">${t("book.return.time")}</label><input id="rtime" type="text" inputmode="numeric" placeholder="1500"></div>
@@ -124,12 +124,22 @@ async function choose(m) {
   q("#results").innerHTML = "";
   q("#card").innerHTML = `<article class="card member" aria-labelledby="m-name">
     <h2 id="m-name">${esc(d.name)} <span class="muted">${esc(d.kana)}</span></h2>
-    <dl class="kv"><dt>${t("login.id")}</dt><dd>${esc(d.member_number || "")}</dd><dt>${t("reg.phone")}</dt><dd>${esc(d.phone)}</dd>
+    <dl class="kv"><dt>${t("op.number")}</dt><dd>${esc(d.member_number || "")}</dd><dt>${t("reg.phone")}</dt><dd>${esc(d.phone)}</dd>
     <dt>${t("reg.address")}</dt><dd>${esc(d.address)}</dd><dt>${t("op.needs")}</dt><dd>${needs(d)}</dd>
     <dt>${t("reg.emergency")}</dt><dd>${esc(d.emergency_contact_name || "")} ${esc(d.emergency_contact_phone || "")}</dd>
     <dt>${t("op.notes")}</dt><dd>${esc(d.notes || "—")}</dd></dl>
     <h3>${t("op.saved")}</h3><p>${saved.map((s) => esc(s.label)).join("、") || "—"}</p>
+    <details class="pw"><summary>${t("op.pw.reset")}</summary><form id="pw-form" class="row"><label for="pw-new" class="visually-hidden">${t("op.pw.new")}</label>
+      <input id="pw-new" type="text" autocomplete="off" minlength="4" placeholder="${t("op.pw.new")}"><button class="btn secondary small" type="submit">${t("op.pw.reset")}</button></form></details>
     <h3>${t("op.recent")}</h3><ul class="recent">${recent.slice(0, 5).map((b) => `<li>${esc(dayLabel(b.pickup_window_start))} ${hm(b.pickup_window_start)} ${esc(b.from_label)} → ${esc(b.to_label)} <span class="tag gray">${esc(t(`status.${b.status}`))}</span></li>`).join("") || "<li>—</li>"}</ul></article>`;
+  q("#pw-form").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      await api.post(`/api/v1/members/${encodeURIComponent(d.id)}/password`, { password: q("#pw-new").value });
+      toast(t("op.pw.done"));
+      q("#pw-new").value = "";
+    } catch (ex) { toast(ex.message, "error"); }
+  });
   const home = { ref: { home: true }, label: `${t("book.from.home")}（${d.address || ""}）` };
   const savedOpts = saved.map((s) => ({ ref: { saved_place_id: s.id }, label: s.label }));
   const seen = new Set();

@@ -54,7 +54,7 @@ export async function showReports(api, el) {
     const mem = r.members || {};
     const pc = (x) => `${Math.round((Number(x) || 0) * 100)}%`;
     body.innerHTML = `<div class="kpis">
-      <div class="kpi"><span>${t("op.reports.rides")}</span><strong>${esc(tot.rides ?? 0)}</strong></div>
+      <div class="kpi"><span>${t("op.reports.total")}</span><strong>${esc(tot.rides ?? 0)}</strong></div>
       <div class="kpi"><span>${t("op.reports.shared")}</span><strong>${pc(tot.shared_share)}</strong></div>
       <div class="kpi"><span>${t("op.reports.occ")}</span><strong>${(Number(tot.occupancy) || 0).toFixed(2)}</strong></div>
       <div class="kpi"><span>${t("op.reports.noshow")}</span><strong>${esc(tot.no_shows ?? 0)}</strong></div>
