@@ -29,7 +29,7 @@ from maps.config import FALLBACK_SPEED_KPH, MapsConfig, effective_speeds, read_c
 from maps.errors import MapDataError
 
 #: Bump when the layout of the cached forms changes, so old caches are ignored.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,8 @@ class NetworkArrays:
     ``node_ids`` are the osmnx node ids; edges refer to nodes by index. Edge ``i``'s
     geometry is ``geom_lon/geom_lat[geom_offsets[i]:geom_offsets[i + 1]]`` from its
     tail to its head. ``edge_class`` indexes ``class_names`` (the road class used for
-    its speed).
+    its speed). ``edge_stoppable`` is False where a vehicle cannot stop to pick someone
+    up (bridges, tunnels, motorways), so points never snap there.
     """
 
     node_ids: np.ndarray
@@ -50,6 +51,7 @@ class NetworkArrays:
     edge_length_m: np.ndarray
     edge_time_s: np.ndarray
     edge_class: np.ndarray
+    edge_stoppable: np.ndarray
     class_names: tuple[str, ...]
     geom_offsets: np.ndarray
     geom_lon: np.ndarray
@@ -73,6 +75,16 @@ def road_class(highway: Any, speeds_kph: dict[str, float]) -> str:
     values = highway if isinstance(highway, list) else [highway]
     names = [str(v).removesuffix("_link") for v in values if v is not None] or ["unknown"]
     return max(names, key=lambda n: speeds_kph.get(n, FALLBACK_SPEED_KPH))
+
+
+def is_stoppable(data: dict[str, Any], road: str) -> bool:
+    """Whether a vehicle may stop on this edge to pick up or set down a rider."""
+    brunnel = str(data.get("brunnel", ""))
+    flags = (str(data.get("bridge", "no")), str(data.get("tunnel", "no")))
+    on_structure = brunnel in ("bridge", "tunnel") or any(
+        f not in ("no", "nan", "None") for f in flags
+    )
+    return not on_structure and road != "motorway"
 
 
 def apply_speeds(graph: nx.MultiDiGraph, speeds_kph: dict[str, float]) -> None:
@@ -129,7 +141,7 @@ def graph_to_arrays(
     lat = np.array([graph.nodes[n]["y"] for n in graph.nodes], dtype=np.float64)
     lon = np.array([graph.nodes[n]["x"] for n in graph.nodes], dtype=np.float64)
     classes: dict[str, int] = {}
-    us, vs, lengths, times, cls = [], [], [], [], []
+    us, vs, lengths, times, cls, stop = [], [], [], [], [], []
     offsets = [0]
     glon: list[float] = []
     glat: list[float] = []
@@ -140,6 +152,7 @@ def graph_to_arrays(
         times.append(float(data["travel_time"]))
         name = road_class(data.get("highway"), speeds_kph)
         cls.append(classes.setdefault(name, len(classes)))
+        stop.append(is_stoppable(data, name))
         geom = data.get("geometry")
         if geom is not None:
             xs, ys = geom.xy
@@ -161,6 +174,7 @@ def graph_to_arrays(
         edge_length_m=np.array(lengths, dtype=np.float64),
         edge_time_s=np.array(times, dtype=np.float64),
         edge_class=np.array(cls, dtype=np.int16),
+        edge_stoppable=np.array(stop, dtype=bool),
         class_names=tuple(classes),
         geom_offsets=np.array(offsets, dtype=np.int64),
         geom_lon=np.array(glon, dtype=np.float64),

@@ -38,7 +38,9 @@ class Snapper:
         counts = np.diff(net.geom_offsets)
         index = np.repeat(np.arange(len(counts)), counts)
         self.lines = shapely.linestrings(np.column_stack([x, y]), indices=index)
-        self.tree = shapely.STRtree(self.lines)
+        stoppable = np.flatnonzero(net.edge_stoppable)
+        self.candidates = stoppable if len(stoppable) else np.arange(len(counts))
+        self.tree = shapely.STRtree(self.lines[self.candidates])
 
     def check_inside(self, lat: float, lon: float) -> None:
         """Raise ``SnapError('outside_boundary')`` when the point is outside the city."""
@@ -49,7 +51,8 @@ class Snapper:
     def snap(self, lat: float, lon: float) -> EdgeSnap:
         """Snap a point inside the boundary to its nearest road within ``max_snap_m``.
 
-        The node to route from is the end of the nearest edge closer along that edge.
+        Only edges where a vehicle may stop count (not bridges, tunnels, motorways). The
+        node to route from is the end of the nearest edge closer along that edge.
         """
         self.check_inside(lat, lon)
         x, y = self.proj.to_xy(lon, lat)
@@ -64,7 +67,8 @@ class Snapper:
             )
             ja = f"その地点から {self.max_snap_m:.0f} m 以内に車が通れる道路がありません"
             raise SnapError("too_far_from_road", msg, ja)
-        edge = int(min(hits))  # ties (both directions of a road) resolved deterministically
+        # ties (both directions of a road) resolved deterministically
+        edge = int(self.candidates[int(min(hits))])
         line = self.lines[edge]
         along = float(shapely.line_locate_point(line, point))
         on_road = shapely.line_interpolate_point(line, along)

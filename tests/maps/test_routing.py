@@ -152,6 +152,7 @@ def _tiny_network() -> NetworkArrays:
         edge_length_m=np.array([100.0, 100.0, 100.0]),
         edge_time_s=np.array([12.0, 12.0, 12.0]),
         edge_class=np.zeros(3, dtype=np.int16),
+        edge_stoppable=np.ones(3, dtype=bool),
         class_names=("residential",),
         geom_offsets=np.array([0, 2, 4, 6]),
         geom_lon=np.concatenate([lon[[a, b]] for a, b in zip(u, v, strict=True)]),

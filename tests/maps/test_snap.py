@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from maps import CityMap, MapsConfig, SnapError
@@ -52,3 +53,24 @@ def test_max_snap_distance_is_configurable(kamisu_config: MapsConfig) -> None:
     city_map = CityMapClass(wide, read_city(wide.data_dir), load_arrays(wide))
     snap = city_map.snap(*TONE_RIVER)
     assert 300 < snap.snap_distance_m <= 2000
+
+
+def test_never_snaps_onto_bridges_or_tunnels(kamisu: CityMap) -> None:
+    """Points on bridges and in tunnels snap to a road where a car can stop, or are refused."""
+    net = kamisu.net
+    structures = np.flatnonzero(~net.edge_stoppable)
+    assert len(structures) > 50  # Kamisu has bridges (and a few tunnels)
+    snapped = 0
+    for edge in structures:
+        coords = net.edge_coords(int(edge))
+        lon, lat = coords[len(coords) // 2]
+        if not kamisu.inside(float(lat), float(lon)):
+            continue
+        try:
+            hit = kamisu.snapper.snap(float(lat), float(lon))
+        except SnapError as exc:
+            assert exc.code == "too_far_from_road"
+            continue
+        assert net.edge_stoppable[hit.edge]
+        snapped += 1
+    assert snapped > 10
