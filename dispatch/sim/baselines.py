@@ -12,12 +12,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import select
+
 from dispatch.adapter import DayData, ProblemBuilder
 from dispatch.engine import DispatchEngine
 from dispatch.sim.demand import SimTrip
 from dispatch.sim.kpi import plan_kpis
 from dispatch.sim.run import _request
 from dispatch.store import read_session
+from dispatch.store.tables import ShiftRow, VehicleRow
 from optimizer import Quote, accept, quote, solve
 from optimizer.model import Plan, Problem, Request
 
@@ -29,8 +32,15 @@ def _static_problem(
     day = engine.local_date(trips[0].when)
     b = ProblemBuilder(engine.travel, engine.config, trips[0].book_at)
     with read_session(engine.db) as s:
-        full = engine.load_day(s, day)
-    data = DayData(full.vehicles, full.shifts, [], {}, full.depot_nodes)
+        # every vehicle that had a shift, even if the day is over (shifts ended)
+        shifts = {
+            sh.vehicle_id: sh
+            for sh in s.scalars(select(ShiftRow).where(ShiftRow.service_date == day))
+        }
+        vehicles = [v for v in s.scalars(select(VehicleRow).order_by(VehicleRow.id))
+                    if v.id in shifts]
+    depots = {v.id: engine.snap(v.depot_lat, v.depot_lon).node for v in vehicles}
+    data = DayData(vehicles, shifts, [], {}, depots)
     reqs = []
     for t in trips:
         p = engine.snap(t.pickup.lat, t.pickup.lon)

@@ -1,0 +1,133 @@
+"""The day simulator on a small synthetic city, scale mode, the live fleet and the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from booking_api.cli import main
+from dispatch.domain import Offer, RideStatus
+from dispatch.grid import GridCity
+from dispatch.sim import simulate
+from dispatch.sim.demand import generate, source_from_grid
+from dispatch.sim.live import SpeedClock, run_live_fleet, seed_fleet
+from dispatch.sim.scale import run_scale
+from dispatch.sim.scenario import ScenarioError, load_scenario
+from tests.dispatch.helpers import make_engine, trip
+
+# a grid over Kamisu's bounding box, so the scenario's depots are inside it
+KAMISU_GRID = GridCity(origin_lat=35.74, origin_lon=140.60, cols=42, rows=42, spacing_m=500.0)
+
+
+def test_scenario_and_demand_are_deterministic() -> None:
+    """A seed gives the same trips; returns follow their outbound trip."""
+    sc = load_scenario("kamisu-weekday")
+    src = source_from_grid(KAMISU_GRID, seed=3)
+    a = generate(sc, src, vehicles=2, seed=7)
+    b = generate(sc, src, vehicles=2, seed=7)
+    assert a == b
+    assert len(a) == 2 * sc.requests_per_vehicle
+    assert a != generate(sc, src, vehicles=2, seed=8)
+    by_id = {t.trip_id: t for t in a}
+    for t in a:
+        if t.outbound_of and t.outbound_of in by_id:
+            assert t.when > by_id[t.outbound_of].when
+        assert t.book_at <= t.when
+    with pytest.raises(ScenarioError, match="kamisu-weekday"):
+        load_scenario("atlantis")
+
+
+@pytest.mark.slow
+def test_simulated_day_and_baselines(tmp_path: Path) -> None:
+    """A small day runs end to end: KPIs add up, no promise broken, no sharing shares nothing."""
+    sc = load_scenario("kamisu-weekday")
+    report = simulate(
+        sc,
+        KAMISU_GRID,
+        source_from_grid(KAMISU_GRID, seed=1),
+        vehicles=3,
+        seed=2,
+        requests=24,
+        offline_time_limit_s=2.0,
+        reoptimize_s=0.1,
+        workdir=tmp_path,
+        progress=False,
+    )
+    assert report["requests"] <= 24
+    assert report["served"] + report["rejected"] + report["cancelled"] + report["no_show"] <= (
+        report["requests"]
+    )
+    assert report["served"] > 0 and report["vehicle_km"] > 0 and report["vehicle_hours"] > 0
+    assert report["broken_promises"] == 0
+    for base in ("no_sharing", "offline"):
+        b = report[base]
+        assert b["served"] + b["rejected"] == b["requests"]
+        assert b["broken_promises"] == 0
+    assert report["no_sharing"]["shared_ride_share"] == 0.0
+
+
+def test_scale_mode_small() -> None:
+    """Scale mode books on a grid and reports latencies and the re-optimisation time."""
+    out = run_scale(vehicles=4, requests=60, seed=1, reoptimize_s=0.2, grid_size=12, progress=False)
+    assert 0 < out["booked"] <= 60
+    assert 0 < out["quote_latency_p50_ms"] <= out["quote_latency_p99_ms"]
+    assert out["plan_cost_after"] <= out["plan_cost_before"]
+
+
+def test_speed_clock_runs_faster() -> None:
+    """A 600x clock moves ten minutes in a second."""
+    sc = load_scenario("kamisu-weekday")
+    clock = SpeedClock(sc.at(sc.shift_start), speedup=600)
+    t0 = clock.now()
+    threading.Event().wait(0.2)
+    moved = (clock.now() - t0).total_seconds()
+    assert 100 <= moved <= 400
+
+
+def test_seed_fleet(db: Engine) -> None:
+    """The scenario's vehicles and shifts land in the engine (every fourth is a wagon)."""
+    engine, _, _ = make_engine(db, vehicles=0)
+    engine.travel = KAMISU_GRID
+    sc = load_scenario("kamisu-weekday")
+    ids = seed_fleet(engine, sc, vehicles=4)
+    assert ids == ["V01", "V02", "V03", "V04"]
+    assert [v.wheelchairs for v in engine.list_vehicles()] == [0, 0, 0, 1]
+    assert len(engine.list_shifts(sc.service_date)) == 4
+
+
+def test_live_fleet_serves_a_ride(db: Engine) -> None:
+    """In sped-up time the simulated driver picks the rider up and drops them off."""
+    engine, sim_clock, _ = make_engine(db, vehicles=1)
+    ride_time = sim_clock.now() + timedelta(hours=1, minutes=5)
+    offer = engine.quote(trip((2, 2), (4, 4), ride_time))
+    assert isinstance(offer, Offer)
+    ride = engine.confirm(offer.offer_id)
+    clock = SpeedClock(sim_clock.now() + timedelta(hours=1), speedup=1200)
+    engine.clock = clock
+
+    async def scenario() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(run_live_fleet(engine, clock=clock, step_s=0.05, stop=stop))
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            if engine.get_ride(ride.ride_id).status is RideStatus.COMPLETED:
+                break
+        stop.set()
+        await task
+
+    asyncio.run(scenario())
+    assert engine.get_ride(ride.ride_id).status is RideStatus.COMPLETED
+
+
+def test_cli_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    """Mistakes give one noriai: line and exit code 2, never a traceback."""
+    assert main(["simulate", "--vehicles", "0"]) == 2
+    assert capsys.readouterr().err.startswith("noriai: ")
+    assert main(["simulate", "--scenario", "atlantis"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("noriai: unknown scenario") and "Traceback" not in err
