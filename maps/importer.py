@@ -178,8 +178,9 @@ def import_osm(
         say("building the graph")
         try:
             graph = ox.graph_from_xml(roads, simplify=False, retain_all=True)
-            # keep a node where the road class changes, so every edge has one speed
-            graph = ox.simplify_graph(graph, edge_attrs_differ=["highway"])
+            # keep a node where the road class or a bridge/tunnel starts, so every edge
+            # has one speed and riders are never snapped onto a bridge's approach road
+            graph = ox.simplify_graph(graph, edge_attrs_differ=["highway", "bridge", "tunnel"])
             area = boundary.buffer(buffer_m / 111_000.0)
             graph = ox.truncate.truncate_graph_polygon(graph, area, truncate_by_edge=True)
             graph = ox.truncate.largest_component(graph, strongly=True)
