@@ -159,7 +159,7 @@ regForm().addEventListener("submit", async (e) => {
 function liveLine(b) {
   if (!["booked", "assigned", "en_route"].includes(b.status) || !b.estimated_pickup) return "";
   const min = Math.round((new Date(b.estimated_pickup) - Date.now()) / 60000);
-  if (min > 60 || min < -30) return "";
+  if (b.status !== "en_route" && (min > 30 || min < -30)) return "";
   return `<p class="live" role="status">${esc(min <= 1 ? t("my.live.soon") : tf("my.live.min", { m: min }))}</p>`;
 }
 function bookingCard(b, upcoming) {
