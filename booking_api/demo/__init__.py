@@ -1,0 +1,254 @@
+"""``noriai demo``: the whole system on one machine with a simulated fleet.
+
+Embedded defaults (SQLite file, in-process bus), a sped-up clock starting at
+the service start of the next service day, demo data from ``seed.toml`` (only
+into an empty database), the live simulated fleet of ``dispatch.sim.live`` in
+the same process, and the API on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tomllib
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from booking_api import membership, trips
+from booking_api.city import CityRules
+from booking_api.db import AccountRow, MemberRow
+from booking_api.rules import is_service_day, local_to_utc, tz
+from booking_api.schemas.members import RegistrationIn
+from booking_api.security import hash_password
+from booking_api.settings import Settings
+from booking_api.state import AppState
+from dispatch.domain import Channel, LatLon, Offer, TripRequest
+
+SEED = Path(__file__).resolve().parent / "seed.toml"
+
+
+def demo_day(rules: CityRules, today: date) -> date:
+    """Return ``today`` if vehicles run on it, else the next service day."""
+    day = today
+    while not is_service_day(rules, day):
+        day += timedelta(days=1)
+    return day
+
+
+def load_seed(path: Path = SEED) -> dict[str, Any]:
+    """Read the demo data file."""
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def seed_people(state: AppState, seed: dict[str, Any]) -> list[str]:
+    """Create the demo logins and members in an empty database; return printable login lines."""
+    lines: list[str] = []
+    with Session(state.db) as db:
+        if (db.scalar(select(func.count()).select_from(AccountRow)) or 0) > 0:
+            return lines
+        for acc in seed["accounts"]:
+            db.add(
+                AccountRow(
+                    username=acc["username"],
+                    role=acc["role"],
+                    password_hash=hash_password(acc["password"]),
+                    display_name=acc["display_name"],
+                )
+            )
+            lines.append(f"  {acc['role']:<9} {acc['username']} / {acc['password']}")
+        drivers = seed["drivers"]
+        for i in range(int(seed["vehicles"])):
+            vid, user = f"V{i + 1:02d}", f"{drivers['username_prefix']}{i + 1:02d}"
+            db.add(
+                AccountRow(
+                    username=user,
+                    role="driver",
+                    password_hash=hash_password(drivers["password"]),
+                    display_name=f"{vid} 運転手",
+                    vehicle_id=vid,
+                )
+            )
+            lines.append(f"  driver    {user} / {drivers['password']}  (vehicle {vid})")
+        db.flush()
+        admin = db.scalar(select(AccountRow).where(AccountRow.role == "admin"))
+        actor = admin.id if admin else "demo"
+        for person, approve in [(m, True) for m in seed["members"]] + [
+            (a, False) for a in seed.get("applicants", [])
+        ]:
+            row = membership.register(
+                db,
+                state,
+                _registration(person),
+                channel=person.get("channel", "online"),
+                category=person.get("category"),
+                actor=actor,
+            )
+            if approve:
+                membership.approve(db, state, row, actor, None)
+                for place in person.get("places", []):
+                    membership.add_saved_place(
+                        db, state, row, place["label"], None, None, place["place_id"]
+                    )
+                lines.append(
+                    f"  resident  {row.member_number} (or {row.phone})"
+                    f" / {person['password']}  {row.name}"
+                )
+            else:
+                lines.append(f"  applicant {row.name} (pending approval)")
+        db.commit()
+    return lines
+
+
+def _registration(person: dict[str, Any]) -> RegistrationIn:
+    return RegistrationIn(
+        name=person["name"],
+        kana=person["kana"],
+        birth_date=date.fromisoformat(person["birth_date"]),
+        phone=person["phone"],
+        address=person["address"],
+        home_lat=person["home"][0],
+        home_lon=person["home"][1],
+        wheelchair=person.get("wheelchair", False),
+        walking_aid=person.get("walking_aid", False),
+        consent_terms=True,
+        consent_privacy=True,
+        password=person["password"],
+    )
+
+
+def seed_rides(state: AppState, seed: dict[str, Any], day: date) -> int:
+    """Book the seed's rides on ``day`` if that day has none yet; return how many were booked."""
+    engine = state.engine
+    assert engine is not None
+    if engine.list_rides(service_date=day):
+        return 0
+    booked = 0
+    with Session(state.db) as db:
+        members = list(
+            db.scalars(
+                select(MemberRow)
+                .where(MemberRow.status == "approved")
+                .order_by(MemberRow.member_number)
+            )
+        )
+        for ride in seed.get("rides", []):
+            member = members[int(ride["member"]) % len(members)]
+            place = (
+                state.city_map.places.get(ride.get("to") or ride.get("from"))
+                if state.city_map
+                else None
+            )
+            if place is None:
+                continue
+            home, there = LatLon(member.home_lat, member.home_lon), LatLon(place.lat, place.lon)
+            outbound = "to" in ride
+            when = local_to_utc(state.rules, day, ride["time"])
+            if when <= state.now():
+                continue
+            request = TripRequest(
+                member_id=member.id,
+                pickup=home if outbound else there,
+                dropoff=there if outbound else home,
+                depart_at=when,
+                party_size=1,
+                wheelchairs=1 if member.wheelchair else 0,
+                pickup_label="自宅" if outbound else place.name,
+                dropoff_label=place.name if outbound else "自宅",
+                channel=Channel.PHONE,
+                rider_name=member.name,
+                rider_phone=member.phone,
+            )
+            offer = engine.quote(request)
+            if not isinstance(offer, Offer):
+                continue
+            row = trips.OfferRow(
+                offer_id=offer.offer_id,
+                member_id=member.id,
+                fare_yen=state.rules.fares.fare_yen(member.category, 1),
+                expires_at=offer.expires_at,
+                service_date=day,
+            )
+            db.add(row)
+            db.commit()
+            trips.record_booking(db, state, row, engine.confirm(offer.offer_id), "demo")
+            db.commit()
+            booked += 1
+    return booked
+
+
+def run_demo(settings: Settings, host: str, port: int) -> int:
+    """Seed, start the simulated fleet and serve the API until interrupted."""
+    import uvicorn
+
+    from booking_api.main import create_app
+    from booking_api.migrate import upgrade
+    from dispatch.bus.memory import InProcessBus
+    from dispatch.engine import DispatchEngine
+    from dispatch.sim.live import SpeedClock, run_live_fleet, seed_fleet
+    from dispatch.sim.scenario import load_scenario
+    from dispatch.store.base import make_engine
+    from maps import load_map
+
+    seed = load_seed()
+    settings = settings.model_copy(
+        update={"redis_url": "", "token_ttl_s": int(settings.token_ttl_s * settings.demo_speed)}
+    )
+    rules = settings.city_rules()
+    url = settings.resolved_database_url()
+    print(f"noriai demo: database {url}", file=sys.stderr)
+    upgrade(url)
+    db = make_engine(url)
+    print("noriai demo: loading the map ...", file=sys.stderr)
+    city_map = load_map(settings.maps_config())
+    day = demo_day(rules, datetime.now(tz(rules)).date())
+    start = datetime.combine(day, rules.service_start, tzinfo=tz(rules))
+    clock = SpeedClock(start, settings.demo_speed)
+    engine = DispatchEngine(
+        settings.engine_config(), db=db, bus=InProcessBus(), travel=cast(Any, city_map), clock=clock
+    )
+    state = AppState(
+        settings=settings,
+        rules=rules,
+        db=db,
+        clock=clock,
+        engine=engine,
+        city_map=city_map,
+        bus=engine.bus,
+    )
+    vehicles = seed_fleet(
+        engine, load_scenario(seed["scenario"]), vehicles=int(seed["vehicles"]), day=day
+    )
+    logins = seed_people(state, seed)
+    rides = seed_rides(state, seed, day)
+    app = create_app(settings, engine=engine, clock=clock, city_map=city_map, db=db)
+    print(
+        f"noriai demo: {day} from {start:%H:%M} at {settings.demo_speed:g}x speed, "
+        f"vehicles {', '.join(vehicles)}, {rides} rides booked",
+        file=sys.stderr,
+    )
+    if logins:
+        print("noriai demo: logins\n" + "\n".join(logins), file=sys.stderr)
+    else:
+        print(f"noriai demo: logins as created before (see {SEED.name})", file=sys.stderr)
+    print(
+        f"noriai demo: open http://{host}:{port}/ "
+        "(operators /operator, drivers /driver, API /docs)",
+        file=sys.stderr,
+    )
+
+    async def main() -> None:
+        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+        stop = asyncio.Event()
+        fleet = asyncio.create_task(run_live_fleet(engine, clock=clock, stop=stop))
+        try:
+            await server.serve()
+        finally:
+            stop.set()
+            await fleet
+
+    asyncio.run(main())
+    return 0
