@@ -199,3 +199,39 @@ def test_board_snapshot_and_positions(live: tuple[Any, Any, Server]) -> None:
             assert plan["vehicle_id"] == "V1" and len(plan["stops"]) == 2
 
     asyncio.run(scenario())
+
+
+def test_engine_restart_tablet_resyncs(tmp_path: Path) -> None:
+    """After an engine restart (fresh in-process bus) a tablet resuming gets the full manifest."""
+    from dispatch.bus import InProcessBus
+    from dispatch.engine import DispatchEngine
+
+    db = make_engine(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    create_all(db)
+    first, clock, _ = make_dispatch(db, vehicles=1)
+    holder = {"engine": first}
+
+    class Proxy:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(holder["engine"], name)
+
+    with Server(Proxy()) as server:
+
+        async def scenario() -> None:
+            loop = asyncio.get_running_loop()
+            ride = await loop.run_in_executor(None, _book, first, 9)
+            url = server.url("/ws/vehicle/V1?token=veh-V1")
+            async with websockets.connect(url) as ws:
+                m = json.loads(await ws.recv())
+                assert len(m["stops"]) == 2
+                seq = m["seq"]
+            holder["engine"] = DispatchEngine(
+                first.config, db=db, bus=InProcessBus(), travel=first.travel, clock=clock
+            )
+            async with websockets.connect(f"{url}&since={seq}") as ws:
+                m = json.loads(await ws.recv())
+                assert m["type"] == "manifest"
+                assert [s["ride_id"] for s in m["stops"]] == [ride.ride_id] * 2
+
+        asyncio.run(scenario())
+    db.dispose()
