@@ -32,6 +32,7 @@ function showOffline() {
 
 function beep() {
   // A short two-tone chime; WebAudio needs a user gesture first (the login tap).
+  window.noriaiChimes = (window.noriaiChimes || 0) + 1;
   try {
     audio = audio || new AudioContext();
     const now = audio.currentTime;

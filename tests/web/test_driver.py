@@ -1,0 +1,83 @@
+"""Drivers' tablet: a ride booked while the tablet is open arrives live, highlighted, chiming."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import DRIVER_PASSWORD, TOKYO, Live, check_axe, screenshots
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def rider(live: Live, fleet: list[str]) -> dict[str, Any]:
+    """An approved member in a wheelchair, with a note for the driver."""
+    body = {
+        "name": "知手 三郎",
+        "kana": "しって さぶろう",
+        "birth_date": "1938-08-08",
+        "phone": "09055556666",
+        "address": "神栖市知手",
+        "home_lat": 35.888975,
+        "home_lon": 140.643843,
+        "wheelchair": True,
+        "walking_aid": False,
+        "needs_help_boarding": True,
+        "companion_allowed": False,
+        "emergency_contact_name": "",
+        "emergency_contact_phone": "",
+        "consent_terms": True,
+        "consent_privacy": True,
+        "password": "saburo-2026",
+        "channel": "phone",
+        "approve": True,
+    }
+    created: dict[str, Any] = live.api("POST", "/api/v1/members", json=body)
+    return created
+
+
+def tablet(new_page: Any, live: Live, vehicle: str) -> Any:
+    """A tablet logged in for one vehicle."""
+    page = new_page("tablet")
+    page.goto(live.url + "/driver")
+    page.fill("#dr-user", f"driver-{vehicle.lower()}")
+    page.fill("#dr-pw", DRIVER_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#view-run:not([hidden])")
+    page.wait_for_selector("#dr-map.leaflet-container")
+    return page
+
+
+def test_new_booking_arrives_live_with_highlight_and_chime(
+    new_page: Any, live: Live, fleet: list[str], rider: dict[str, Any]
+) -> None:
+    """With both tablets open, the one whose vehicle gets the ride highlights it and chimes."""
+    pages = {vid: tablet(new_page, live, vid) for vid in fleet}
+    before = {vid: p.evaluate("window.noriaiChimes || 0") for vid, p in pages.items()}
+    quote = live.api(
+        "POST",
+        "/api/v1/quotes",
+        json={
+            "member_id": rider["id"],
+            "from": {"home": True},
+            "to": {"lat": 35.890028, "lon": 140.664461, "label": "神栖市役所"},
+            "date": live.clock.start.astimezone(TOKYO).date().isoformat(),
+            "time": "15:30",
+            "time_mode": "depart_at",
+            "party_size": 1,
+            "wheelchair": True,
+            "notes": "スロープを使います",
+        },
+    )
+    booked = live.api("POST", "/api/v1/bookings", json={"offer_id": quote["offer"]["offer_id"]})[
+        "booking"
+    ]
+    page = pages[booked["vehicle_id"]]
+    item = page.locator(".flash", has_text="知手 三郎").first
+    item.wait_for(timeout=20000)
+    assert "車いす" in item.inner_text()
+    assert page.evaluate("window.noriaiChimes") > before[booked["vehicle_id"]]
+    check_axe(page, "driver tablet with a new ride")
+    screenshots(page, "driver-live-change", ("tablet",))
