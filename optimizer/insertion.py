@@ -70,10 +70,13 @@ class _RouteArrays:
         "b",
         "d",
         "early",
+        "is_break",
         "late",
         "locked",
         "locs",
         "ls",
+        "lsn",
+        "nxt",
         "refs",
         "route",
         "seats",
@@ -136,6 +139,13 @@ class _RouteArrays:
             seats.append(s.seats_after)
             wcs.append(s.wheelchairs_after)
         self.seats, self.wcs = [*seats, 0], [*wcs, 0]
+        self.is_break = [False, *(s.kind is StopKind.BREAK for s in body), False]
+        nxt = list(range(m))
+        for k in range(m - 2, 0, -1):
+            if self.is_break[k]:
+                nxt[k] = nxt[k + 1]
+        self.nxt = nxt
+        self.lsn = [ls[k] for k in nxt]
 
 
 def _arrays(ctx: Context, route: Route) -> _RouteArrays:
@@ -156,43 +166,53 @@ def _empty_route(ctx: Context, vehicle_id: str) -> Route | None:
 def _candidates(
     ctx: Context, ra: _RouteArrays, info: ReqInfo, seats_cap: int, wc_cap: int
 ) -> list[tuple[int, int, int]]:
-    """Return ``(added_travel_s, i, j)`` for every insertion passing the O(1) tests."""
+    """Return ``(added_travel_s, i, j)`` for every insertion passing the O(1) tests.
+
+    A break happens where the vehicle is, so a stop inserted just before a break
+    moves the break: travel is costed to the next real stop, and such positions
+    skip the slack test (the full reschedule decides).
+    """
     dur = ctx.dur
     p, dl = info.pickup, info.dropoff
     e_p, l_p, e_d, l_d = info.e_p, info.l_p, info.e_d, info.l_d
     s_p, s_d, ride = info.s_p, info.s_d, info.max_ride
     locs, b, d, ls, early, a = ra.locs, ra.b, ra.d, ra.ls, ra.early, ra.a
-    seats, wcs = ra.seats, ra.wcs
+    seats, wcs, nxt = ra.seats, ra.wcs, ra.nxt
     rs, rw = info.seats, info.wheelchairs
     m = len(locs)
-    i_lo = max(ra.locked, bisect_left(ls, e_p) - 1)
+    i_lo = max(ra.locked, bisect_left(ra.lsn, e_p) - 1)
     i_hi = min(m - 1, bisect_right(d, l_p))
     out: list[tuple[int, int, int]] = []
     row_p = dur[p]
     for i in range(i_lo, i_hi):
         if seats[i] + rs > seats_cap or wcs[i] + rw > wc_cap:
             continue
-        li, ln = locs[i], locs[i + 1]
+        li = locs[i]
+        n1 = nxt[i + 1]
+        ln = locs[n1]
+        moved = n1 != i + 1  # a break right after: it moves to the new stop
         ap = d[i] + dur[li][p]
         bp = ap if ap > e_p else e_p
         if bp > l_p:
             continue
         dp = bp + s_p
-        # drop-off right after the pickup
+        # drop-off right after the pickup;
         # ride times are tested against the latest the pickup could be delayed to
         ad = dp + row_p[dl]
         bd = ad if ad > e_d else e_d
-        if bd <= l_d and bd - l_p - s_p <= ride:
-            nb = bd + s_d + dur[dl][ln]
-            if nb <= ls[i + 1]:
-                out.append((dur[li][p] + row_p[dl] + dur[dl][ln] - dur[li][ln], i, i))
+        if bd <= l_d and bd - l_p - s_p <= ride and (
+            moved or bd + s_d + dur[dl][ln] <= ls[i + 1]
+        ):
+            out.append((dur[li][p] + row_p[dl] + dur[dl][ln] - dur[li][ln], i, i))
         if i + 1 >= m - 1:
             continue
-        nb = dp + row_p[ln]
-        nb = max(nb, early[i + 1])
+        cost_p = dur[li][p] + row_p[ln] - dur[li][ln]
+        if moved:
+            out.extend(_after_moved_break(ra, dur, info, cost_p, i, seats_cap, wc_cap))
+            continue
+        nb = max(dp + row_p[ln], early[i + 1])
         if nb > ls[i + 1]:
             continue
-        cost_p = dur[li][p] + row_p[ln] - dur[li][ln]
         dp_late = min(l_p, ls[i + 1] - s_p - row_p[ln]) + s_p
         delta = nb - b[i + 1]
         for j in range(i + 1, m - 1):
@@ -204,15 +224,34 @@ def _candidates(
             dj = d[j] + shift
             if dj - dp_late > ride or dj > l_d:
                 break
-            lj, lk = locs[j], locs[j + 1]
+            delta = shift
+            lj = locs[j]
             ad = dj + dur[lj][dl]
             bd = ad if ad > e_d else e_d
             if bd > l_d or bd - dp_late > ride:
                 continue
-            nb = bd + s_d + dur[dl][lk]
-            if nb <= ls[j + 1]:
-                out.append((cost_p + dur[lj][dl] + dur[dl][lk] - dur[lj][lk], i, j))
-            delta = shift
+            nk = nxt[j + 1]
+            lk = locs[nk]
+            if nk == j + 1 and bd + s_d + dur[dl][lk] > ls[j + 1]:
+                continue
+            out.append((cost_p + dur[lj][dl] + dur[dl][lk] - dur[lj][lk], i, j))
+    return out
+
+
+def _after_moved_break(
+    ra: _RouteArrays, dur: list[list[int]], info: ReqInfo, cost_p: int, i: int,
+    seats_cap: int, wc_cap: int,
+) -> list[tuple[int, int, int]]:
+    """Drop-off positions after a pickup that moves the next break: costs and loads only."""
+    out = []
+    real = False
+    for j in range(i + 1, len(ra.locs) - 1):
+        if ra.seats[j] + info.seats > seats_cap or ra.wcs[j] + info.wheelchairs > wc_cap:
+            break
+        real = real or not ra.is_break[j]
+        lj = ra.locs[j] if real else info.pickup
+        lk = ra.locs[ra.nxt[j + 1]]
+        out.append((cost_p + dur[lj][info.dropoff] + dur[info.dropoff][lk] - dur[lj][lk], i, j))
     return out
 
 

@@ -29,3 +29,38 @@ def line_problem(
 def req(rid: str, p: int, d: int, e: int = 0, lat: int = 36000, **kw: object) -> Request:
     """A request from ``p`` to ``d`` with pickup window ``[e, lat]``."""
     return Request(rid, p, d, pickup_window=TimeWindow(e, lat), **kw)  # type: ignore[arg-type]
+
+
+def random_problem(seed: int, n_requests: int = 4, n_vehicles: int = 2) -> Problem:
+    """A small random instance on a 4x3 grid: mixed depart-at/arrive-by trips,
+    parties of 1-2, the odd wheelchair, vehicles with and without a wheelchair place
+    and sometimes a break."""
+    import random
+
+    from optimizer.model import Break, RideTimeRule
+
+    rng = random.Random(seed)
+    points = [(x, y) for x in range(4) for y in range(3)]
+    d = grid_durations(points, 120)
+    vehicles = []
+    for k in range(n_vehicles):
+        breaks = (Break(TimeWindow(2400, 3600), 600),) if rng.random() < 0.3 else ()
+        depot = rng.randrange(len(points))
+        vehicles.append(Vehicle(f"v{k}", depot, depot, TimeWindow(0, 7200),
+                                seats=rng.choice([2, 3, 4]), wheelchairs=rng.choice([0, 1]),
+                                breaks=breaks))
+    requests = []
+    for i in range(n_requests):
+        p, q = rng.sample(range(len(points)), 2)
+        t = rng.randrange(0, 4800, 60)
+        wheel = rng.random() < 0.15
+        kw: dict = {"seats": 0 if wheel else rng.choice([1, 1, 2]),
+                    "wheelchairs": 1 if wheel else 0,
+                    "pickup_service_s": 120 if wheel else 30}
+        if rng.random() < 0.6:
+            requests.append(Request(f"r{i}", p, q, pickup_window=TimeWindow(t, t + 900), **kw))
+        else:
+            requests.append(Request(f"r{i}", p, q, dropoff_window=TimeWindow(t + 600, t + 1500),
+                                    **kw))
+    return Problem(durations_s=d, requests=tuple(requests), vehicles=tuple(vehicles),
+                   ride_rule=RideTimeRule(1.5, 300, 3600))
