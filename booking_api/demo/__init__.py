@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from booking_api import membership, trips
 from booking_api.city import CityRules
@@ -47,7 +46,7 @@ def load_seed(path: Path = SEED) -> dict[str, Any]:
 def seed_people(state: AppState, seed: dict[str, Any]) -> list[str]:
     """Create the demo logins and members in an empty database; return printable login lines."""
     lines: list[str] = []
-    with Session(state.db) as db:
+    with state.write_sessions() as db:
         if (db.scalar(select(func.count()).select_from(AccountRow)) or 0) > 0:
             return lines
         for acc in seed["accounts"]:
@@ -127,7 +126,7 @@ def seed_rides(state: AppState, seed: dict[str, Any], day: date) -> int:
     if engine.list_rides(service_date=day):
         return 0
     booked = 0
-    with Session(state.db) as db:
+    with state.write_sessions() as db:
         members = list(
             db.scalars(
                 select(MemberRow)
@@ -162,6 +161,7 @@ def seed_rides(state: AppState, seed: dict[str, Any], day: date) -> int:
                 rider_name=member.name,
                 rider_phone=member.phone,
             )
+            trips.release(db)
             offer = engine.quote(request)
             if not isinstance(offer, Offer):
                 continue
