@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from optimizer._checker_times import INF, Vertex, eight_step, ride_of
 from optimizer.model import (
     OnBoard,
     Plan,
@@ -31,8 +32,6 @@ from optimizer.model import (
     StopKind,
     Vehicle,
 )
-
-_INF = 1 << 62
 
 
 class ViolationKind(StrEnum):
@@ -65,23 +64,6 @@ class Violation:
     vehicle_id: str | None
     request_id: str | None
     message: str
-
-
-@dataclass
-class _Vertex:
-    """A stop as the checker sees it: where, its window, its service time."""
-
-    stop: ScheduledStop
-    location: int
-    earliest: int
-    latest: int
-    service: int
-    ride_limit: int = _INF
-    origin: int = -1  # index of the matching pickup, -2 for a rider already on board
-    ride_base: int = 0  # for riders on board: when their ride began
-    a: int = 0
-    b: int = 0
-    d: int = 0
 
 
 def check(problem: Problem, plan: Plan) -> list[Violation]:
@@ -187,19 +169,19 @@ class _RouteCheck:
         else:
             last = None
         verts = self._vertices(first, stops, start_loc, start_t)
-        end = _Vertex(last or ScheduledStop(StopKind.END, v.end, 0, 0, 0), v.end,
+        end = Vertex(last or ScheduledStop(StopKind.END, v.end, 0, 0, 0), v.end,
                       0, v.shift.latest_s, 0)
         verts.append(end)
-        _eight_step(self.p, verts)
+        eight_step(self.p, verts)
         self._grade(verts)
         self._reported(verts, last is not None)
 
     def _vertices(
         self, first: ScheduledStop, stops: list[ScheduledStop], start_loc: int, start_t: int
-    ) -> list[_Vertex]:
+    ) -> list[Vertex]:
         st, v = self.state, self.v
         onboard = {ob.request_id: ob for ob in st.onboard} if st else {}
-        verts = [_Vertex(first, start_loc, start_t, _INF, 0)]
+        verts = [Vertex(first, start_loc, start_t, INF, 0)]
         pick_index: dict[str, int] = {}
         dropped: set[str] = set()
         seats = sum(self.reqs[r].seats for r in onboard if r in self.reqs)
@@ -220,10 +202,10 @@ class _RouteCheck:
                              f"break at {s.location} but the vehicle is at {loc}")
                 if n_breaks >= len(breaks):
                     self.add(ViolationKind.BREAK, None, "more break stops than breaks to take")
-                    verts.append(_Vertex(s, loc, 0, _INF, 0))
+                    verts.append(Vertex(s, loc, 0, INF, 0))
                 else:
                     br = breaks[n_breaks]
-                    verts.append(_Vertex(s, loc, br.window.earliest_s, br.window.latest_s,
+                    verts.append(Vertex(s, loc, br.window.earliest_s, br.window.latest_s,
                                          br.duration_s))
                 n_breaks += 1
             elif s.kind in (StopKind.PICKUP, StopKind.DROPOFF):
@@ -267,7 +249,7 @@ class _RouteCheck:
         onboard: dict[str, OnBoard],
         pick_index: dict[str, int],
         dropped: set[str],
-    ) -> _Vertex | None:
+    ) -> Vertex | None:
         rid = s.request_id
         r = self.reqs.get(rid or "")
         if r is None:
@@ -291,11 +273,11 @@ class _RouteCheck:
                 self.add(ViolationKind.STRUCTURE, r.id,
                          f"pickup at {s.location}, request says {r.pickup}")
             e = r.pickup_window.earliest_s if r.pickup_window else 0
-            lat = r.pickup_window.latest_s if r.pickup_window else _INF
+            lat = r.pickup_window.latest_s if r.pickup_window else INF
             if promise:
                 e = max(e, promise.pickup_window.earliest_s)
                 lat = min(lat, promise.pickup_window.latest_s)
-            return _Vertex(s, s.location, e, lat, r.pickup_service_s)
+            return Vertex(s, s.location, e, lat, r.pickup_service_s)
         if r.id in dropped:
             self.add(ViolationKind.DUPLICATE, r.id, f"request {r.id} dropped off more than once")
             return None
@@ -315,13 +297,13 @@ class _RouteCheck:
             self.add(ViolationKind.STRUCTURE, r.id,
                      f"drop-off at {s.location}, request says {r.dropoff}")
         e = r.dropoff_window.earliest_s if r.dropoff_window else 0
-        lat = r.dropoff_window.latest_s if r.dropoff_window else _INF
+        lat = r.dropoff_window.latest_s if r.dropoff_window else INF
         if promise:
             lat = min(lat, promise.latest_dropoff_s)
-        return _Vertex(s, s.location, e, lat, r.dropoff_service_s, self.p.max_ride_s(r),
+        return Vertex(s, s.location, e, lat, r.dropoff_service_s, self.p.max_ride_s(r),
                        origin, base)
 
-    def _grade(self, verts: list[_Vertex]) -> None:
+    def _grade(self, verts: list[Vertex]) -> None:
         for x in verts[1:]:
             s = x.stop
             rid = s.request_id
@@ -342,7 +324,7 @@ class _RouteCheck:
             else:
                 self._grade_dropoff(x, verts, rid or "")
 
-    def _grade_pickup(self, x: _Vertex, rid: str) -> None:
+    def _grade_pickup(self, x: Vertex, rid: str) -> None:
         r = self.reqs[rid]
         if r.pickup_window and x.b > r.pickup_window.latest_s:
             self.add(ViolationKind.PICKUP_WINDOW, rid, f"pickup of {rid} at {x.b}, window "
@@ -352,7 +334,7 @@ class _RouteCheck:
             self.add(ViolationKind.PROMISE, rid, f"pickup of {rid} at {x.b} breaks the promised "
                      f"window [{pr.pickup_window.earliest_s}, {pr.pickup_window.latest_s}]")
 
-    def _grade_dropoff(self, x: _Vertex, verts: list[_Vertex], rid: str) -> None:
+    def _grade_dropoff(self, x: Vertex, verts: list[Vertex], rid: str) -> None:
         r = self.reqs[rid]
         if r.dropoff_window and x.b > r.dropoff_window.latest_s:
             self.add(ViolationKind.DROPOFF_WINDOW, rid, f"drop-off of {rid} at {x.b}, after "
@@ -361,12 +343,12 @@ class _RouteCheck:
         if pr and x.b > pr.latest_dropoff_s:
             self.add(ViolationKind.PROMISE, rid, f"drop-off of {rid} at {x.b}, after the "
                      f"promised latest drop-off {pr.latest_dropoff_s}")
-        ride = _ride(verts, x)
+        ride = ride_of(verts, x)
         if ride > x.ride_limit:
             self.add(ViolationKind.RIDE_TIME, rid,
                      f"ride time of {rid} is {ride} s, more than {x.ride_limit} s")
 
-    def _reported(self, verts: list[_Vertex], has_end: bool) -> None:
+    def _reported(self, verts: list[Vertex], has_end: bool) -> None:
         """Grade the times the plan reports: possible, and inside every window."""
         first = verts[0].stop
         if first.start_s < verts[0].earliest or first.departure_s < first.start_s:
@@ -392,55 +374,3 @@ class _RouteCheck:
             if problem:
                 self.add(ViolationKind.TIMES, s.request_id, f"{s.kind.value} {problem}")
             prev_dep, prev_loc = s.departure_s, x.location
-
-
-def _ride(verts: list[_Vertex], x: _Vertex) -> int:
-    if x.origin == -2:
-        return x.b - x.ride_base
-    o = verts[x.origin]
-    return x.b - (o.b + o.service)
-
-
-def _forward(p: Problem, verts: list[_Vertex], frm: int) -> None:
-    """Propagate times after vertex ``frm`` (its departure already set)."""
-    for k in range(frm + 1, len(verts)):
-        prev, x = verts[k - 1], verts[k]
-        x.a = prev.d + int(p.durations_s[prev.location, x.location])
-        x.b = max(x.a, x.earliest)
-        x.d = x.b + x.service
-
-
-def _slack(verts: list[_Vertex], i: int) -> int:
-    """Forward time slack of vertex ``i`` (Cordeau & Laporte 2003), ride times included."""
-    best = _INF
-    waits = 0
-    for j in range(i, len(verts)):
-        x = verts[j]
-        if j > i:
-            waits += x.b - x.a
-        room = x.latest - x.b
-        if x.origin == -2 or 0 <= x.origin < i:
-            room = min(room, x.ride_limit - _ride(verts, x))
-        best = min(best, waits + max(0, room))
-    return best
-
-
-def _eight_step(p: Problem, verts: list[_Vertex]) -> None:
-    """Earliest schedule, then delay the start and each pickup where it shortens rides."""
-    first = verts[0]
-    first.a = first.b = first.d = first.earliest
-    _forward(p, verts, 0)
-    total_wait = sum(x.b - x.a for x in verts[1:-1])
-    first.d += min(_slack(verts, 0), total_wait)
-    first.b = first.d
-    _forward(p, verts, 0)
-    for j in range(1, len(verts) - 1):
-        if verts[j].stop.kind is not StopKind.PICKUP:
-            continue
-        later_wait = sum(x.b - x.a for x in verts[j + 1 : -1])
-        delay = min(_slack(verts, j), later_wait)
-        if delay > 0:
-            x = verts[j]
-            x.b += delay
-            x.d = x.b + x.service
-            _forward(p, verts, j)

@@ -17,9 +17,9 @@ import time
 from dataclasses import dataclass, replace
 
 from optimizer.checker import ViolationKind, check
-from optimizer.insertion import best_insertion, replace_route
 from optimizer.model import Plan, Problem, Route, StopKind, StopRef, Unassigned
 from optimizer.params import ReoptParams
+from optimizer.positions import best_insertion, replace_route
 from optimizer.schedule import Context, build_route, context
 
 
