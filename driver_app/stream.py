@@ -26,7 +26,10 @@ CLOSE_UNKNOWN = 4404
 
 
 async def _call(fn: Callable[..., Any], *args: Any) -> Any:
-    out = fn(*args)
+    """Call an injected callable: async ones directly, sync ones (DB lookups) in a thread."""
+    if inspect.iscoroutinefunction(fn):
+        return await fn(*args)
+    out = await run_in_threadpool(fn, *args)
     if inspect.isawaitable(out):
         out = await out
     return out

@@ -145,6 +145,15 @@ class SimFleet:
         lat, lon = _interpolate(coords, frac)
         self.engine.report_position(vid, lat, lon)
 
+    def next_due_s(self) -> int | None:
+        """Return when the earliest next stop of any vehicle is due (epoch s), if any."""
+        due = [
+            int(stops[0]["start_s"])
+            for vid in self.tracks
+            if (stops := self.engine.plan_stops(vid, self.day))
+        ]
+        return min(due) if due else None
+
     @property
     def taps(self) -> int:
         """How many taps the drivers made."""

@@ -64,7 +64,11 @@ def summarise(
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return the KPI dictionary (minutes, ratios and shares rounded for reading)."""
-    dev = np.asarray([(o.pickup_s - o.window_start_s) / 60 for o in outcomes], dtype=float)
+    # arrive-by trips of the offline baseline have no pickup window (start 0): no deviation
+    dev = np.asarray(
+        [(o.pickup_s - o.window_start_s) / 60 for o in outcomes if o.window_start_s > 0],
+        dtype=float,
+    )
     ratio = np.asarray(
         [(o.dropoff_s - o.pickup_s) / max(o.direct_s, 60) for o in outcomes], dtype=float
     )

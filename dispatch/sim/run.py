@@ -34,7 +34,7 @@ from dispatch.domain import (
 from dispatch.engine import DispatchEngine
 from dispatch.ports import TravelTimes
 from dispatch.sim.demand import DemandSource, SimTrip, generate
-from dispatch.sim.drivers import SimFleet
+from dispatch.sim.drivers import SimFleet, utc
 from dispatch.sim.kpi import RideOutcome, StopVisit, summarise, usage
 from dispatch.sim.live import seed_fleet
 from dispatch.sim.scenario import Scenario
@@ -124,14 +124,20 @@ def run_day(
     cancelled: set[str] = set()
     alt_taken = 0
     quote_ms: list[float] = []
+    woken: set[int] = set()
     bar = tqdm(total=len(events), desc="simulate", unit="ev", disable=not progress, file=sys.stderr)
     while events:
         when, _, kind, trip = heapq.heappop(events)
         bar.update(1)
         if when > clock.now():
             clock.set(when)
-        if kind == "step":
+        if kind in ("step", "due"):
             fleet.step(when)
+            due = fleet.next_due_s()
+            if due is not None and due > epoch(when) and due not in woken:
+                # wake exactly when the next service is due, so drivers tap on time
+                woken.add(due)
+                heapq.heappush(events, (utc(due), n := n + 1, "due", None))
         elif kind == "tick":
             engine.tick()
         elif kind == "cancel":
