@@ -64,3 +64,48 @@ def random_problem(seed: int, n_requests: int = 4, n_vehicles: int = 2) -> Probl
                                     **kw))
     return Problem(durations_s=d, requests=tuple(requests), vehicles=tuple(vehicles),
                    ride_rule=RideTimeRule(1.5, 300, 3600))
+
+
+def advance(problem: Problem, plan, t: int):
+    """The live state at time ``t``: stops departed by ``t`` are done, the next one is
+    committed (locked), riders picked up and not yet dropped are on board. Finished
+    trips leave the problem. Returns ``(problem, plan)`` or ``None`` if a route cannot
+    be rebuilt from its state."""
+    from optimizer.model import OnBoard, Plan, StopKind, StopRef, VehicleState
+    from optimizer.schedule import schedule_route
+
+    done: set[str] = set()
+    states, remaining = [], {}
+    for route in plan.routes:
+        body = [s for s in route.stops if s.kind not in (StopKind.START, StopKind.END)]
+        past = [s for s in body if s.departure_s <= t]
+        rest = body[len(past):]
+        if not past:
+            continue
+        last = past[-1]
+        picked = {s.request_id: s.start_s for s in past if s.kind is StopKind.PICKUP}
+        dropped = {s.request_id for s in past if s.kind is StopKind.DROPOFF}
+        done |= dropped
+        onboard = tuple(OnBoard(r, ts) for r, ts in picked.items() if r not in dropped)
+        refs = [StopRef(s.request_id or "", s.kind) for s in rest]
+        breaks = sum(1 for s in past if s.kind is StopKind.BREAK)
+        states.append(VehicleState(route.vehicle_id, last.location, last.departure_s, onboard,
+                                   tuple(refs[:1]), breaks))
+        remaining[route.vehicle_id] = refs
+    live = problem.replace(
+        requests=tuple(r for r in problem.requests if r.id not in done),
+        promises=tuple(p for p in problem.promises if p.request_id not in done),
+        states=tuple(states),
+    )
+    routes = []
+    for route in plan.routes:
+        refs = remaining.get(route.vehicle_id)
+        if refs is None:
+            refs = [StopRef(s.request_id or "", s.kind) for s in route.stops
+                    if s.kind not in (StopKind.START, StopKind.END)]
+        new = schedule_route(live, route.vehicle_id, refs)
+        if new is None:
+            return None
+        routes.append(new)
+    unassigned = tuple(u for u in plan.unassigned if u.request_id not in done)
+    return live, Plan(tuple(routes), unassigned)

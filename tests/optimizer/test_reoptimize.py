@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -165,3 +167,31 @@ def test_late_vehicle_reports_the_promises_it_can_no_longer_keep() -> None:
     assert late_promises(late, plan) == ["a"]
     later = problem.replace(states=(VehicleState("v1", 1, 2950),))
     assert late_promises(later, plan) == ["a", "b"]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10**6), st.integers(600, 4200))
+def test_live_day_quotes_and_reoptimization_keep_every_promise(seed: int, now: int) -> None:
+    from hypothesis import assume
+
+    from tests.optimizer._instances import advance
+
+    problem, plan = booked(seed, n_requests=5)
+    live = advance(problem, plan, now)
+    assume(live is not None)
+    problem, plan = live
+    assert check(problem, plan) == []
+    # new callers during the day, then a re-optimization
+    extra = random_problem(seed + 1, n_requests=3, n_vehicles=0)
+    for r in extra.requests:
+        r = replace(r, id=f"late-{r.id}")
+        q = quote(problem, plan, r)
+        if isinstance(q, Quote):
+            problem, plan = accept(problem, q, r), q.plan
+            assert check(problem, plan) == []
+    better = reoptimize(problem, plan, time_limit_s=5, seed=seed, params=NO_SOLVER,
+                        max_rounds=3)
+    assert check(problem, better) == []
+    for s in problem.states:
+        for ob in s.onboard:
+            assert better.vehicle_of(ob.request_id) == s.vehicle_id
