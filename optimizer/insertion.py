@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from optimizer.model import (
     Plan,
     Problem,
+    ProblemError,
     Promise,
     Request,
     TimeWindow,
@@ -78,6 +79,10 @@ def quote_in(
     ctx: Context, plan: Plan, request: Request, params: QuoteParams
 ) -> Quote | QuoteRefusal:
     """:func:`quote` on a prepared context (see :class:`DayBook`)."""
+    n = len(ctx.dur)
+    if not (0 <= request.pickup < n and 0 <= request.dropoff < n):
+        msg = f"request {request.id}: location index out of range 0..{n - 1}"
+        raise ProblemError(msg)
     if not any(v.serves(request) for v in ctx.problem.vehicles):
         return QuoteRefusal("no vehicle can carry this party (seats, wheelchair places or area)")
     got = _try(ctx, plan, request, params)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from optimizer.model import (
     Problem,
+    ProblemError,
     Promise,
     Request,
     Route,
@@ -128,6 +129,17 @@ def schedule_route(
     first, and every window, promise, ride time and capacity must hold.
     """
     ctx = context(problem)
+    if vehicle_id not in ctx.vehicles:
+        msg = f"unknown vehicle {vehicle_id}"
+        raise ProblemError(msg)
+    known = problem._request_index()
+    for ref in stops:
+        if ref.kind is not StopKind.BREAK and ref.request_id not in known:
+            msg = f"unknown request {ref.request_id} in the stops of {vehicle_id}"
+            raise ProblemError(msg)
+        if ref.kind in (StopKind.START, StopKind.END):
+            msg = "stops are pickups, drop-offs and breaks; START and END are added"
+            raise ProblemError(msg)
     return build_route(ctx, vehicle_id, stops)
 
 

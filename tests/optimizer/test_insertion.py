@@ -138,3 +138,17 @@ def test_known_request_already_served_is_an_error() -> None:
         assert "already served" in str(exc)
     else:
         raise AssertionError("a served request was quoted again")
+
+
+def test_bad_input_is_a_clear_error() -> None:
+    import pytest
+
+    from optimizer import ProblemError
+
+    problem = line_problem(requests=(req("a", 1, 2),))
+    with pytest.raises(ProblemError, match="out of range"):
+        quote(problem, Plan(()), req("z", 1, 99))
+    with pytest.raises(ProblemError, match="unknown vehicle"):
+        schedule_route(problem, "nope", [])
+    with pytest.raises(ProblemError, match="unknown request"):
+        schedule_route(problem, "v1", [StopRef("zz", StopKind.PICKUP)])
