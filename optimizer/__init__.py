@@ -9,7 +9,7 @@ independent checker every plan is graded by.
 from __future__ import annotations
 
 from optimizer.checker import Violation, ViolationKind, check
-from optimizer.insertion import Alternative, Quote, QuoteRefusal, accept, quote
+from optimizer.insertion import Alternative, DayBook, Quote, QuoteRefusal, accept, quote
 from optimizer.model import (
     Break,
     OnBoard,
@@ -45,6 +45,7 @@ __all__ = [
     "Alternative",
     "Break",
     "BreakdownResult",
+    "DayBook",
     "OnBoard",
     "Plan",
     "Problem",
