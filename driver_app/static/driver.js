@@ -95,8 +95,12 @@ function drawRoute(next) {
   if (stopLayer) stopLayer.remove();
   stopLayer = L.layerGroup(stops.slice(0, 8).map((s, i) => L.circleMarker([s.lat, s.lon], { radius: i ? 6 : 11, color: "#fff", weight: 3, fillColor: s.kind === "pickup" ? "#0017c1" : "#197a4b", fillOpacity: 1 }).bindTooltip(`${hm(s.eta)} ${s.label || ""}`))).addTo(map);
   if (next && next.route && next.route.coordinates && next.route.coordinates.length > 1) {
-    routeLayer = L.geoJSON(next.route, { style: { color: "#0017c1", weight: 6, opacity: 0.85 } }).addTo(map);
-    map.fitBounds(routeLayer.getBounds(), { padding: [40, 40], maxZoom: 16 });
+    const [lon0, lat0] = next.route.coordinates[0];
+    routeLayer = L.layerGroup([
+      L.geoJSON(next.route, { style: { color: "#0017c1", weight: 6, opacity: 0.85 } }),
+      L.marker([lat0, lon0], { keyboard: false, icon: L.divIcon({ className: "here-icon", html: `<span>${esc(t("dr.here"))}</span>`, iconSize: null }) }),
+    ]).addTo(map);
+    map.fitBounds(L.geoJSON(next.route).getBounds(), { padding: [40, 40], maxZoom: 16 });
   } else if (next) map.setView([next.lat, next.lon], 15);
 }
 

@@ -225,3 +225,20 @@ def screenshots(
         page.wait_for_timeout(150)
         page.screenshot(path=str(SHOTS / f"{name}-{size}.png"), full_page=True)
     page.set_viewport_size(original)
+
+
+def assert_reflows(page: Any, what: str) -> None:
+    """At 200 % zoom on a phone (195 CSS pixels wide) nothing may need sideways scrolling."""
+    original = page.viewport_size
+    page.set_viewport_size({"width": 195, "height": 422})
+    page.wait_for_timeout(100)
+    js = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    overflow = page.evaluate(js)
+    culprits = page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+        .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+        .filter(e => !e.closest('.tabs, .leaflet-container'))
+        .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)"""
+    )
+    page.set_viewport_size(original)
+    assert overflow <= 1, f"{what} scrolls sideways by {overflow}px at 200 % zoom: {culprits}"

@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import DRIVER_PASSWORD, OPERATOR, Live, check_axe, screenshots
+from tests.web.conftest import (
+    DRIVER_PASSWORD,
+    OPERATOR,
+    Live,
+    assert_reflows,
+    check_axe,
+    screenshots,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -79,10 +86,12 @@ def book(page: Any, live: Live) -> None:
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("#view-book:not([hidden]) .place-btn")
     check_axe(page, "booking: from")
+    assert_reflows(page, "booking: from")
     screenshots(page, "resident-book-from")
     page.locator(".place-btn").first.click()  # home
     page.wait_for_selector(".cat")
     check_axe(page, "booking: to")
+    assert_reflows(page, "booking: to")
     screenshots(page, "resident-book-to")
     page.locator(".cat").first.click()  # the first category: hospitals and clinics
     page.locator("#cat-results .place-btn").first.click()
@@ -90,12 +99,14 @@ def book(page: Any, live: Live) -> None:
     page.locator(".day").first.click()  # today
     page.fill("#b-time", "10:00")
     check_axe(page, "booking: when")
+    assert_reflows(page, "booking: when")
     screenshots(page, "resident-book-when")
     page.click("#book-step .next")
     page.wait_for_selector("#p-count")
     page.click("#p-plus")
     assert page.inner_text("#p-count") == "2"
     check_axe(page, "booking: who")
+    assert_reflows(page, "booking: who")
     screenshots(page, "resident-book-who")
     page.click("#book-step .next")
     page.wait_for_selector(".offer-big", timeout=60000)
@@ -103,6 +114,7 @@ def book(page: Any, live: Live) -> None:
     assert "にお迎えにあがります" in offer and "〜" in offer
     assert "分" in page.inner_text("#hold")
     check_axe(page, "booking: offer")
+    assert_reflows(page, "booking: offer")
     screenshots(page, "resident-book-offer")
     page.click("#book-step .confirm")
     page.wait_for_selector(".notice.done")
@@ -124,6 +136,7 @@ def test_register_approve_book_drive_complete(new_page: Any, live: Live, fleet: 
     card.wait_for()
     assert "予約済み" in card.inner_text()
     check_axe(resident, "my bookings")
+    assert_reflows(resident, "my bookings")
     screenshots(resident, "resident-bookings")
     ride_id = card.get_attribute("data-id")
     booking = live.api("GET", f"/api/v1/bookings/{ride_id}")

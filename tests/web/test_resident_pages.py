@@ -57,6 +57,7 @@ def test_language_switch_changes_every_label(new_page: Any, live: Live) -> None:
     assert page.get_by_label("Member number or phone number").is_visible()
     page.reload()
     assert page.locator("#view-login h1").inner_text() == "Log in"
+    screenshots(page, "resident-login-english", ("phone",))
     page.click("#lang")
     assert page.locator("html").get_attribute("lang") == "ja"
 

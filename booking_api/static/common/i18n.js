@@ -213,6 +213,7 @@ const DICT = {
   "dr.wheelchair": ["車いす", "Wheelchair"],
   "dr.help": ["乗降介助", "Help boarding"],
   "dr.walking": ["つえ・歩行器", "Cane / walker"],
+  "dr.here": ["現在地", "You are here"],
   "dr.call": ["電話", "Call"],
   "dr.sound": ["音を出す", "Enable sound"],
 };
