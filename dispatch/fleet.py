@@ -25,12 +25,10 @@ from dispatch.domain import (
     VehicleInfo,
     VehicleStatus,
 )
-from dispatch.retime import schedule, stops_of
 from dispatch.state import vehicle_transition
 from dispatch.store.repo import append_event, read_session, ride_of, write_session
-from dispatch.store.tables import DriverTapRow, EventRow, RideRow, ShiftRow, VehicleRow
+from dispatch.store.tables import DriverTapRow, RideRow, ShiftRow, VehicleRow
 from optimizer import Quote, quote
-from optimizer.model import StopKind
 
 
 def _info(v: VehicleRow) -> VehicleInfo:
@@ -238,7 +236,7 @@ class FleetOps(EngineCore):
             problem, plan = b.build(self.load_day(s, day), live=self.is_live(day))
             res = quote(problem, plan, problem.request(ride.id))
             if not isinstance(res, Quote):
-                self.pending.append(self._alert("unassigned", vehicle_id, ride.id))
+                self.pending.append(self.alert("unassigned", vehicle_id, ride.id))
                 continue
             ride.vehicle_id = res.vehicle_id
             self.set_ride_status(s, ride, RideStatus.ASSIGNED)
@@ -246,7 +244,7 @@ class FleetOps(EngineCore):
             s.flush()
         self.save_route(s, day, vehicle_id, self.builder(), None)
 
-    def _alert(
+    def alert(
         self, kind: str, vehicle_id: str | None, ride_id: str | None, new_pickup: int | None = None
     ) -> tuple[str, dict[str, object]]:
         texts = {
@@ -372,47 +370,10 @@ class FleetOps(EngineCore):
 
     # -- background ------------------------------------------------------------
     def check_promises(self, day: date | None = None) -> list[str]:
-        """Alert on rides whose promise reality broke; give riders a new time; return their ids.
+        """Alert on rides whose promise reality broke and give riders a new time (once each)."""
+        from dispatch.promises import check_promises
 
-        Each ride is alerted once (its ``ride.late`` event marks it).
-        """
-        day = day or self.local_date(self.now())
-        late: list[str] = []
-        with write_session(self.db, day) as s:
-            b = self.builder()
-            problem, plan = b.build(self.load_day(s, day), live=self.is_live(day))
-            states = {st.vehicle_id: st for st in problem.states}
-            promises = {p.request_id: p for p in problem.promises}
-            slack = self.config.late_alert_s
-            alerted = set(
-                s.scalars(
-                    select(RideRow.id).where(RideRow.service_date == day)
-                ).all()
-            ) & self._already_late(s)
-            for v in problem.vehicles:
-                stops = stops_of(plan.route_of(v.id))
-                route = schedule(problem, v, states.get(v.id), stops, strict=False)
-                if route is None:
-                    continue
-                for st in route.stops:
-                    rid = st.request_id
-                    if rid is None or rid in alerted or rid not in promises:
-                        continue
-                    p = promises[rid]
-                    if st.kind is StopKind.PICKUP and st.start_s > p.pickup_window.latest_s + slack:
-                        late.append(rid)
-                        append_event(s, "ride.late", self.now(), ride_id=rid, vehicle_id=v.id,
-                                     payload={"new_pickup_s": st.start_s})
-                        ride = s.get(RideRow, rid)
-                        if ride is not None:
-                            ride.estimated_pickup = datetime.fromtimestamp(st.start_s, tz=UTC)
-                        self.pending.append(self._alert("late", v.id, rid, st.start_s))
-        self.flush_messages()
-        return late
-
-    def _already_late(self, s: Session) -> set[str]:
-        q = select(EventRow.ride_id).where(EventRow.kind == "ride.late")
-        return {r for r in s.scalars(q) if r}
+        return check_promises(self, day or self.local_date(self.now()))
 
     def tick(self) -> list[str]:
         """One round of the background loop (leader only): re-plan today, then check promises.

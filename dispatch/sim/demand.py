@@ -8,7 +8,7 @@ from one seeded generator, so a seed gives the same day every time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -133,6 +133,10 @@ def generate(
             if back <= last:
                 ret = _trip(rng, scenario, f"T{n:05d}R", dest.point, home, dest.name, "自宅",
                             back, False, common, outbound=trip.trip_id)
+                if ret.book_at <= trip.book_at:  # a return is booked with or after its outbound
+                    ret = replace(ret, book_at=trip.book_at + timedelta(seconds=30))
+                    if ret.cancel_at is not None and ret.cancel_at <= ret.book_at:
+                        ret = replace(ret, cancel_at=ret.book_at + timedelta(seconds=60))
                 out.append(ret)
     out.sort(key=lambda x: (x.book_at, x.trip_id))
     return out
