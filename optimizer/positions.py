@@ -231,21 +231,25 @@ def best_insertion(
     routes = _index(plan)[0]
     found: list[tuple[int, int, int, int, Route]] = []
     e_p, l_p = info.e_p, info.l_p
+    cache: dict[int, _RouteArrays] = ctx.__dict__.setdefault("route_arrays", {})
     for vi, v in enumerate(ctx.problem.vehicles):
         if not v.serves(request):
             continue
         route = routes.get(v.id) or _empty_route(ctx, v.id)
         if route is None:
             continue
-        ra = _arrays(ctx, route)
+        ra = cache.get(id(route))
+        if ra is None or ra.route is not route:
+            ra = cache[id(route)] = _RouteArrays(ctx, route)
         # cheap rejection before the position loops: no stop near the pickup window
         if ra.b[-1] > ra.late[-1] or bisect_right(ra.d, l_p) <= max(
-            ra.locked, bisect_left(ra.ls, e_p) - 1
+            ra.locked, bisect_left(ra.lsn, e_p) - 1
         ):
             continue
         for cost, i, j in _candidates(ctx, ra, info, v.seats, v.wheelchairs):
             found.append((cost, vi, i, j, route))
-    found.sort(key=lambda c: c[:4])
+    # (cost, vehicle, i, j) is unique, so routes are never compared
+    found.sort()
     for cost, _vi, i, j, route in found[:max_verifications]:
         ra = _arrays(ctx, route)
         new = build_route(ctx, route.vehicle_id, _insert_refs(ra.refs, request.id, i, j))
