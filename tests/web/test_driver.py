@@ -81,3 +81,17 @@ def test_new_booking_arrives_live_with_highlight_and_chime(
     assert page.evaluate("window.noriaiChimes") > before[booked["vehicle_id"]]
     check_axe(page, "driver tablet with a new ride")
     screenshots(page, "driver-live-change", ("tablet",))
+    # 不在 (no-show) asks first; "いいえ" changes nothing and queues nothing.
+    card = page.locator("#next")
+    if "知手 三郎" in card.inner_text():
+        page.click("#next .tap[data-tap=arrived]")
+        page.locator("#next .tap[data-tap=no_show]").click()
+        assert page.locator("#noshow-dialog").is_visible()
+        assert "不在でよろしいですか" in page.inner_text("#noshow-text")
+        screenshots(page, "driver-noshow-confirm", ("tablet",))
+        page.click("#noshow-dialog button[value=no]")
+        page.wait_for_function(
+            "JSON.parse(localStorage.getItem('noriai.driver.queue')||'[]').length===0"
+        )
+        assert "知手 三郎" in card.inner_text()
+        assert page.locator("#next .tap[data-tap=boarded]").is_visible()

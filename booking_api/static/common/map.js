@@ -25,12 +25,16 @@ export function makeMap(el, { center = [35.89, 140.66], zoom = 12, places = fals
   map.attributionControl.addAttribution(`© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a>`);
   el.setAttribute("role", "region");
   el.setAttribute("aria-label", el.getAttribute("aria-label") || t("map.label"));
+  // The city layers go in their own pane under the markers and routes, drawn on their own canvas.
+  const base = map.createPane("base");
+  base.style.zIndex = 350;
+  const renderer = L.canvas({ pane: "base" });
   loadLayers().then((layers) => {
     let bounds = null;
     for (const name of ["boundary", "areas", "roads"]) {
       const gj = layers && layers[name];
       if (!gj || !gj.features) continue;
-      const layer = L.geoJSON(gj, { style: STYLE[name], interactive: false });
+      const layer = L.geoJSON(gj, { style: STYLE[name], interactive: false, pane: "base", renderer });
       layer.addTo(map);
       if (name === "boundary") bounds = layer.getBounds();
     }

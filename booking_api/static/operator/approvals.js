@@ -24,7 +24,7 @@ export async function showApprovals(api, el) {
       <h2 id="a-${esc(m.id)}">${esc(m.name)} <span class="muted">${esc(m.kana)}</span></h2>
       <dl class="kv"><dt>${t("reg.birth")}</dt><dd>${esc(m.birth_date)}</dd><dt>${t("reg.phone")}</dt><dd>${esc(m.phone)}</dd>
       <dt>${t("reg.address")}</dt><dd>${esc(m.address)} ${m.home_area ? `<span class="tag blue">${esc(m.home_area)}</span>` : ""}</dd>
-      <dt>${t("op.needs")}</dt><dd>${flag(m.wheelchair, "reg.wheelchair")}${flag(m.walking_aid, "reg.walking")}${flag(m.needs_help_boarding, "reg.help")}${flag(m.companion_allowed, "reg.companion") || "—"}</dd>
+      <dt>${t("op.needs")}</dt><dd>${[flag(m.wheelchair, "reg.wheelchair"), flag(m.walking_aid, "reg.walking"), flag(m.needs_help_boarding, "reg.help"), flag(m.companion_allowed, "reg.companion")].join("") || "—"}</dd>
       <dt>${t("reg.emergency")}</dt><dd>${esc(m.emergency_contact_name || "—")} ${esc(m.emergency_contact_phone || "")}</dd>
       <dt>${t("nav.register")}</dt><dd>${esc(m.channel)} · ${m.created_at ? esc(dayLabel(m.created_at)) : ""}</dd></dl>
       <div class="row"><button type="button" class="btn approve" data-id="${esc(m.id)}">${t("op.approve")}</button>
@@ -34,8 +34,8 @@ export async function showApprovals(api, el) {
     </div><div class="map small-map" id="map-${esc(m.id)}" aria-label="${esc(t("reg.home"))}: ${esc(m.name)}"></div></div></article>`).join("");
   for (const m of rows) {
     if (m.home_lat == null || !window.L) continue;
-    const map = makeMap(el.querySelector(`#map-${CSS.escape(m.id)}`), { center: [m.home_lat, m.home_lon], zoom: 15 });
     el.querySelector(`#map-${CSS.escape(m.id)}`).dataset.fit = "no";
+    const map = makeMap(el.querySelector(`#map-${CSS.escape(m.id)}`), { center: [m.home_lat, m.home_lon], zoom: 14 });
     pin(map, m.home_lat, m.home_lon, m.name);
   }
   for (const b of box.querySelectorAll(".approve")) {
