@@ -26,7 +26,7 @@ export async function showApprovals(api, el) {
       <dt>${t("reg.address")}</dt><dd>${esc(m.address)} ${m.home_area ? `<span class="tag blue">${esc(m.home_area)}</span>` : ""}</dd>
       <dt>${t("op.needs")}</dt><dd>${[flag(m.wheelchair, "reg.wheelchair"), flag(m.walking_aid, "reg.walking"), flag(m.needs_help_boarding, "reg.help"), flag(m.companion_allowed, "reg.companion")].join("") || "—"}</dd>
       <dt>${t("reg.emergency")}</dt><dd>${esc(m.emergency_contact_name || "—")} ${esc(m.emergency_contact_phone || "")}</dd>
-      <dt>${t("nav.register")}</dt><dd>${esc(m.channel)} · ${m.created_at ? esc(dayLabel(m.created_at)) : ""}</dd></dl>
+      <dt>${t("nav.register")}</dt><dd>${esc(t(`ch.${m.channel}`))} · ${m.created_at ? esc(dayLabel(m.created_at)) : ""}</dd></dl>
       <div class="row"><button type="button" class="btn approve" data-id="${esc(m.id)}">${t("op.approve")}</button>
       <label class="visually-hidden" for="r-${esc(m.id)}">${t("op.reject.reason")}</label>
       <input id="r-${esc(m.id)}" class="reason" type="text" placeholder="${t("op.reject.reason")}">
