@@ -64,6 +64,12 @@ def test_round_trip_then_cancel_the_return(
     assert "帰り" in page.inner_text("#book-step")
     page.click("#book-step .confirm")
     page.wait_for_selector(".notice.done")
+    # The destination can be kept for next time; it then appears among the places to start from.
+    page.click(".save-place")
+    page.wait_for_selector("#toast:not([hidden])")
+    page.click(".again")
+    page.wait_for_selector(".place-btn >> nth=1")
+    assert page.locator(".place-btn").count() == 2
     mine = live.api("GET", f"/api/v1/bookings?member_id={member['id']}")
     assert len(mine) == 2
 

@@ -1,7 +1,7 @@
 // The residents' booking flow: from → to → when → who → offer (with its hold
 // countdown) → confirm; a return trip can be asked in the same flow.
 import { t, tf } from "/static/common/i18n.js";
-import { hm, dayLabel, esc, ymd } from "/static/common/api.js";
+import { hm, dayLabel, esc, ymd, toast } from "/static/common/api.js";
 import { makeMap, pin } from "/static/common/map.js";
 
 const ICONS = {
@@ -243,8 +243,14 @@ function renderDone() {
     <p>${esc(b.from_label)} → ${esc(b.to_label)}</p>
     ${st.done.return_booking ? `<p>${t("book.offer.return")}: ${hm(st.done.return_booking.pickup_window_start)}〜${hm(st.done.return_booking.pickup_window_end)}</p>` : ""}
     <p>${t("book.done.body")}</p></div>
+    ${st.to && !st.to.ref.home && !st.to.ref.saved_place_id ? `<p><button type="button" class="btn tertiary save-place">${esc(tf("book.save", { p: st.to.label }))}</button></p>` : ""}
     <div class="row nav"><a class="btn secondary" href="#/bookings">${t("nav.bookings")}</a><button type="button" class="btn again">${t("book.again")}</button></div>`;
   box().querySelector(".again").addEventListener("click", () => { st = fresh(); render(); });
+  box().querySelector(".save-place")?.addEventListener("click", async (e) => {
+    const ref = st.to.ref;
+    const body = ref.place_id ? { label: st.to.label, place_id: ref.place_id } : { label: st.to.label, lat: ref.lat, lon: ref.lon };
+    try { await api.post("/api/v1/me/places", body); toast(t("book.saved")); e.target.remove(); } catch (ex) { toast(ex.message, "error"); }
+  });
   const h = box().querySelector("h2"); h.tabIndex = -1; h.focus();
 }
 
