@@ -11,6 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
 
 from booking_api import commands
 from booking_api.settings import Settings, SettingsError
@@ -34,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _problem(error: Any) -> str:
+    where = ".".join(map(str, error["loc"]))
+    what = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: {what}" if where else what
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, build the settings and run the chosen command."""
     parser = build_parser()
@@ -44,6 +53,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(_problem(e) for e in exc.errors())
+        print(f"noriai: configuration error: {problems}", file=sys.stderr)
+        return 2
+    except SettingsError as exc:
+        print(f"noriai: configuration error: {exc}", file=sys.stderr)
+        return 2
+    try:
         return int(handler(args, settings))
     except SettingsError as exc:
         print(f"noriai: configuration error: {exc}", file=sys.stderr)

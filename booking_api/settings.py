@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from booking_api.city import CITIES_DIR, CityFileError, CityRules, load_city
@@ -58,13 +58,20 @@ class Settings(BaseSettings):
     workers: int = 1
     demo_speed: float = 10.0
 
-    def city_rules(self) -> CityRules:
-        """Return the service rules from ``city_file`` or the bundled ``cities/<city>.toml``."""
+    _rules: CityRules | None = PrivateAttr(default=None)
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Read the city rules at once, so a bad rules file is reported at start-up."""
         path = self.city_file or CITIES_DIR / f"{self.city}.toml"
         try:
-            return load_city(path)
+            self._rules = load_city(path)
         except CityFileError as exc:
             raise SettingsError(str(exc)) from exc
+
+    def city_rules(self) -> CityRules:
+        """Return the service rules from ``city_file`` or the bundled ``cities/<city>.toml``."""
+        assert self._rules is not None
+        return self._rules
 
     def engine_config(self) -> Any:
         """Return the ``dispatch.EngineConfig`` with the city's hold and late-cancel rules."""
