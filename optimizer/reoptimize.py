@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from optimizer.checker import ViolationKind, check
 from optimizer.model import Plan, Problem, Route, StopKind, StopRef, Unassigned
 from optimizer.params import ReoptParams
-from optimizer.positions import best_insertion, replace_route
+from optimizer.positions import _index, best_insertion, replace_route
 from optimizer.schedule import Context, build_route, context
 
 
@@ -74,8 +74,10 @@ def reoptimize(
     """Return a plan at least as good as ``plan`` found within about ``time_limit_s`` seconds.
 
     Never breaks a promise, never moves a rider on board, keeps locked stops
-    first. Deterministic for a given ``seed`` when ``max_rounds`` bounds the work
-    before the time limit does.
+    first. A route that is already infeasible (a late vehicle: see
+    :func:`late_promises`) is kept as it is unless moving a request out of it
+    makes it feasible. Deterministic for a given ``seed`` when ``max_rounds``
+    bounds the work before the time limit does.
     """
     deadline = time.monotonic() + time_limit_s
     ctx = context(problem)
@@ -108,6 +110,8 @@ def _insert_unassigned(ctx: Context, plan: Plan, deadline: float) -> Plan:
     for u in sorted(plan.unassigned, key=lambda u: u.request_id):
         if time.monotonic() >= deadline:
             break
+        if u.request_id not in ctx.problem._request_index():
+            continue
         r = ctx.problem.request(u.request_id)
         got = best_insertion(ctx, plan, r, ctx.info(r.id), 50)
         if got is not None:
@@ -122,7 +126,7 @@ def _relocate_round(ctx: Context, plan: Plan, rng: random.Random, deadline: floa
     for rid, vid in pairs:
         if time.monotonic() >= deadline:
             break
-        route = plan.route_of(vid)
+        route = _index(plan)[0].get(vid)
         if route is None or rid not in route.request_ids:
             continue
         shorter = _without(ctx, route, rid)

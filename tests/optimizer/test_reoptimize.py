@@ -195,3 +195,27 @@ def test_live_day_quotes_and_reoptimization_keep_every_promise(seed: int, now: i
     for s in problem.states:
         for ob in s.onboard:
             assert better.vehicle_of(ob.request_id) == s.vehicle_id
+
+
+def test_reoptimize_of_a_late_plan_does_not_make_it_worse() -> None:
+    v2 = Vehicle("v2", 6, 6, TimeWindow(0, 36000))
+    problem = line_problem(
+        requests=(req("a", 2, 3), req("b", 6, 7)),
+        vehicles=(Vehicle("v1", 0, 0, TimeWindow(0, 36000)), v2),
+        promises=(Promise("a", TimeWindow(0, 600), 1200), Promise("b", TimeWindow(0, 3000), 4000)),
+    )
+    route = schedule_route(problem, "v1", [StopRef("a", P), StopRef("a", D),
+                                           StopRef("b", P), StopRef("b", D)])
+    late = problem.replace(states=(VehicleState("v1", 1, 900),))
+    before = check(late, Plan((route,)))
+    assert before
+    after = reoptimize(late, Plan((route,)), time_limit_s=5, params=NO_SOLVER, max_rounds=3)
+    # v2 can still reach a in time: re-optimizing rescues the promise v1 would break
+    assert late_promises(late, Plan((route,))) == ["a"]
+    assert check(late, after) == []
+    assert after.vehicle_of("a") == "v2"
+    # with no other vehicle, the late route is kept and the broken promise stays reported
+    alone = late.replace(vehicles=late.vehicles[:1])
+    kept = reoptimize(alone, Plan((route,)), time_limit_s=5, params=NO_SOLVER, max_rounds=3)
+    assert late_promises(alone, kept) == ["a"]
+    assert kept.vehicle_of("b") == "v1"
