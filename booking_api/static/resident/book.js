@@ -53,9 +53,12 @@ function nav(back, nextLabel = "common.next", nextDisabled = false) {
   return `<div class="row nav">${back ? `<button type="button" class="btn secondary" data-go="${back}">${t("common.back")}</button>` : ""}
     ${nextLabel ? `<button type="button" class="btn next" ${nextDisabled ? "disabled" : ""}>${t(nextLabel)}</button>` : ""}</div>`;
 }
+const HOME_SVG = '<svg class="pl-icon" viewBox="0 0 64 64" aria-hidden="true" fill="currentColor"><path d="M32 6 4 30h8v28h16V42h8v16h16V30h8z"/></svg>';
+const STAR_SVG = '<svg class="pl-icon" viewBox="0 0 64 64" aria-hidden="true" fill="currentColor"><path d="m32 4 8.6 18.6L60 25l-14.6 13.4L49.4 58 32 48 14.6 58l4-19.6L4 25l19.4-2.4z"/></svg>';
 function placeButton(p, kind) {
-  return `<button type="button" class="place-btn" data-kind="${kind}" data-ref='${esc(JSON.stringify(p.ref))}' data-label="${esc(p.label)}">
-    <span class="pl-name">${esc(p.label)}</span>${p.sub ? `<span class="pl-sub">${esc(p.sub)}</span>` : ""}</button>`;
+  const icon = p.ref.home ? HOME_SVG : p.ref.saved_place_id ? STAR_SVG : "";
+  return `<button type="button" class="place-btn${icon ? " with-icon" : ""}" data-kind="${kind}" data-ref='${esc(JSON.stringify(p.ref))}' data-label="${esc(p.label)}">
+    ${icon}<span class="pl-name">${esc(p.label)}</span>${p.sub ? `<span class="pl-sub">${esc(p.sub)}</span>` : ""}</button>`;
 }
 function bindPlaces(kind, next) {
   for (const b of box().querySelectorAll(".place-btn")) {
@@ -79,6 +82,10 @@ function searchBlock(id) {
 }
 
 async function stepFrom() {
+  if (me.address === undefined) {
+    // /auth/me has no address; the member record has it (and the wheelchair need).
+    try { const m = await api.get("/api/v1/me"); me = { ...me, address: m.address, wheelchair: m.wheelchair }; st.wheelchair = st.wheelchair || !!m.wheelchair; } catch { me = { ...me, address: "" }; }
+  }
   let saved = [];
   try { saved = await api.get("/api/v1/me/places"); } catch { saved = []; }
   const places = [{ ref: { home: true }, label: t("book.from.home"), sub: me.address || "" },
