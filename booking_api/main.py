@@ -26,6 +26,7 @@ from booking_api.errors import ApiError, install_handlers
 from booking_api.routes import (
     auth,
     bookings,
+    fleet,
     members,
     operator,
     reference,
@@ -43,7 +44,17 @@ log = logging.getLogger(__name__)
 def api_router() -> APIRouter:
     """Return every resource router under ``/api/v1``."""
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, registrations, members, bookings, series, operator, reference, reports):
+    for module in (
+        auth,
+        registrations,
+        members,
+        bookings,
+        series,
+        operator,
+        fleet,
+        reference,
+        reports,
+    ):
         api.include_router(module.router)
     return api
 

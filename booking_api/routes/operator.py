@@ -80,20 +80,22 @@ def vehicles(staff: Staff, engine: Engine) -> list[VehicleOut]:
     listing = getattr(engine, "list_vehicles", None)
     if listing is None:
         return []
-    return [
-        VehicleOut(
-            id=v.vehicle_id,
-            name=v.name,
-            seats=v.seats,
-            wheelchairs=v.wheelchairs,
-            areas=list(v.areas) if v.areas is not None else None,
-            status=str(v.status),
-            lat=v.position.lat if v.position else None,
-            lon=v.position.lon if v.position else None,
-            delay_s=v.delay_s,
-        )
-        for v in listing()
-    ]
+    return [vehicle_out(v) for v in listing()]
+
+
+def vehicle_out(v: Any) -> VehicleOut:
+    """Return the engine's ``VehicleInfo`` as the API shows it."""
+    return VehicleOut(
+        id=v.vehicle_id,
+        name=v.name,
+        seats=v.seats,
+        wheelchairs=v.wheelchairs,
+        areas=list(v.areas) if v.areas is not None else None,
+        status=str(v.status),
+        lat=v.position.lat if v.position else None,
+        lon=v.position.lon if v.position else None,
+        delay_s=v.delay_s,
+    )
 
 
 def account_out(row: AccountRow) -> AccountOut:

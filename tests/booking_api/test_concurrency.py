@@ -136,3 +136,36 @@ def test_retried_confirm_with_the_same_key_books_once(server: str, db: Engine) -
     assert len({r.json()["booking"]["id"] for r in results}) == 1
     with httpx.Client(base_url=server, timeout=60) as http:
         assert len(http.get("/api/v1/bookings", headers=me).json()) == 1
+
+
+def test_admin_sets_up_vehicles_and_shifts_through_the_engine(server: str, db: Engine) -> None:
+    with httpx.Client(base_url=server, timeout=60) as http:
+        api = Api(http, db)  # type: ignore[arg-type]
+        admin, operator = api.staff("admin"), api.staff("operator")
+        body = {
+            "id": "V9",
+            "name": "波崎 9号車",
+            "seats": 6,
+            "wheelchairs": 1,
+            "depot_lat": 35.75682,
+            "depot_lon": 140.81373,
+        }
+        assert http.post("/api/v1/vehicles", json=body, headers=operator).status_code == 403
+        r = http.post("/api/v1/vehicles", json=body, headers=admin)
+        assert r.status_code == 201, r.text
+        assert r.json()["wheelchairs"] == 1 and r.json()["status"] == "off_shift"
+        sea = {**body, "id": "V10", "depot_lat": 35.60, "depot_lon": 140.60}
+        r = http.post("/api/v1/vehicles", json=sea, headers=admin)
+        assert r.status_code == 422 and r.json()["detail"]["code"] == "outside_boundary"
+        shift = {"start": "2026-12-02T08:00:00+09:00", "end": "2026-12-02T17:00:00+09:00"}
+        r = http.put(f"/api/v1/shifts/V9/{DAY}", json=shift, headers=admin)
+        assert r.status_code == 200, r.text
+        shifts = http.get(
+            "/api/v1/shifts", params={"date": DAY.isoformat()}, headers=operator
+        ).json()
+        assert {s["vehicle_id"] for s in shifts} == {"V1", "V2", "V9"}
+        assert http.put(f"/api/v1/shifts/NOPE/{DAY}", json=shift, headers=admin).status_code == 404
+        vehicles = {v["id"] for v in http.get("/api/v1/vehicles", headers=operator).json()}
+        assert vehicles == {"V1", "V2", "V9"}
+        log = http.get("/api/v1/audit", headers=admin).json()
+        assert [e["action"] for e in log[:2]] == ["shift.set", "vehicle.save"]
