@@ -95,3 +95,10 @@ def test_new_booking_arrives_live_with_highlight_and_chime(
         )
         assert "知手 三郎" in card.inner_text()
         assert page.locator("#next .tap[data-tap=boarded]").is_visible()
+        # Finish the ride so the vehicle is free for the other tests.
+        page.click("#next .tap[data-tap=boarded]")
+        page.locator("#next .tap[data-tap=dropped_off]").click()
+        page.wait_for_function(
+            "JSON.parse(localStorage.getItem('noriai.driver.queue')||'[]').length===0"
+        )
+        assert live.api("GET", f"/api/v1/bookings/{booked['id']}")["status"] == "completed"
