@@ -133,11 +133,6 @@ def run_day(
             clock.set(when)
         if kind in ("step", "due"):
             fleet.step(when)
-            due = fleet.next_due_s()
-            if due is not None and due > epoch(when) and due not in woken:
-                # wake exactly when the next service is due, so drivers tap on time
-                woken.add(due)
-                heapq.heappush(events, (utc(due), n := n + 1, "due", None))
         elif kind == "tick":
             engine.tick()
         elif kind == "cancel":
@@ -172,6 +167,12 @@ def run_day(
             trip_of_ride[ride.ride_id] = trip.trip_id
             if trip.cancel_at is not None:
                 heapq.heappush(events, (trip.cancel_at, n := n + 1, "cancel", trip))
+        if kind != "book" or when >= start:
+            # wake exactly when the next service is due, so drivers tap on time
+            due = fleet.next_due_s()
+            if due is not None and due not in woken:
+                woken.add(due)
+                heapq.heappush(events, (max(utc(due), when), n := n + 1, "due", None))
     bar.close()
     kpis = _engine_kpis(engine, fleet, scenario, len(asked), rejected, vids)
     kpis["cancelled"] = len(cancelled)
@@ -238,13 +239,19 @@ def _engine_kpis(
         k, h = usage(visits, idx(tr.depot), dur, dist)
         km, hours = km + k, hours + h
     no_show = sum(1 for r in rides if r.status is RideStatus.NO_SHOW)
+    late = [
+        {"vehicle": o.vehicle_id, "pickup_late_s": o.pickup_s - o.window_end_s,
+         "dropoff_late_s": o.dropoff_s - o.latest_dropoff_s}
+        for o in outcomes
+        if o.pickup_s > o.window_end_s or o.dropoff_s > o.latest_dropoff_s
+    ]
     return summarise(
         requests=requests,
         rejected=rejected,
         outcomes=outcomes,
         vehicle_km=km,
         vehicle_hours=hours,
-        extra={"no_show": no_show, "vehicles": len(vids)},
+        extra={"no_show": no_show, "vehicles": len(vids), "broken_promise_details": late},
     )
 
 
