@@ -90,6 +90,8 @@ function render(changed = new Set()) {
 
 function drawRoute(next) {
   if (!map) return;
+  // Once there is a stop to show, the city outline no longer decides the view.
+  if (next) $("#dr-map").dataset.fit = "no";
   const L = window.L;
   if (routeLayer) routeLayer.remove();
   if (stopLayer) stopLayer.remove();
@@ -197,7 +199,7 @@ function show(view) {
 async function start() {
   show("run");
   $("#vehicle").textContent = me.vehicle_id || "";
-  if (!map && window.L) map = makeMap($("#dr-map"), { zoom: 13 });
+  if (!map && window.L) map = makeMap($("#dr-map"));
   render();
   loadManifest();
   connect();

@@ -17,6 +17,8 @@ const DICT = {
   "error.offline": ["通信できません。電波の良い所で、もう一度お試しください。", "No connection. Please try again where the signal is better."],
   "error.invalid": ["入力内容を確認してください。", "Please check what you entered."],
   "map.label": ["地図", "Map"],
+  "common.skip": ["本文へ移動", "Skip to content"],
+  "book.progress": ["進み具合", "Progress"],
   "common.back": ["戻る", "Back"],
   "common.next": ["次へ", "Next"],
   "common.cancel": ["やめる", "Cancel"],

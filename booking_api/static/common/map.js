@@ -18,7 +18,8 @@ export function loadLayers() {
   return layersPromise;
 }
 
-export function makeMap(el, { center = [35.89, 140.66], zoom = 12, places = false } = {}) {
+// Without a centre the map waits for the city's boundary and fits it (no city is hard-coded).
+export function makeMap(el, { center = [0, 0], zoom = 2, places = false } = {}) {
   const L = window.L;
   const map = L.map(el, { zoomControl: true, attributionControl: true, preferCanvas: true }).setView(center, zoom);
   map.attributionControl.setPrefix(false);

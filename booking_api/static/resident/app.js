@@ -103,16 +103,23 @@ function initRegistration() {
 regForm().addEventListener("input", saveDraft);
 // Typing an address and asking for it moves the pin to the town's centre; a tap on the map refines it.
 $("#reg-locate").addEventListener("click", async () => {
-  const text = $("#reg-address").value.replace(/^(茨城県)?(神栖市)?/, "").replace(/[0-9０-９-－ー番地丁目の\s]+$/, "").trim();
   const status = $("#reg-home-status");
-  if (!text) { $("#reg-address").focus(); return; }
+  const full = $("#reg-address").value.replace(/[0-9０-９\-－ー−番地号丁目の\s]+$/, "").trim();
+  if (!full) { $("#reg-address").focus(); return; }
+  // Try the address as typed, then without the prefecture, then without the city.
+  const noPref = full.replace(/^.{2,4}?[都道府県]/, "");
+  const noCity = noPref.replace(/^.+?[市郡]/, "");
   try {
-    let rows = await api.get(`/api/v1/towns?q=${encodeURIComponent(text)}&limit=1`);
-    if (!rows.length) rows = await api.get(`/api/v1/towns?q=${encodeURIComponent(text.slice(0, 2))}&limit=1`);
-    if (!rows.length) { status.textContent = t("reg.locate.none"); return; }
-    setHome(rows[0].lat, rows[0].lon);
-    if (regMap) regMap.setView([rows[0].lat, rows[0].lon], 15);
-    saveDraft();
+    for (const q of [...new Set([noCity, noPref, full])].filter(Boolean)) {
+      const rows = await api.get(`/api/v1/towns?q=${encodeURIComponent(q)}&limit=1`);
+      if (rows.length) {
+        setHome(rows[0].lat, rows[0].lon);
+        if (regMap) regMap.setView([rows[0].lat, rows[0].lon], 15);
+        saveDraft();
+        return;
+      }
+    }
+    status.textContent = t("reg.locate.none");
   } catch (ex) { status.textContent = ex.message; }
 });
 regForm().addEventListener("submit", async (e) => {
