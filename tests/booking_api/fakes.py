@@ -12,20 +12,25 @@ import itertools
 import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dispatch.domain import (
     Alternative,
     DriverTap,
     IllegalTransition,
+    LatLon,
     NoCapacity,
     Offer,
     OfferExpired,
     Refusal,
     Ride,
     RideStatus,
+    ShiftInfo,
     TripRequest,
     UnknownRide,
+    VehicleInfo,
+    VehicleStatus,
 )
 
 TZ = ZoneInfo("Asia/Tokyo")
@@ -195,6 +200,52 @@ class FakeEngine:
             ride = replace(ride, status=target)
             self.rides[ride_id] = ride
             return ride
+
+
+class FakeFleet(FakeEngine):
+    """``FakeEngine`` plus the fleet set-up calls (vehicles and shifts kept in memory)."""
+
+    def __init__(self, clock: FixedClock, capacity: int = 2, hold_s: int = 300) -> None:
+        super().__init__(clock, capacity, hold_s)
+        self.vehicles: dict[str, VehicleInfo] = {}
+        self.shifts: dict[tuple[str, date], ShiftInfo] = {}
+
+    def add_vehicle(
+        self,
+        vehicle_id: str,
+        *,
+        depot: LatLon,
+        name: str = "",
+        seats: int = 4,
+        wheelchairs: int = 0,
+        areas: Any = None,
+    ) -> VehicleInfo:
+        info = VehicleInfo(
+            vehicle_id,
+            name or vehicle_id,
+            seats,
+            wheelchairs,
+            depot,
+            tuple(areas) if areas else None,
+            VehicleStatus.OFF_SHIFT,
+        )
+        self.vehicles[vehicle_id] = info
+        return info
+
+    def list_vehicles(self) -> list[VehicleInfo]:
+        return sorted(self.vehicles.values(), key=lambda v: v.vehicle_id)
+
+    def set_shift(
+        self, vehicle_id: str, service_date: date, start: datetime, end: datetime, **brk: Any
+    ) -> ShiftInfo:
+        if vehicle_id not in self.vehicles:
+            raise UnknownRide(f"no vehicle {vehicle_id}", "車両がありません。")
+        shift = ShiftInfo(vehicle_id, service_date, start, end, **brk)
+        self.shifts[(vehicle_id, service_date)] = shift
+        return shift
+
+    def list_shifts(self, service_date: date) -> list[ShiftInfo]:
+        return [s for (_, d), s in sorted(self.shifts.items()) if d == service_date]
 
 
 def jst(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:

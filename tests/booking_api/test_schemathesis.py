@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from booking_api.main import create_app
 from booking_api.settings import Settings
 from tests.booking_api.conftest import Api
-from tests.booking_api.fakes import FakeEngine, FixedClock
+from tests.booking_api.fakes import FakeFleet, FixedClock
 
 EXAMPLES = 12
 
@@ -60,7 +60,7 @@ def test_no_input_gives_a_server_error(
     settings: Settings, clock: FixedClock, city_map: Any, sqlite_db: Engine
 ) -> None:
     app = create_app(
-        settings, engine=FakeEngine(clock), clock=clock, city_map=city_map, db=sqlite_db
+        settings, engine=FakeFleet(clock), clock=clock, city_map=city_map, db=sqlite_db
     )
     seen: Counter[int] = Counter()
     with TestClient(app) as client:
