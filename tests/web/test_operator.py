@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import OPERATOR, Live, check_axe, screenshots
+from tests.web.conftest import OPERATOR, TOKYO, Live, check_axe, screenshots
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,7 @@ class Keys:
         self.count += 1
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def caller(live: Live, fleet: list[str]) -> dict[str, Any]:
     """A member registered at the counter and approved, who phones in."""
     body = {
@@ -143,3 +143,68 @@ def test_day_board_and_reports(new_page: Any, live: Live, fleet: list[str]) -> N
     path = dl.value.path()
     text = Path(path).read_text(encoding="utf-8-sig")
     assert text.splitlines()[0].count(",") >= 3
+
+
+def test_full_time_offers_alternatives_by_keyboard(
+    new_page: Any, live: Live, caller: dict[str, Any]
+) -> None:
+    """When the asked time is full (409 with alternatives), Enter on an alternative re-quotes it.
+
+    The first quote's answer is replaced by the API's documented 409 so that the test does
+    not have to fill the fleet; the re-quote goes to the real API.
+    """
+    page = new_page("desktop")
+    login(page, live)
+    day = live.clock.start.astimezone(TOKYO).date().isoformat()
+    full = {
+        "detail": {
+            "code": "no_capacity",
+            "message": "ご希望の時刻は満席です。",
+            "message_ja": "ご希望の時刻は満席です。",
+            "message_en": "That time is full.",
+            "alternatives": [
+                {
+                    "pickup_window_start": f"{day}T07:00:00+00:00",
+                    "pickup_window_end": f"{day}T07:15:00+00:00",
+                    "estimated_dropoff": f"{day}T07:30:00+00:00",
+                }
+            ],
+        }
+    }
+    calls: list[str] = []
+
+    def once_full(route: Any) -> None:
+        calls.append(route.request.url)
+        if len(calls) == 1:
+            route.fulfill(status=409, json=full)
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/quotes", once_full)
+    keys = Keys(page)
+    keys.press("Alt+1")
+    keys.type(CALLER_PHONE[-4:])
+    keys.press("Enter")
+    page.wait_for_selector("#from:focus")
+    keys.type("1")
+    keys.press("Enter")
+    keys.type("病院")
+    keys.press("Enter")
+    page.wait_for_selector("#to-opts[data-search='病院'] kbd")
+    keys.type("1")
+    keys.press("Enter")
+    page.wait_for_selector("#date:focus")
+    keys.type("0")
+    keys.press("Enter")
+    keys.type("1530")
+    keys.press("Enter")
+    alt = page.locator(".alt").first
+    alt.wait_for()
+    assert "満席" in page.inner_text("#offer")
+    assert "16:00" in alt.inner_text()
+    assert alt.evaluate("el => el === document.activeElement")
+    screenshots(page, "operator-call-full", ("desktop",))
+    keys.press("Enter")
+    page.wait_for_selector("#confirm:focus", timeout=60000)
+    assert "16:00" in page.inner_text(".offer")
+    assert len(calls) == 2
