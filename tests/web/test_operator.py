@@ -148,7 +148,7 @@ def test_day_board_and_reports(new_page: Any, live: Live, fleet: list[str]) -> N
 def test_full_time_offers_alternatives_by_keyboard(
     new_page: Any, live: Live, caller: dict[str, Any]
 ) -> None:
-    """When the asked time is full (409 with alternatives), Enter on an alternative re-quotes it.
+    """When the asked time is full (409 with alternatives), its number key re-quotes one.
 
     The first quote's answer is replaced by the API's documented 409 so that the test does
     not have to fill the fleet; the re-quote goes to the real API.
@@ -204,7 +204,7 @@ def test_full_time_offers_alternatives_by_keyboard(
     assert "16:00" in alt.inner_text()
     assert alt.evaluate("el => el === document.activeElement")
     screenshots(page, "operator-call-full", ("desktop",))
-    keys.press("Enter")
+    keys.press("1")
     page.wait_for_selector("#confirm:focus", timeout=60000)
     assert "16:00" in page.inner_text(".offer")
     assert len(calls) == 2

@@ -223,6 +223,8 @@ async function doQuote(override) {
     const alts = (ex.detail && ex.detail.alternatives) || [];
     box.innerHTML = `<div class="notice error" role="alert"><p>${esc(ex.message)}</p>${alts.length ? `<p>${t("op.alts")}</p><ol class="alts">${alts.map((a, i) => `<li><button type="button" class="btn secondary small alt" data-t="${hm(a.pickup_window_start)}"><kbd>${i + 1}</kbd> ${esc(tf("book.alt", { a: hm(a.pickup_window_start), b: hm(a.pickup_window_end) }))}</button></li>`).join("")}</ol>` : ""}</div>`;
     for (const b of box.querySelectorAll(".alt")) b.addEventListener("click", () => { q("#time").value = b.dataset.t.replace(":", ""); doQuote({ time: b.dataset.t, mode: "depart_at" }); });
+    // A digit picks that alternative, like the numbered place lists.
+    box.onkeydown = (e) => { const b = box.querySelectorAll(".alt")[Number(e.key) - 1]; if (b) { e.preventDefault(); b.click(); } };
     (box.querySelector(".alt") || q("#time")).focus();
   }
 }
