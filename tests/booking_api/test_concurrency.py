@@ -169,3 +169,30 @@ def test_admin_sets_up_vehicles_and_shifts_through_the_engine(server: str, db: E
         assert vehicles == {"V1", "V2", "V9"}
         log = http.get("/api/v1/audit", headers=admin).json()
         assert [e["action"] for e in log[:2]] == ["shift.set", "vehicle.save"]
+
+
+def test_stream_accepts_only_the_vehicles_driver_and_staff_on_the_board(
+    settings: Settings, real_engine: DispatchEngine, clock: FixedClock, city_map: Any, db: Engine
+) -> None:
+    from fastapi.testclient import TestClient
+    from starlette.websockets import WebSocketDisconnect
+
+    app = create_app(settings, engine=real_engine, clock=clock, city_map=city_map, db=db)
+    with TestClient(app) as client:
+        api = Api(client, db)
+        driver = api.staff("driver", vehicle_id="V1")["Authorization"].split()[1]
+        operator = api.staff("operator")["Authorization"].split()[1]
+        with client.websocket_connect(f"/ws/vehicle/V1?token={driver}") as ws:
+            first = ws.receive_json()
+            assert "seq" in first
+        for url, code in (
+            (f"/ws/vehicle/V2?token={driver}", 4403),  # another vehicle
+            (f"/ws/vehicle/V1?token={operator}", 4401),  # not a driver
+            ("/ws/vehicle/V1?token=forged", 4401),
+            (f"/ws/board?token={driver}", 4401),  # drivers do not see the board
+        ):
+            with pytest.raises(WebSocketDisconnect) as info, client.websocket_connect(url) as ws:
+                ws.receive_json()
+            assert info.value.code == code, url
+        with client.websocket_connect(f"/ws/board?token={operator}") as ws:
+            assert "seq" in ws.receive_json()
