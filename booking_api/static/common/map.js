@@ -21,9 +21,12 @@ export function loadLayers() {
 // Without a centre the map waits for the city's boundary and fits it (no city is hard-coded).
 export function makeMap(el, { center = [0, 0], zoom = 2, places = false } = {}) {
   const L = window.L;
-  const map = L.map(el, { zoomControl: true, attributionControl: true, preferCanvas: true }).setView(center, zoom);
+  // No animations: calmer for older eyes, and cheap on low-end phones and tablets.
+  const map = L.map(el, { zoomControl: true, attributionControl: true, preferCanvas: true, zoomAnimation: false, fadeAnimation: false, markerZoomAnimation: false }).setView(center, zoom);
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution(`© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap contributors</a>`);
+  // Banners, zoom and rotation change the box without a window resize: keep Leaflet in step.
+  if (window.ResizeObserver) new ResizeObserver(() => map.invalidateSize()).observe(el);
   el.setAttribute("role", "region");
   el.setAttribute("aria-label", el.getAttribute("aria-label") || t("map.label"));
   // The city layers go in their own pane under the markers and routes, drawn on their own canvas.
