@@ -8,14 +8,14 @@ owns: who the ride is for, the fare, the service rules, idempotent confirms.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from booking_api.db import BookingMetaRow, MemberRow, OfferRow, SavedPlaceRow
+from booking_api.db import BookingMetaRow, MemberRow, OfferRow, SavedPlaceRow, SeriesRow
 from booking_api.errors import ApiError, not_found
 from booking_api.membership import get_place, rule_error, snap_point
 from booking_api.rules import (
@@ -245,17 +245,15 @@ def offer_out(offer: Offer, fare: int) -> OfferOut:
 def own_offer(db: Session, offer_id: str, member_id: str | None) -> OfferRow:
     """Return our record of an offer; another member's offer is answered 404."""
     row = db.get(OfferRow, offer_id)
-    if row is None or (member_id is not None and row.member_id != member_id):
-        raise (
-            ApiError(
-                409,
-                "offer_expired",
-                "This offer is no longer available; please ask for a new quote.",
-                "このご提案は有効期限が切れました。もう一度お調べください。",
-            )
-            if row is None
-            else not_found("offer", "ご提案")
+    if row is None:
+        raise ApiError(
+            409,
+            "offer_expired",
+            "This offer is no longer available; please ask for a new quote.",
+            "このご提案は有効期限が切れました。もう一度お調べください。",
         )
+    if member_id is not None and row.member_id != member_id:
+        raise not_found("offer", "ご提案")
     return row
 
 
@@ -317,17 +315,6 @@ def booking_out(db: Session, ride: Ride, *, detail: bool = False) -> BookingOut:
     )
 
 
-def is_late_cancel(state: AppState, ride: Ride) -> bool:
-    """Return whether cancelling now is late (within ``late_cancel_min`` of the pickup)."""
-    return ride.pickup_window_start - state.now() < timedelta(minutes=state.rules.late_cancel_min)
-
-
-def member_rides(db: Session, engine: BookingEngine, member_id: str) -> list[Ride]:
-    """Return every ride of a member (all days)."""
-    del db
-    return engine.list_rides(member_id=member_id)
-
-
 def local_date(state: AppState, when: datetime) -> date:
     """Return the local service date of an instant."""
     return when.astimezone(tz(state.rules)).date()
@@ -341,10 +328,8 @@ def find_member(db: Session, member_id: str) -> MemberRow:
     return row
 
 
-def series_rows(db: Session, member_id: str | None) -> list[Any]:
-    """Return the series of a member (or all for staff)."""
-    from booking_api.db import SeriesRow
-
+def series_rows(db: Session, member_id: str | None) -> list[SeriesRow]:
+    """Return the series of a member (or all for staff), newest first."""
     stmt = select(SeriesRow).order_by(SeriesRow.created_at.desc())
     if member_id is not None:
         stmt = stmt.where(SeriesRow.member_id == member_id)

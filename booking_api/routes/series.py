@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import select
 
 from booking_api import trips
 from booking_api.db import BookingMetaRow, SeriesRow, audit
 from booking_api.deps import Booker, Db, Engine, State
-from booking_api.errors import ApiError, not_found
+from booking_api.errors import ApiError, not_found, prefers_english
 from booking_api.routes.bookings import ERRORS, acting_member, channel_of, confirm_one, is_staff
 from booking_api.schemas.bookings import (
     BookingOut,
@@ -42,7 +42,7 @@ def series_out(row: SeriesRow) -> SeriesOut:
 
 @router.post("", status_code=201, responses=ERRORS)
 def book_series(
-    body: SeriesIn, account: Booker, db: Db, state: State, engine: Engine
+    body: SeriesIn, request: Request, account: Booker, db: Db, state: State, engine: Engine
 ) -> SeriesResult:
     """Book every occurrence of a weekly pattern; occurrences that cannot be booked are listed."""
     member = acting_member(db, account, body.member_id)
@@ -73,12 +73,12 @@ def book_series(
     series_id = row.id
     booked: list[BookingOut] = []
     failed: list[SeriesFailure] = []
-    english = False
+    english = prefers_english(request)
     day = body.start_date
     while day <= body.until:
         if day.weekday() in row.weekdays:
             try:
-                request = trips.build_request(
+                trip = trips.build_request(
                     db,
                     state,
                     engine,
@@ -89,7 +89,7 @@ def book_series(
                     channel=channel_of(account),
                     horizon=False,
                 )
-                offer = trips.quote(db, state, engine, member, request, series_id=series_id)
+                offer = trips.quote(db, state, engine, member, trip, series_id=series_id)
                 offer_row = trips.own_offer(db, offer.offer_id, None)
                 ride = confirm_one(
                     db, state, engine, account, offer_row, f"series:{series_id}:{day}"
