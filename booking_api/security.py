@@ -8,7 +8,9 @@ client address in a sliding window; past the limit the answer is 429.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -24,9 +26,19 @@ from booking_api.text import digits
 _hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 
 
+def login_identity(login: str) -> str:
+    """Return the key failed logins are counted under (a phone in any format counts as one)."""
+    text = unicodedata.normalize("NFKC", login).strip()
+    number = digits(text)
+    return number if number and not re.search(r"[^\d\s()+\-‐ー]", text) else text.lower()
+
+
 def hash_password(password: str) -> str:
     """Return the argon2id hash of ``password``."""
     return _hasher.hash(password)
+
+
+DUMMY_HASH = _hasher.hash("noriai-dummy-password")
 
 
 def verify_password(password_hash: str, password: str) -> bool:

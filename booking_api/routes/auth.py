@@ -11,10 +11,12 @@ from booking_api.db import AccountRow, MemberRow
 from booking_api.deps import Account, Db, State, bearer_token
 from booking_api.errors import ApiError
 from booking_api.security import (
+    DUMMY_HASH,
     check_rate_limit,
     clear_failures,
     find_account,
     issue_token,
+    login_identity,
     record_failure,
     revoke_token,
     verify_password,
@@ -65,16 +67,14 @@ def me_out(db: Db, account: AccountRow) -> MeOut:
 def login(body: LoginIn, request: Request, db: Db, state: State) -> LoginOut:
     """Log in and receive a bearer token (5 failures in 15 minutes → 429)."""
     now = state.now()
-    identity = body.login.strip().lower()
+    identity = login_identity(body.login)
     ip = request.client.host if request.client else "-"
     settings = state.settings
     check_rate_limit(db, identity, ip, now, settings.login_max_failures, settings.login_window_s)
     account = find_account(db, body.login)
-    if (
-        account is None
-        or not account.active
-        or not verify_password(account.password_hash, body.password)
-    ):
+    # Verify against a dummy hash for unknown logins too, so timing does not tell which exist.
+    stored = account.password_hash if account is not None else DUMMY_HASH
+    if not verify_password(stored, body.password) or account is None or not account.active:
         record_failure(db, identity, ip, now)
         db.commit()
         raise ApiError(

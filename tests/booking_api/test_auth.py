@@ -36,6 +36,25 @@ def test_five_failures_lock_the_login_for_that_identity(api: Api) -> None:
     assert "Retry-After" in r.headers
 
 
+def test_phone_formats_share_one_failure_count(api: Api) -> None:
+    api.member(phone="0299-44-5566")
+    for login in (
+        "0299-44-5566",
+        "0299445566",
+        "０２９９４４５５６６",
+        "(0299) 44-5566",
+        "0299 44 5566",
+    ):
+        assert (
+            api.client.post(
+                "/api/v1/auth/login", json={"login": login, "password": "x"}
+            ).status_code
+            == 401
+        )
+    r = api.client.post("/api/v1/auth/login", json={"login": "0299445566", "password": PASSWORD})
+    assert r.status_code == 429
+
+
 def test_pending_and_rejected_members_cannot_log_in(api: Api) -> None:
     staff = api.staff()
     r = api.client.post("/api/v1/registrations", json=api.registration(phone="0901111000"))
