@@ -10,6 +10,7 @@ the riders already planned included) is the cheapest feasible insertion.
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left, bisect_right
 
 from optimizer.model import Plan, Request, Route, StopKind, StopRef
@@ -120,7 +121,45 @@ def _empty_route(ctx: Context, vehicle_id: str) -> Route | None:
 def _candidates(
     ctx: Context, ra: _RouteArrays, info: ReqInfo, seats_cap: int, wc_cap: int
 ) -> list[tuple[int, int, int]]:
-    """Return ``(added_travel_s, i, j)`` for every insertion passing the O(1) tests.
+    """Return ``(added_travel_s, i, j)`` for every insertion passing the O(1) tests."""
+    out: list[tuple[int, int, int]] = []
+    for _lb, i in _pickups(ctx, ra, info, seats_cap, wc_cap):
+        out.extend(_from_pickup(ctx, ra, info, i, seats_cap, wc_cap))
+    return out
+
+
+def _pickups(
+    ctx: Context, ra: _RouteArrays, info: ReqInfo, seats_cap: int, wc_cap: int
+) -> list[tuple[int, int]]:
+    """Return ``(lower_bound_s, i)`` for each pickup position ``i`` that can meet the window.
+
+    The bound is the pickup's own detour: with travel times that obey the
+    triangle inequality, placing the drop-off anywhere only adds to it.
+    """
+    dur = ctx.dur
+    p, e_p, l_p = info.pickup, info.e_p, info.l_p
+    locs, d, nxt, seats, wcs = ra.locs, ra.d, ra.nxt, ra.seats, ra.wcs
+    rs, rw = info.seats, info.wheelchairs
+    i_lo = max(ra.locked, bisect_left(ra.lsn, e_p) - 1)
+    i_hi = min(len(locs) - 1, bisect_right(d, l_p))
+    row_p = dur[p]
+    out = []
+    for i in range(i_lo, i_hi):
+        if seats[i] + rs > seats_cap or wcs[i] + rw > wc_cap:
+            continue
+        li = locs[i]
+        to_p = dur[li][p]
+        if max(d[i] + to_p, e_p) > l_p:
+            continue
+        ln = locs[nxt[i + 1]]
+        out.append((to_p + row_p[ln] - dur[li][ln], i))
+    return out
+
+
+def _from_pickup(
+    ctx: Context, ra: _RouteArrays, info: ReqInfo, i: int, seats_cap: int, wc_cap: int
+) -> list[tuple[int, int, int]]:
+    """Return ``(added_travel_s, i, j)`` for the drop-off positions after pickup ``i``.
 
     A break happens where the vehicle is, so a stop inserted just before a break
     moves the break: travel is costed to the next real stop, and such positions
@@ -134,61 +173,54 @@ def _candidates(
     seats, wcs, nxt = ra.seats, ra.wcs, ra.nxt
     rs, rw = info.seats, info.wheelchairs
     m = len(locs)
-    i_lo = max(ra.locked, bisect_left(ra.lsn, e_p) - 1)
-    i_hi = min(m - 1, bisect_right(d, l_p))
     out: list[tuple[int, int, int]] = []
     row_p = dur[p]
-    for i in range(i_lo, i_hi):
-        if seats[i] + rs > seats_cap or wcs[i] + rw > wc_cap:
-            continue
-        li = locs[i]
-        n1 = nxt[i + 1]
-        ln = locs[n1]
-        moved = n1 != i + 1  # a break right after: it moves to the new stop
-        ap = d[i] + dur[li][p]
-        bp = ap if ap > e_p else e_p
-        if bp > l_p:
-            continue
-        dp = bp + s_p
-        # drop-off right after the pickup;
-        # ride times are tested against the latest the pickup could be delayed to
-        ad = dp + row_p[dl]
+    li = locs[i]
+    n1 = nxt[i + 1]
+    ln = locs[n1]
+    moved = n1 != i + 1  # a break right after: it moves to the new stop
+    ap = d[i] + dur[li][p]
+    bp = ap if ap > e_p else e_p
+    dp = bp + s_p
+    # drop-off right after the pickup;
+    # ride times are tested against the latest the pickup could be delayed to
+    ad = dp + row_p[dl]
+    bd = ad if ad > e_d else e_d
+    if bd <= l_d and bd - l_p - s_p <= ride and (
+        moved or bd + s_d + dur[dl][ln] <= ls[i + 1]
+    ):
+        out.append((dur[li][p] + row_p[dl] + dur[dl][ln] - dur[li][ln], i, i))
+    if i + 1 >= m - 1:
+        return out
+    cost_p = dur[li][p] + row_p[ln] - dur[li][ln]
+    if moved:
+        out.extend(_after_moved_break(ra, dur, info, cost_p, i, seats_cap, wc_cap))
+        return out
+    nb = max(dp + row_p[ln], early[i + 1])
+    if nb > ls[i + 1]:
+        return out
+    dp_late = min(l_p, ls[i + 1] - s_p - row_p[ln]) + s_p
+    delta = nb - b[i + 1]
+    for j in range(i + 1, m - 1):
+        if seats[j] + rs > seats_cap or wcs[j] + rw > wc_cap:
+            break
+        if j > i + 1:
+            delta = delta - (b[j] - a[j])
+        shift = delta if delta > 0 else 0
+        dj = d[j] + shift
+        if dj - dp_late > ride or dj > l_d:
+            break
+        delta = shift
+        lj = locs[j]
+        ad = dj + dur[lj][dl]
         bd = ad if ad > e_d else e_d
-        if bd <= l_d and bd - l_p - s_p <= ride and (
-            moved or bd + s_d + dur[dl][ln] <= ls[i + 1]
-        ):
-            out.append((dur[li][p] + row_p[dl] + dur[dl][ln] - dur[li][ln], i, i))
-        if i + 1 >= m - 1:
+        if bd > l_d or bd - dp_late > ride:
             continue
-        cost_p = dur[li][p] + row_p[ln] - dur[li][ln]
-        if moved:
-            out.extend(_after_moved_break(ra, dur, info, cost_p, i, seats_cap, wc_cap))
+        nk = nxt[j + 1]
+        lk = locs[nk]
+        if nk == j + 1 and bd + s_d + dur[dl][lk] > ls[j + 1]:
             continue
-        nb = max(dp + row_p[ln], early[i + 1])
-        if nb > ls[i + 1]:
-            continue
-        dp_late = min(l_p, ls[i + 1] - s_p - row_p[ln]) + s_p
-        delta = nb - b[i + 1]
-        for j in range(i + 1, m - 1):
-            if seats[j] + rs > seats_cap or wcs[j] + rw > wc_cap:
-                break
-            if j > i + 1:
-                delta = delta - (b[j] - a[j])
-            shift = delta if delta > 0 else 0
-            dj = d[j] + shift
-            if dj - dp_late > ride or dj > l_d:
-                break
-            delta = shift
-            lj = locs[j]
-            ad = dj + dur[lj][dl]
-            bd = ad if ad > e_d else e_d
-            if bd > l_d or bd - dp_late > ride:
-                continue
-            nk = nxt[j + 1]
-            lk = locs[nk]
-            if nk == j + 1 and bd + s_d + dur[dl][lk] > ls[j + 1]:
-                continue
-            out.append((cost_p + dur[lj][dl] + dur[dl][lk] - dur[lj][lk], i, j))
+        out.append((cost_p + dur[lj][dl] + dur[dl][lk] - dur[lj][lk], i, j))
     return out
 
 
@@ -227,12 +259,20 @@ def _index(plan: Plan) -> tuple[dict[str, Route], set[str]]:
 def best_insertion(
     ctx: Context, plan: Plan, request: Request, info: ReqInfo, max_verifications: int
 ) -> tuple[int, Route] | None:
-    """Return ``(added_travel_s, new_route)`` of the cheapest feasible insertion, or ``None``."""
+    """Return ``(added_travel_s, new_route)`` of the cheapest feasible insertion, or ``None``.
+
+    Pickup positions of every vehicle are ranked by a lower bound (their own
+    detour); drop-off positions are only explored for pickups whose bound does
+    not exceed the best candidate still to verify, and candidates are verified
+    cheapest first, so the first that reschedules cleanly is the cheapest.
+    """
     routes = _index(plan)[0]
-    found: list[tuple[int, int, int, int, Route]] = []
     e_p, l_p = info.e_p, info.l_p
     cache: dict[int, _RouteArrays] = ctx.__dict__.setdefault("route_arrays", {})
-    for vi, v in enumerate(ctx.problem.vehicles):
+    vehicles = ctx.problem.vehicles
+    bounds: list[tuple[int, int, int]] = []
+    arrays: dict[int, _RouteArrays] = {}
+    for vi, v in enumerate(vehicles):
         if not v.serves(request):
             continue
         route = routes.get(v.id) or _empty_route(ctx, v.id)
@@ -246,13 +286,26 @@ def best_insertion(
             ra.locked, bisect_left(ra.lsn, e_p) - 1
         ):
             continue
-        for cost, i, j in _candidates(ctx, ra, info, v.seats, v.wheelchairs):
-            found.append((cost, vi, i, j, route))
-    # (cost, vehicle, i, j) is unique, so routes are never compared
-    found.sort()
-    for cost, _vi, i, j, route in found[:max_verifications]:
-        ra = _arrays(ctx, route)
-        new = build_route(ctx, route.vehicle_id, _insert_refs(ra.refs, request.id, i, j))
+        arrays[vi] = ra
+        for lb, i in _pickups(ctx, ra, info, v.seats, v.wheelchairs):
+            bounds.append((lb, vi, i))
+    bounds.sort()
+    heap: list[tuple[int, int, int, int]] = []
+    k = tried = 0
+    while tried < max_verifications:
+        # (cost, vehicle, i, j) ties are all in the heap before the first is popped
+        while k < len(bounds) and (not heap or bounds[k][0] <= heap[0][0]):
+            _lb, vi, i = bounds[k]
+            k += 1
+            v = vehicles[vi]
+            for cost, _i, j in _from_pickup(ctx, arrays[vi], info, i, v.seats, v.wheelchairs):
+                heapq.heappush(heap, (cost, vi, i, j))
+        if not heap:
+            return None
+        cost, vi, i, j = heapq.heappop(heap)
+        tried += 1
+        ra = arrays[vi]
+        new = build_route(ctx, ra.route.vehicle_id, _insert_refs(ra.refs, request.id, i, j))
         if new is not None:
             return cost, new
     return None
