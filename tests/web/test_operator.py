@@ -129,10 +129,17 @@ def test_day_board_and_reports(new_page: Any, live: Live, fleet: list[str]) -> N
     page.wait_for_selector(".gantt")
     for vid in fleet:
         assert vid in page.inner_text(".gantt")
-    page.wait_for_selector("#board-map.leaflet-container")
+    page.wait_for_selector("#board-map .veh-icon")  # positions from the board websocket
     assert "OpenStreetMap contributors" in page.inner_text("#board-map")
     check_axe(page, "operator: board")
     screenshots(page, "operator-board", ("desktop", "tablet"))
+    page.click("#lang")
+    page.wait_for_selector("#view-board h1:text('Day board')")
+    assert "Timeline per vehicle" in page.inner_text("#view-board")
+    page.wait_for_selector("#board-map .veh-icon")
+    screenshots(page, "operator-board-english", ("desktop",))
+    page.click("#lang")
+    page.wait_for_selector("#view-board h1:text('運行状況')")
     page.keyboard.press("Alt+4")
     page.wait_for_selector(".kpis")
     assert page.locator("svg.chart").count() == 4

@@ -161,6 +161,7 @@ const DICT = {
   "op.number": ["会員番号", "Member number"],
   "op.party": ["人数", "Riders"],
   "op.arrive.hint": ["先頭に a で「到着時刻」指定", "Prefix a for arrive-by"],
+  "op.vehicle": ["車両", "Vehicle"],
   "op.status": ["状況", "Status"],
   "ch.online": ["オンライン", "Online"],
   "ch.phone": ["電話", "Phone"],

@@ -34,8 +34,8 @@ function gantt(day) {
     </div></div>`).join("");
   const un = day.unassigned || [];
   const rides = day.vehicles.flatMap((v) => v.bookings.map((b) => ({ ...b, vehicle_id: v.vehicle_id }))).sort((x, y) => x.pickup_window_start.localeCompare(y.pickup_window_start));
-  const table = rides.length ? `<table class="day-table"><caption class="visually-hidden">${t("op.board.vehicles")}</caption><thead><tr><th scope="col">${t("book.time")}</th><th scope="col">${t("op.card")}</th><th scope="col">${t("op.from")} → ${t("op.to")}</th><th scope="col">${t("book.party")}</th><th scope="col">ID</th><th scope="col">${t("op.status")}</th></tr></thead>
-    <tbody>${rides.map((b) => `<tr><td>${hm(b.pickup_window_start)}〜${hm(b.pickup_window_end)}</td><td>${esc(b.member_name || "")}</td><td>${esc(b.from_label)} → ${esc(b.to_label)}</td><td>${esc(b.party_size)}${b.wheelchair ? ` <span class="tag orange">${t("dr.wheelchair")}</span>` : ""}</td><td>${esc(b.vehicle_id)}</td><td><span class="tag ${b.status === "completed" ? "green" : b.status === "no_show" ? "red" : "blue"}">${esc(t(`status.${b.status}`))}</span></td></tr>`).join("")}</tbody></table>` : "";
+  const table = rides.length ? `<table class="day-table"><caption class="visually-hidden">${t("op.board.vehicles")}</caption><thead><tr><th scope="col">${t("book.time")}</th><th scope="col">${t("reg.name")}</th><th scope="col">${t("op.from")} → ${t("op.to")}</th><th scope="col">${t("op.party")}</th><th scope="col">${t("op.vehicle")}</th><th scope="col">${t("op.status")}</th></tr></thead>
+    <tbody>${rides.map((b) => `<tr><td class="nowrap">${hm(b.pickup_window_start)}〜${hm(b.pickup_window_end)}</td><td>${esc(b.member_name || "")}</td><td>${esc(b.from_label)} → ${esc(b.to_label)}</td><td>${esc(b.party_size)}${b.wheelchair ? ` <span class="tag orange">${t("dr.wheelchair")}</span>` : ""}</td><td class="nowrap">${esc(b.vehicle_id)}</td><td><span class="tag ${b.status === "completed" ? "green" : b.status === "no_show" ? "red" : "blue"}">${esc(t(`status.${b.status}`))}</span></td></tr>`).join("")}</tbody></table>` : "";
   return `<div class="gantt"><div class="g-row g-axis"><div class="g-label"></div><div class="g-track">${hours.join("")}</div></div>${rows || `<p class="muted">—</p>`}</div>${table}
     ${un.length ? `<h3>${t("op.board.unassigned")}</h3><ul>${un.map((b) => `<li>${hm(b.pickup_window_start)} ${esc(b.member_name)} ${esc(b.from_label)} → ${esc(b.to_label)}</li>`).join("")}</ul>` : ""}`;
 }
@@ -60,6 +60,8 @@ export async function showBoard(api, el) {
   stopBoard();
   alive = true;
   markers = {};
+  lastSeq = 0; // a new view needs the full snapshot, not only what came after
+
   const today = ymd(new Date());
   el.innerHTML = `<div class="board-head"><h1>${t("op.nav.board")}</h1><label for="b-day" class="visually-hidden">${t("book.date")}</label><input id="b-day" type="date" value="${today}"></div>
     <div class="board-grid"><section aria-labelledby="g-h"><h2 id="g-h">${t("op.board.vehicles")}</h2><div id="gantt"></div></section>
