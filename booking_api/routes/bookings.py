@@ -11,12 +11,12 @@ import hashlib
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from booking_api import trips
+from booking_api import errors, trips
 from booking_api.db import AccountRow, IdempotencyRow, MemberRow, OfferRow, audit
 from booking_api.deps import Booker, Db, Engine, State
 from booking_api.errors import ApiError, not_found
@@ -125,6 +125,26 @@ def make_quote(body: QuoteIn, account: Booker, db: Db, state: State, engine: Eng
     return QuoteOut(offer=offer, return_offer=back)
 
 
+def remember(
+    db: Db, state: AppState, account: AccountRow, key: str, digest: str, status: int, answer: Any
+) -> None:
+    """Store the answer to an idempotent confirmation (the first of racing retries wins)."""
+    try:
+        with db.begin_nested():
+            db.add(
+                IdempotencyRow(
+                    account_id=account.id,
+                    key=key,
+                    request_hash=digest,
+                    status_code=status,
+                    response=answer,
+                    created_at=state.now(),
+                )
+            )
+    except IntegrityError:
+        pass  # a concurrent retry stored its answer first; the engine gave both the same ride
+
+
 def _request_hash(body: ConfirmIn) -> str:
     return hashlib.sha256(body.model_dump_json().encode()).hexdigest()
 
@@ -132,6 +152,7 @@ def _request_hash(body: ConfirmIn) -> str:
 @router.post("/bookings", status_code=201, responses={**ERRORS, 400: {}})
 def confirm(
     body: ConfirmIn,
+    request: Request,
     account: Booker,
     db: Db,
     state: State,
@@ -177,6 +198,11 @@ def confirm(
             exc.message_ja = (
                 "帰りの便が予約できなかったため、予約は行われていません。" + exc.message_ja
             )
+            if idempotency_key:
+                # A retry must get this same answer, not the cancelled way out the engine remembers.
+                answer = errors.body(request, exc.code, exc.message_en, exc.message_ja, **exc.extra)
+                remember(db, state, account, idempotency_key, digest, exc.status, answer)
+                db.commit()
             raise
     out = ConfirmOut(
         booking=trips.booking_out(db, ride),
@@ -188,20 +214,7 @@ def confirm(
             db, account.id, "booking.confirm", "booking", ride.ride_id, None, payload, state.now()
         )
     if idempotency_key:
-        try:
-            with db.begin_nested():
-                db.add(
-                    IdempotencyRow(
-                        account_id=account.id,
-                        key=idempotency_key,
-                        request_hash=digest,
-                        status_code=201,
-                        response=payload,
-                        created_at=state.now(),
-                    )
-                )
-        except IntegrityError:
-            pass  # a concurrent retry stored its answer first; the engine gave both the same ride
+        remember(db, state, account, idempotency_key, digest, 201, payload)
     db.commit()
     return JSONResponse(payload, status_code=201)
 

@@ -162,9 +162,12 @@ def test_round_trip_books_both_ways_or_nothing(api: Api, engine: FakeEngine) -> 
     _book(api, other, time="15:00")
     _book(api, other, time="15:30")
     body = {"offer_id": q["offer"]["offer_id"], "return_offer_id": q["return_offer"]["offer_id"]}
-    r = api.client.post("/api/v1/bookings", json=body, headers=me)
+    keyed = {**me, "Idempotency-Key": "round-2"}
+    r = api.client.post("/api/v1/bookings", json=body, headers=keyed)
     assert r.status_code == 409
     assert "帰りの便" in r.json()["detail"]["message_ja"]
+    retry = api.client.post("/api/v1/bookings", json=body, headers=keyed)
+    assert retry.status_code == 409 and retry.json() == r.json()
     mine = [
         b for b in api.client.get("/api/v1/bookings", headers=me).json() if b["status"] == "booked"
     ]
