@@ -30,10 +30,19 @@ from booking_api.schemas.bookings import (
     QuoteOut,
 )
 from booking_api.state import AppState
-from dispatch.domain import Channel, IllegalTransition, NoCapacity, OfferExpired, Ride, UnknownRide
+from dispatch.domain import (
+    Channel,
+    IllegalTransition,
+    NoCapacity,
+    OfferExpired,
+    Ride,
+    RideStatus,
+    UnknownRide,
+)
 from dispatch.ports import BookingEngine
 
 router = APIRouter(tags=["bookings"])
+LIVE = {RideStatus.ASSIGNED, RideStatus.EN_ROUTE, RideStatus.ARRIVED, RideStatus.ON_BOARD}
 ERRORS: dict[int | str, dict[str, Any]] = {404: {}, 409: {}, 422: {}, 503: {}}
 
 
@@ -245,8 +254,17 @@ def list_bookings(
 
 @router.get("/bookings/{ride_id}", responses=ERRORS)
 def get_booking(ride_id: str, account: Booker, db: Db, engine: Engine) -> BookingOut:
-    """Return one booking (another member's booking is a 404)."""
-    return trips.booking_out(db, visible_ride(engine, account, ride_id), detail=is_staff(account))
+    """Return one booking (another member's booking is a 404), with the car's live position
+    while it is on its way, so the rider can see where it is.
+    """
+    ride = visible_ride(engine, account, ride_id)
+    out = trips.booking_out(db, ride, detail=is_staff(account))
+    get_vehicle = getattr(engine, "get_vehicle", None)
+    if ride.vehicle_id and ride.status in LIVE and get_vehicle is not None:
+        position = get_vehicle(ride.vehicle_id).position
+        if position is not None:
+            out.vehicle_lat, out.vehicle_lon = position.lat, position.lon
+    return out
 
 
 @router.post("/bookings/{ride_id}/cancel", responses=ERRORS)

@@ -164,6 +164,8 @@ class BookingOut(BaseModel):
     series_id: str | None
     rider_phone: str | None = None
     notes: str | None = None
+    vehicle_lat: float | None = None
+    vehicle_lon: float | None = None
 
 
 class ConfirmOut(BaseModel):

@@ -196,3 +196,21 @@ def test_stream_accepts_only_the_vehicles_driver_and_staff_on_the_board(
             assert info.value.code == code, url
         with client.websocket_connect(f"/ws/board?token={operator}") as ws:
             assert "seq" in ws.receive_json()
+
+
+def test_rider_sees_where_the_car_is(
+    settings: Settings, real_engine: DispatchEngine, clock: FixedClock, city_map: Any, db: Engine
+) -> None:
+    from fastapi.testclient import TestClient
+
+    app = create_app(settings, engine=real_engine, clock=clock, city_map=city_map, db=db)
+    with TestClient(app) as client:
+        api = Api(client, db)
+        _, me = api.member()
+        offer = client.post("/api/v1/quotes", json=quote_body(), headers=me).json()["offer"]
+        booking = client.post("/api/v1/bookings", json={"offer_id": offer["offer_id"]}, headers=me)
+        ride_id = booking.json()["booking"]["id"]
+        assert client.get(f"/api/v1/bookings/{ride_id}", headers=me).json()["vehicle_lat"] is None
+        real_engine.report_position("V1", 35.8895, 140.6440)
+        seen = client.get(f"/api/v1/bookings/{ride_id}", headers=me).json()
+        assert (seen["vehicle_lat"], seen["vehicle_lon"]) == (35.8895, 140.6440)
