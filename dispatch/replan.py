@@ -35,12 +35,16 @@ def replan(core: EngineCore, day: date, *, time_limit_s: float | None = None) ->
     new = reoptimize(problem, plan, time_limit_s=limit, seed=core.config.seed)
     violations = check(problem, new)
     if violations:
+        summary = sorted(str(v) for v in violations[:10])
+        if getattr(core, "_last_refusal", None) == summary:
+            return []  # same reason as last round: logged once
+        core._last_refusal = summary  # type: ignore[attr-defined]
         with write_session(core.db, day) as s:
             append_event(
                 s,
                 "replan.refused",
                 core.now(),
-                payload={"violations": [str(v) for v in violations[:10]]},
+                payload={"violations": summary},
             )
         return []
     changed = [
