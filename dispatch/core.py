@@ -91,6 +91,8 @@ class EngineCore:
         if hit is None:
             hit = self.travel.snap(lat, lon)
             with self._snap_lock:
+                if len(self._snaps) > 200_000:  # live positions keep coming: stay bounded
+                    self._snaps.clear()
                 self._snaps[key] = hit
         return hit
 

@@ -235,3 +235,48 @@ def test_engine_restart_tablet_resyncs(tmp_path: Path) -> None:
 
         asyncio.run(scenario())
     db.dispose()
+
+
+@pytest.mark.redis
+def test_redis_restart_tablet_resyncs(tmp_path: Path, redis_url: str) -> None:
+    """Redis loses its data: the tablet's socket closes with 1012, reconnects and resyncs."""
+    import redis
+
+    from dispatch.bus.redis import RedisBus
+
+    db = make_engine(f"sqlite:///{tmp_path / 'rr.sqlite'}")
+    create_all(db)
+    engine, _, _ = make_dispatch(db, vehicles=1)
+    ns = f"test-rr-{time.time_ns()}"
+    engine.bus = RedisBus(redis_url, namespace=ns)
+    admin = redis.Redis.from_url(redis_url)
+    try:
+        with Server(engine) as server:
+
+            async def scenario() -> None:
+                loop = asyncio.get_running_loop()
+                url = server.url("/ws/vehicle/V1?token=veh-V1")
+                ride = await loop.run_in_executor(None, _book, engine, 9)
+                async with websockets.connect(url) as ws:
+                    m = json.loads(await ws.recv())
+                    seq = m["seq"]
+                    for key in admin.scan_iter(f"{ns}:*"):
+                        admin.delete(key)  # a Redis restart without persistence
+                    for c in admin.client_list():
+                        if c.get("name") == engine.bus.client_name:
+                            admin.client_kill_filter(_id=c["id"])
+                    with pytest.raises(websockets.ConnectionClosed) as err:
+                        while True:
+                            await asyncio.wait_for(ws.recv(), 10)
+                    assert err.value.rcvd is not None and err.value.rcvd.code == 1012
+                async with websockets.connect(f"{url}&since={seq}") as ws:
+                    m = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                    assert m["type"] == "manifest"
+                    assert [s["ride_id"] for s in m["stops"]] == [ride.ride_id] * 2
+
+            asyncio.run(scenario())
+    finally:
+        for key in admin.scan_iter(f"{ns}:*"):
+            admin.delete(key)
+        engine.bus.close()
+        db.dispose()
