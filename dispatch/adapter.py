@@ -73,6 +73,8 @@ class DayData:
     plans: dict[str, PlanRow]
     depot_nodes: dict[str, Any] = field(default_factory=dict)
     position_nodes: dict[str, Any] = field(default_factory=dict)
+    breaks_taken: dict[str, int] = field(default_factory=dict)
+    busy_until_s: dict[str, int] = field(default_factory=dict)
 
 
 class ProblemBuilder:
@@ -225,6 +227,8 @@ class ProblemBuilder:
         pos = day.position_nodes.get(vrow.id)
         loc = self.index(pos) if pos is not None else v.start
         at = max(self.now_s + max(vrow.delay_s, 0), v.shift.earliest_s)
+        if vrow.status == "on_break":
+            at = max(at, day.busy_until_s.get(vrow.id, 0))  # on a break until then
         onboard = tuple(
             OnBoard(r.id, epoch(r.picked_up_at or r.pickup_window_start))
             for r in day.rides
@@ -238,7 +242,8 @@ class ProblemBuilder:
                 locked.append(StopRef(ride.id, StopKind.PICKUP))
                 continue
             break
-        return VehicleState(vrow.id, loc, at, onboard, tuple(locked))
+        taken = day.breaks_taken.get(vrow.id, 0)
+        return VehicleState(vrow.id, loc, at, onboard, tuple(locked), breaks_taken=taken)
 
     def _stop(self, s: dict[str, Any]) -> ScheduledStop:
         return ScheduledStop(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,7 @@ from dispatch.ports import Clock, SnapResult, TravelTimes
 from dispatch.retime import schedule, stops_of
 from dispatch.state import ACTIVE_RIDE_STATUSES, ride_transition
 from dispatch.store.repo import append_event, read_session
-from dispatch.store.tables import PlanRow, RideRow, ShiftRow, VehicleRow
+from dispatch.store.tables import EventRow, PlanRow, RideRow, ShiftRow, VehicleRow
 from optimizer import schedule_route
 from optimizer.model import Route, StopKind, StopRef
 
@@ -124,6 +124,8 @@ class EngineCore:
         plans = {p.vehicle_id: p for p in s.scalars(q_plans)}
         data = DayData([v for v in vehicles if v.id in shifts], shifts, rides, plans)
         live = self.is_live(day)
+        if live:
+            self._load_breaks(s, day, data)
         for v in data.vehicles:
             data.depot_nodes[v.id] = self.snap(v.depot_lat, v.depot_lon).node
             if live and v.lat is not None and v.lon is not None:
@@ -132,6 +134,16 @@ class EngineCore:
                 except Exception:  # off the network (e.g. a yard): plan from the depot
                     data.position_nodes[v.id] = data.depot_nodes[v.id]
         return data
+
+    def _load_breaks(self, s: Session, day: date, data: DayData) -> None:
+        """Count today's breaks taken per vehicle and until when the current one lasts."""
+        start = datetime.combine(day, time(0), tzinfo=self.tz)
+        q = select(EventRow).where(EventRow.kind == "vehicle.break", EventRow.at >= start)
+        for ev in s.scalars(q):
+            vid = ev.vehicle_id or ""
+            data.breaks_taken[vid] = data.breaks_taken.get(vid, 0) + 1
+            until = int(ev.payload.get("until_s", 0))
+            data.busy_until_s[vid] = max(data.busy_until_s.get(vid, 0), until)
 
     def builder(self) -> ProblemBuilder:
         """Return a problem builder at the current time."""

@@ -143,7 +143,9 @@ class FleetOps(EngineCore):
                 for r in s.scalars(q.order_by(ShiftRow.vehicle_id))
             ]
 
-    def _set_vehicle_status(self, vehicle_id: str, target: VehicleStatus) -> VehicleInfo:
+    def _set_vehicle_status(
+        self, vehicle_id: str, target: VehicleStatus, payload: dict[str, int] | None = None
+    ) -> VehicleInfo:
         day = self.local_date(self.now())
         try:
             with write_session(self.db, day) as s:
@@ -164,7 +166,9 @@ class FleetOps(EngineCore):
                         v.lat, v.lon = v.depot_lat, v.depot_lon
                 if target is VehicleStatus.OFF_SHIFT and shift is not None:
                     shift.ended_at = self.now()
-                append_event(s, f"vehicle.{target.value}", self.now(), vehicle_id=vehicle_id)
+                on_break = target is VehicleStatus.ON_BREAK
+                kind = "vehicle.break" if on_break else f"vehicle.{target.value}"
+                append_event(s, kind, self.now(), vehicle_id=vehicle_id, payload=payload)
                 self.pending.append(
                     ("board", {"type": "vehicle", "vehicle_id": vehicle_id, "status": v.status})
                 )
@@ -197,6 +201,28 @@ class FleetOps(EngineCore):
                 f"車両 {vehicle_id} にはまだ {len(active)} 件の予約があります",
             )
         return self._set_vehicle_status(vehicle_id, VehicleStatus.OFF_SHIFT)
+
+    def start_break(self, vehicle_id: str) -> VehicleInfo:
+        """The driver starts the shift's break: no stop until it ends (or its duration passes)."""
+        day = self.local_date(self.now())
+        with read_session(self.db) as s:
+            shift = s.scalars(
+                select(ShiftRow).where(
+                    ShiftRow.vehicle_id == vehicle_id, ShiftRow.service_date == day
+                )
+            ).first()
+            duration = shift.break_duration_s if shift is not None else 0
+        until = int(self.now().timestamp()) + max(duration, 0)
+        return self._set_vehicle_status(vehicle_id, VehicleStatus.ON_BREAK, {"until_s": until})
+
+    def end_break(self, vehicle_id: str) -> VehicleInfo:
+        """The driver ends the break and is available again (refused when not on a break)."""
+        if self.get_vehicle(vehicle_id).status is not VehicleStatus.ON_BREAK:
+            raise IllegalTransition(
+                f"vehicle {vehicle_id} is not on a break",
+                f"車両 {vehicle_id} は休憩中ではありません",
+            )
+        return self._set_vehicle_status(vehicle_id, VehicleStatus.AVAILABLE)
 
     def breakdown(self, vehicle_id: str) -> VehicleInfo:
         """Take a vehicle out of service; its waiting rides move to others or get alerts."""

@@ -90,6 +90,21 @@ async def _handle_tablet(ws: WebSocket, engine: Any, vehicle_id: str, data: Any)
                 "status": ride.status.value,
             }
         )
+    elif kind == "break":
+        action = data.get("action")
+        fn = {"start": engine.start_break, "end": engine.end_break}.get(action)
+        if fn is None:
+            await ws.send_json(_error("bad_message", "break action must be start or end"))
+            return
+        try:
+            info = await run_in_threadpool(fn, vehicle_id)
+        except DispatchError as exc:
+            await ws.send_json(
+                {"type": "break_result", "ok": False, "code": exc.code,
+                 "message_en": exc.message_en, "message_ja": exc.message_ja}
+            )
+            return
+        await ws.send_json({"type": "break_result", "ok": True, "status": info.status.value})
     elif kind == "position":
         try:
             lat, lon = float(data["lat"]), float(data["lon"])

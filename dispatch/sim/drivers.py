@@ -32,6 +32,7 @@ class VehicleTrack:
     visits: list[tuple[int, int, Any]] = field(default_factory=list)
     last_node: Any = None
     last_departure_s: int = 0
+    break_until_s: int = 0
 
 
 def _interpolate(coords: list[tuple[float, float]], frac: float) -> tuple[float, float]:
@@ -95,6 +96,9 @@ class SimFleet:
                     track.last_node = track.depot
                     track.last_departure_s = now_s
                 continue
+            if status is VehicleStatus.ON_BREAK and now_s >= track.break_until_s:
+                self.engine.end_break(vid)
+                status = VehicleStatus.AVAILABLE
             if status not in (VehicleStatus.AVAILABLE, VehicleStatus.SERVING):
                 continue
             self._serve(vid, track, now_s)
@@ -115,6 +119,10 @@ class SimFleet:
                 return
             st = stops[0]
             rid = st.get("ride_id")
+            if st["kind"] == "break":
+                self.engine.start_break(vid)
+                track.break_until_s = now_s + int(st["departure_s"]) - int(st["start_s"])
+                return
             if rid is None:
                 return
             if st["kind"] == "pickup":

@@ -13,7 +13,7 @@ from dispatch.domain import (
     UnknownRide,
     VehicleStatus,
 )
-from tests.dispatch.helpers import at, make_engine, trip
+from tests.dispatch.helpers import DAY, at, make_engine, trip
 
 
 def _book(engine, req):
@@ -108,3 +108,25 @@ def test_late_vehicle_alerts_once(db: Engine) -> None:
     assert [(a["kind"], a["ride_id"]) for a in alerts] == [("late", ride.ride_id)]
     assert alerts[0]["new_pickup"] > engine.get_ride(ride.ride_id).pickup_window_end.isoformat()
     assert engine.tick() == []
+
+
+def test_break(db: Engine) -> None:
+    """A shift's break is planned, taken by the driver, and the plan waits for it."""
+    engine, clock, _ = make_engine(db, vehicles=1)
+    engine.set_shift("V1", DAY, at(8), at(17), break_earliest=at(11, 30),
+                     break_latest=at(13), break_duration_s=2700)
+    _book(engine, trip((2, 2), (5, 5), at(14)))
+    kinds = [s["kind"] for s in engine.vehicle_manifest("V1")["stops"]]
+    assert "break" in kinds
+    clock.set(at(11, 40))
+    engine.start_shift("V1")
+    info = engine.start_break("V1")
+    assert info.status is VehicleStatus.ON_BREAK
+    assert "break" not in [s["kind"] for s in engine.vehicle_manifest("V1")["stops"]]
+    offer = engine.quote(trip((10, 10), (12, 12), at(12, 10)))
+    assert isinstance(offer, Offer)
+    assert offer.estimated_pickup >= at(12, 25)
+    clock.set(at(12, 25))
+    assert engine.end_break("V1").status is VehicleStatus.SERVING  # it has rides to serve
+    with pytest.raises(IllegalTransition):
+        engine.end_break("V1")

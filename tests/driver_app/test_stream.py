@@ -145,6 +145,9 @@ def test_tablet_manifest_updates_taps_and_resume(live: tuple[Any, Any, Server]) 
             await ws.send(json.dumps(bad))
             res = await _recv(ws, "tap_result")
             assert not res["ok"] and res["code"] == "illegal_transition" and res["message_ja"]
+            await ws.send(json.dumps({"type": "break", "action": "end"}))
+            res = await _recv(ws, "break_result")
+            assert not res["ok"] and res["code"] == "illegal_transition"
             await ws.send(json.dumps({"type": "ping"}))
             await _recv(ws, "pong")
             while SEEN[id(ws)] < engine.bus.last_seq("vehicle.V1"):
