@@ -27,6 +27,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         upgrade(settings.resolved_database_url())
     except Exception as exc:
         return _fail(f"cannot prepare the database: {exc}")
+    if workers > 1 and not settings.redis_url:
+        print(
+            "noriai: warning: several workers without REDIS_URL share no event bus; "
+            "set REDIS_URL so every tablet sees every change",
+            file=sys.stderr,
+        )
     uvicorn.run("booking_api.asgi:make_app", factory=True, host=host, port=port, workers=workers)
     return 0
 
