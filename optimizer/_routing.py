@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.constraint_solver import pywrapcp
 
 from optimizer.model import (
@@ -34,6 +35,10 @@ REASON_WINDOW = "no vehicle can reach it within its time window during its shift
 REASON_UNSERVED = (
     "no vehicle could fit it in without breaking a time window, ride time, capacity or shift"
 )
+
+
+# Above this many nodes the travel matrices are evaluated by Python callbacks.
+MATRIX_NODES = 2500
 
 
 class ModelError(ValueError):
@@ -212,31 +217,37 @@ def build(problem: Problem, *, unserved_penalty: int, excess_ride_weight: float,
     )
     routing = pywrapcp.RoutingModel(manager)
     solver = routing.solver()
-    dl = dur.tolist()
-    idx_node = [manager.IndexToNode(i) for i in range(routing.Size() + nv)]
-    idx_loc = [node_loc[nd] for nd in idx_node]
-    idx_svc = [node_service[nd] for nd in idx_node]
     cost_scale = 10 if excess_ride_weight > 0 else 1
-
-    def travel(i: int, j: int) -> int:
-        return int(dl[idx_loc[i]][idx_loc[j]])
-
-    cost_cb = routing.RegisterTransitCallback(lambda i, j: travel(i, j) * cost_scale)
+    # Node-indexed matrices keep every evaluation in C++ (Python callbacks made the
+    # local search several times slower); huge models fall back to callbacks.
+    locs = np.asarray(node_loc, dtype=np.int64)
+    svc = np.asarray(node_service, dtype=np.int64)
+    if n <= MATRIX_NODES:
+        travel_m = dur[np.ix_(locs, locs)]
+        cost_cb = routing.RegisterTransitMatrix((travel_m * cost_scale).tolist())
+        time_cb = routing.RegisterTransitMatrix((travel_m + svc[:, None]).tolist())
+    else:
+        dl = dur.tolist()
+        idx_node = [manager.IndexToNode(i) for i in range(routing.Size() + nv)]
+        idx_loc = [node_loc[nd] for nd in idx_node]
+        cost_cb = routing.RegisterTransitCallback(
+            lambda i, j: int(dl[idx_loc[i]][idx_loc[j]]) * cost_scale)
+        time_cb = routing.RegisterTransitCallback(
+            lambda i, j: node_service[idx_node[i]] + int(dl[idx_loc[i]][idx_loc[j]]))
     routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
     if vehicle_fixed_cost:
         routing.SetFixedCostOfAllVehicles(vehicle_fixed_cost * cost_scale)
-    time_cb = routing.RegisterTransitCallback(lambda i, j: idx_svc[i] + travel(i, j))
     routing.AddDimension(time_cb, horizon, horizon, False, "time")
     time = routing.GetDimensionOrDie("time")
 
-    seats_cb = routing.RegisterUnaryTransitCallback(lambda i: node_seats[idx_node[i]])
+    seats_cb = routing.RegisterUnaryTransitVector(node_seats)
     seats0 = [_onboard_load(problem, states.get(v.id), "seats") for v in vehicles]
     routing.AddDimensionWithVehicleCapacity(
         seats_cb, 0, [v.seats for v in vehicles], False, "seats"
     )
     dims = [("seats", seats0)]
     if any(node_wheel):
-        wheel_cb = routing.RegisterUnaryTransitCallback(lambda i: node_wheel[idx_node[i]])
+        wheel_cb = routing.RegisterUnaryTransitVector(node_wheel)
         routing.AddDimensionWithVehicleCapacity(
             wheel_cb, 0, [v.wheelchairs for v in vehicles], False, "wheelchairs"
         )

@@ -90,8 +90,13 @@ def solve(
     )
     routing = data.routing
     sp = search_parameters(params, max(0.05, deadline - _time.monotonic()))
-    use_lns = params.lns and not params.plain
-    if use_lns and initial is None:
+    # OR-Tools 9.15's iterated local search never returns (time limit ignored) when
+    # most vehicles have no request to carry (seen with 16+ vehicles and under 9
+    # requests), so it runs only when there are at least as many requests as
+    # vehicles; otherwise guided local search does the work.
+    use_lns = (params.lns and not params.plain and initial is None
+               and 0 < len(problem.vehicles) <= len(data.modelled))
+    if use_lns:
         lns.configure(sp, len(data.node_loc) - 2 * len(problem.vehicles))
     routing.CloseModelWithParameters(sp)
     assignment = None

@@ -258,3 +258,14 @@ def test_warm_start_is_never_worse_than_the_initial_plan() -> None:
     assert check(problem, better) == []
     assert len(better.unassigned) <= len(initial.unassigned)
     assert travel(problem, better) <= travel(problem, initial)
+
+
+@pytest.mark.timeout(30)
+def test_many_idle_vehicles_still_respect_the_time_limit() -> None:
+    # OR-Tools' iterated local search hangs when most vehicles stay idle.
+    vehicles = tuple(Vehicle(f"v{k}", 0, 0, TimeWindow(0, 36000), seats=4) for k in range(20))
+    reqs = tuple(req(f"r{i}", i + 1, 9 - i, 0, 3600) for i in range(4))
+    problem = line_problem(requests=reqs, vehicles=vehicles)
+    plan = solve(problem, time_limit_s=FAST)
+    assert check(problem, plan) == []
+    assert not plan.unassigned
