@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time as _time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,6 +52,12 @@ def seed_fleet(
     tz = ZoneInfo(scenario.timezone)
     start = datetime.combine(day, scenario.shift_start, tzinfo=tz)
     end = datetime.combine(day, scenario.shift_end, tzinfo=tz)
+    brk = scenario.raw.get("break_window")
+    b0 = b1 = None
+    if brk:
+        b0 = datetime.combine(day, time.fromisoformat(brk[0]), tzinfo=tz).astimezone(UTC)
+        b1 = datetime.combine(day, time.fromisoformat(brk[1]), tzinfo=tz).astimezone(UTC)
+    break_s = int(scenario.raw.get("break_min", 0)) * 60 if brk else 0
     ids = []
     for i in range(vehicles):
         kind = "wagon" if (i + 1) % int(fleet.get("wagon_every", 4)) == 0 else "sedan"
@@ -65,7 +71,10 @@ def seed_fleet(
             seats=int(spec["seats"]),
             wheelchairs=int(spec["wheelchairs"]),
         )
-        engine.set_shift(vid, day, start.astimezone(UTC), end.astimezone(UTC))
+        engine.set_shift(
+            vid, day, start.astimezone(UTC), end.astimezone(UTC),
+            break_earliest=b0, break_latest=b1, break_duration_s=break_s,
+        )
         ids.append(vid)
     return ids
 

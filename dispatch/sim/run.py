@@ -178,6 +178,7 @@ def run_day(
     kpis["cancelled"] = len(cancelled)
     kpis["alternatives_taken"] = alt_taken
     kpis["driver_taps"] = fleet.taps
+    kpis["breaks_taken"] = _count_breaks(engine)
     if quote_ms:
         kpis["engine_quote_p50_ms"] = round(float(np.percentile(quote_ms, 50)), 1)
         kpis["engine_quote_p99_ms"] = round(float(np.percentile(quote_ms, 99)), 1)
@@ -267,3 +268,14 @@ def _tap_times(engine: DispatchEngine, ride_ids: list[str]) -> dict[str, tuple[i
             if row.picked_up_at and row.dropped_off_at:
                 out[row.id] = (epoch(row.picked_up_at), epoch(row.dropped_off_at))
     return out
+
+
+def _count_breaks(engine: DispatchEngine) -> int:
+    from sqlalchemy import func, select
+
+    from dispatch.store import read_session
+    from dispatch.store.tables import EventRow
+
+    with read_session(engine.db) as s:
+        q = select(func.count()).select_from(EventRow).where(EventRow.kind == "vehicle.break")
+        return int(s.scalar(q) or 0)
