@@ -18,6 +18,7 @@ from ortools.constraint_solver import pywrapcp
 from optimizer.model import (
     Plan,
     Problem,
+    Promise,
     Request,
     StopKind,
     StopRef,
@@ -69,18 +70,17 @@ class RoutingData:
         default_factory=dict)
     mandatory: set[int] = field(default_factory=set)
     cost_scale: int = 1
+    positions: dict[str, int] = field(default_factory=dict)
 
     def node_of(self, ref: StopRef) -> int | None:
         """Return the model node for a request's stop, or ``None`` if not modelled."""
-        idx = _request_positions(self.problem).get(ref.request_id)
+        if not self.positions:
+            self.positions.update((r.id, i) for i, r in enumerate(self.problem.requests))
+        idx = self.positions.get(ref.request_id)
         if idx is None:
             return None
         table = self.pickup_node if ref.kind is StopKind.PICKUP else self.dropoff_node
         return table.get(idx)
-
-
-def _request_positions(problem: Problem) -> dict[str, int]:
-    return {r.id: i for i, r in enumerate(problem.requests)}
 
 
 def _start_of(vehicle: Vehicle, state: VehicleState | None) -> tuple[int, int]:
@@ -108,8 +108,8 @@ class _Bounds:
     dropoff_earliest: int | None
 
 
-def _bounds(problem: Problem, req: Request) -> _Bounds:
-    promise = next((p for p in problem.promises if p.request_id == req.id), None)
+def _bounds(problem: Problem, req: Request, promises: dict[str, Promise]) -> _Bounds:
+    promise = promises.get(req.id)
     pickup = req.pickup_window
     dl = req.dropoff_window.latest_s if req.dropoff_window else None
     de = req.dropoff_window.earliest_s if req.dropoff_window else None
@@ -135,7 +135,8 @@ def build(problem: Problem, *, unserved_penalty: int, excess_ride_weight: float,
         st = states.get(v.id)
         for ob in st.onboard if st else ():
             onboard_of[ob.request_id] = vi
-    promised = {p.request_id for p in problem.promises}
+    promises = {p.request_id: p for p in problem.promises}
+    promised = set(promises)
     locked_of: dict[str, int] = {}
     for vi, v in enumerate(vehicles):
         st = states.get(v.id)
@@ -177,7 +178,7 @@ def build(problem: Problem, *, unserved_penalty: int, excess_ride_weight: float,
             ok = [locked_of[r.id]] if vehicles[locked_of[r.id]].serves(r) else []
         else:
             ok = [vi for vi, v in enumerate(vehicles) if v.serves(r)]
-        b = _bounds(problem, r)
+        b = _bounds(problem, r, promises)
         if r.id not in onboard_of and ok and b.pickup is not None:
             ok = [
                 vi for vi in ok
@@ -305,9 +306,13 @@ def build(problem: Problem, *, unserved_penalty: int, excess_ride_weight: float,
             routing.AddDisjunction([d_idx], unserved_penalty * cost_scale)
         if weight > 0:
             # Linear cost weight * (cumul(d) - cumul(p)) + a per-request constant.
+            # Both bounds are always active, so their sum is weight * (cumul(d) -
+            # cumul(p)) plus the small constant weight * (p_hi - d_lo).
             p_hi = int(p_cum.Max())
+            d_lo = max(int(d_cum.Min()),
+                       int(p_cum.Min()) + r.pickup_service_s + int(dur[r.pickup, r.dropoff]))
             time.SetCumulVarSoftLowerBound(p_idx, p_hi, weight)
-            time.SetCumulVarSoftUpperBound(d_idx, 0, weight)
+            time.SetCumulVarSoftUpperBound(d_idx, d_lo, weight)
 
     _lock(data, states)
     _add_breaks(data, starts)

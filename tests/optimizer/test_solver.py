@@ -269,3 +269,16 @@ def test_many_idle_vehicles_still_respect_the_time_limit() -> None:
     plan = solve(problem, time_limit_s=FAST)
     assert check(problem, plan) == []
     assert not plan.unassigned
+
+
+def test_excess_ride_weight_keeps_riders_from_waiting_on_board() -> None:
+    # r1 is picked up on the way to r2, whose window opens late: without a weight
+    # on ride time r1 may board early and wait inside; with it, r1 boards late.
+    reqs = (req("r1", 1, 9, 0, 3600), req("r2", 3, 9, 1800, 2400))
+    problem = line_problem(requests=reqs)
+    plan = solve(problem, params=SolveParams(excess_ride_weight=0.5), time_limit_s=FAST)
+    assert check(problem, plan) == []
+    stops = {(s.kind, s.request_id): s for s in plan.routes[0].stops}
+    ride = stops[StopKind.DROPOFF, "r1"].start_s - stops[StopKind.PICKUP, "r1"].departure_s
+    direct = int(problem.durations_s[1, 9])
+    assert ride <= direct + 2 * 60 + 60  # the detour to r2's stop and its boarding
