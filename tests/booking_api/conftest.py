@@ -52,19 +52,54 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     base = request.getfixturevalue("postgres_url")
     url, schema = _postgres_schema_url(base)
     yield url
+    _drop_schema(base, schema)
+
+
+def _drop_schema(base: str, schema: str) -> None:
     admin = create_engine(base)
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
 
 
-@pytest.fixture
-def db(db_url: str) -> Iterator[Engine]:
-    """A database engine with every table created."""
-    engine = make_engine(db_url)
+@pytest.fixture(scope="session")
+def pg_tables_url(postgres_url: str) -> Iterator[str]:
+    """A private PostgreSQL schema with every table, created once for the session."""
+    url, schema = _postgres_schema_url(postgres_url)
+    engine = make_engine(url)
     Base.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    _drop_schema(postgres_url, schema)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty database with every table: a new SQLite file, or the session's PostgreSQL
+    schema emptied for this test.
+    """
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'api.sqlite'}")
+        Base.metadata.create_all(engine)
+    else:
+        engine = make_engine(request.getfixturevalue("pg_tables_url"))
+        names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE TABLE {names} RESTART IDENTITY CASCADE"))
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash test passwords with argon2id at minimal cost (same format; the tests stay fast)."""
+    from argon2 import PasswordHasher
+
+    from booking_api import security
+
+    monkeypatch.setattr(
+        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
 
 
 @pytest.fixture
