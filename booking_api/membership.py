@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,9 @@ SNAPSHOT_FIELDS = (
     "companion_allowed", "emergency_contact_name", "emergency_contact_phone", "category",
     "channel", "notes",
 )  # fmt: skip
+
+
+NUMBER_LOCK = 0x4E4F5249  # advisory lock key for issuing member numbers ("NORI")
 
 
 def rule_error(exc: RuleViolation) -> ApiError:
@@ -103,11 +106,10 @@ def register(
         check_eligibility(rules, data.birth_date, now.astimezone(tz(rules)).date(), category)
     except RuleViolation as exc:
         raise rule_error(exc) from exc
-    area = (
-        snap_point(state.city_map, data.home_lat, data.home_lon)
-        if rules.require_residency
-        else None
-    )
+    if rules.require_residency:
+        area = snap_point(state.city_map, data.home_lat, data.home_lon)
+    else:
+        area = state.city_map.area_of(data.home_lat, data.home_lon) if state.city_map else None
     phone = digits(data.phone)
     if len(phone) < 6:
         raise ApiError(
@@ -147,8 +149,14 @@ def register(
         created_at=now,
         rejection_reason="",
     )
-    db.add(row)
-    db.flush()
+    try:
+        db.add(row)
+        db.flush()  # assigns the id; a racing registration of the same phone fails here
+    except IntegrityError as exc:
+        db.rollback()
+        raise ApiError(
+            409, "already_exists", "This member is already registered.", "すでに登録されています。"
+        ) from exc
     db.add(
         AccountRow(
             member_id=row.id,
@@ -160,13 +168,6 @@ def register(
     )
     if actor is not None:
         audit(db, actor, "member.register", "member", row.id, None, snapshot(row), now)
-    try:
-        db.flush()
-    except IntegrityError as exc:
-        db.rollback()
-        raise ApiError(
-            409, "already_exists", "This member is already registered.", "すでに登録されています。"
-        ) from exc
     return row
 
 
@@ -190,12 +191,10 @@ def approve(
         )
     before = snapshot(row)
     prefix = state.rules.member_number_prefix
-    issued = (
-        db.scalar(
-            select(func.count()).select_from(MemberRow).where(MemberRow.member_number.is_not(None))
-        )
-        or 0
-    )
+    if db.get_bind().dialect.name == "postgresql":
+        # Serialise number issuing between API processes (SQLite writers are serialised already).
+        db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": NUMBER_LOCK})
+    issued = db.scalar(select(func.count()).where(MemberRow.member_number.is_not(None))) or 0
     row.member_number = f"{prefix}{issued + 1:06d}"
     row.status = "approved"
     row.rejection_reason = ""

@@ -214,3 +214,30 @@ def test_rider_sees_where_the_car_is(
         real_engine.report_position("V1", 35.8895, 140.6440)
         seen = client.get(f"/api/v1/bookings/{ride_id}", headers=me).json()
         assert (seen["vehicle_lat"], seen["vehicle_lon"]) == (35.8895, 140.6440)
+
+
+def test_concurrent_approvals_issue_distinct_member_numbers(server: str, db: Engine) -> None:
+    with httpx.Client(base_url=server, timeout=60) as http:
+        api = Api(http, db)  # type: ignore[arg-type]
+        staff = [api.staff(), api.staff()]
+        pending = [
+            http.post("/api/v1/registrations", json=api.registration()).json()["member"]["id"]
+            for _ in range(6)
+        ]
+    barrier = threading.Barrier(len(pending))
+    results: list[httpx.Response] = []
+
+    def approve(i: int, member_id: str) -> None:
+        with httpx.Client(base_url=server, timeout=60) as client:
+            barrier.wait()
+            url = f"/api/v1/members/{member_id}/approve"
+            results.append(client.post(url, json={}, headers=staff[i % 2]))
+
+    threads = [threading.Thread(target=approve, args=(i, m)) for i, m in enumerate(pending)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert [r.status_code for r in results] == [200] * 6, [r.text for r in results]
+    numbers = sorted(r.json()["member_number"] for r in results)
+    assert numbers == [f"K{i:06d}" for i in range(1, 7)]
