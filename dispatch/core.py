@@ -240,6 +240,13 @@ class EngineCore:
         self._local.pending = []
         at = self.now().isoformat()
         seen: set[str] = set()
+        alerts = [data for kind, data in pending if kind == "alert"]
+        if alerts:
+            # kept in the event log so a board that connects later still sees them
+            with Session(self.db, expire_on_commit=False) as s, s.begin():
+                for data in alerts:
+                    append_event(s, "alert", self.now(), ride_id=data.get("ride_id"),
+                                 vehicle_id=data.get("vehicle_id"), payload={"at": at, **data})
         for kind, data in pending:
             if kind == "vehicle":
                 vid = data["vehicle_id"]

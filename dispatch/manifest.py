@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch.adapter import parse_node
-from dispatch.store.tables import PlanRow, RideRow, VehicleRow
+from dispatch.store.tables import EventRow, PlanRow, RideRow, VehicleRow
 
 if TYPE_CHECKING:
     from dispatch.core import EngineCore
@@ -119,7 +119,8 @@ def vehicle_manifest(
 
 def board_snapshot(core: EngineCore, s: Session, day: date, now: datetime) -> dict[str, Any]:
     """Return a ``snapshot`` message (without ``seq``): every vehicle and its plan."""
-    plans = {p.vehicle_id: p for p in s.scalars(select(PlanRow).where(PlanRow.service_date == day))}
+    q_plans = select(PlanRow).where(PlanRow.service_date == day)
+    plans = {p.vehicle_id: p for p in s.scalars(q_plans)}
     vehicles = []
     for vrow in s.scalars(select(VehicleRow).order_by(VehicleRow.id)):
         plan = plans.get(vrow.id)
@@ -127,4 +128,7 @@ def board_snapshot(core: EngineCore, s: Session, day: date, now: datetime) -> di
         v["plan_version"] = plan.version if plan else 0
         v["stops"] = stops_view(core, s, vrow, plan)
         vehicles.append(v)
-    return {"type": "snapshot", "at": now.isoformat(), "vehicles": vehicles, "alerts": []}
+    start = datetime.combine(day, time(0), tzinfo=core.tz)
+    q = select(EventRow).where(EventRow.kind == "alert", EventRow.at >= start)
+    alerts = [{"type": "alert", **ev.payload} for ev in s.scalars(q.order_by(EventRow.id))]
+    return {"type": "snapshot", "at": now.isoformat(), "vehicles": vehicles, "alerts": alerts}

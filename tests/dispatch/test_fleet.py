@@ -68,6 +68,8 @@ def test_no_show(db: Engine) -> None:
     assert r.status is RideStatus.NO_SHOW
     alerts = [m.data for m in bus.replay("board", 0) or [] if m.data["type"] == "alert"]
     assert [a["kind"] for a in alerts] == ["no_show"]
+    snapshot = engine.board_snapshot()
+    assert [(a["kind"], a["ride_id"]) for a in snapshot["alerts"]] == [("no_show", ride.ride_id)]
 
 
 def test_end_shift_refused_with_rides(db: Engine) -> None:
