@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     login_window_s: int = 15 * 60
     workers: int = 1
     demo_speed: float = 10.0
+    dispatch_interval_s: float = 5.0
 
     _rules: CityRules | None = PrivateAttr(default=None)
 

@@ -6,6 +6,7 @@ routes through ``booking_api.deps``; nothing here is global.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +42,7 @@ class AppState:
     sessions: sessionmaker[Any] = field(init=False)
     write_sessions: sessionmaker[Any] = field(init=False)
     map_layers: dict[str, Any] | None = None
+    background: tuple[threading.Event, threading.Thread] | None = None
     map_error: str = ""
     engine_error: str = ""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import threading
 from typing import Any
 
 from fastapi import FastAPI
@@ -51,6 +52,8 @@ def build_state(
     if state.engine is None:
         try:
             state.engine = make_dispatch_engine(settings, state)
+            if not settings.redis_url:
+                start_background_loop(state)
         except Exception as exc:
             log.error("dispatch engine not started: %s", exc)
             state.engine_error = str(exc)
@@ -88,8 +91,34 @@ def make_dispatch_engine(settings: Settings, state: AppState) -> BookingEngine:
     )
 
 
+def start_background_loop(state: AppState) -> None:
+    """Run the engine's background round (re-planning, late alerts) in a thread.
+
+    Only in the embedded single-process set-up: with Redis, the ``noriai
+    dispatcher`` process leads instead.
+    """
+    from dispatch.bus.memory import AlwaysLeader
+    from dispatch.loop import run_dispatcher
+
+    stop = threading.Event()
+    engine = state.engine
+    thread = threading.Thread(
+        target=run_dispatcher,
+        args=(engine, AlwaysLeader()),
+        kwargs={"interval_s": state.settings.dispatch_interval_s, "stop": stop},
+        name="noriai-dispatcher",
+        daemon=True,
+    )
+    thread.start()
+    state.background = (stop, thread)
+
+
 def shutdown(state: AppState, *, own_db: bool) -> None:
     """Stop the engine's background work, close the bus and the database pool."""
+    if state.background is not None:
+        stop, thread = state.background
+        stop.set()
+        thread.join(10)
     for part in (state.engine, state.bus):
         close = getattr(part, "close", None)
         if callable(close):

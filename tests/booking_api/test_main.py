@@ -28,7 +28,10 @@ def _settings(tmp_path: Path, cache: Path, **over: Any) -> Settings:
 
 
 def test_default_app_runs_on_the_embedded_defaults(tmp_path: Path, shared_cache: Path) -> None:
-    with TestClient(create_app(_settings(tmp_path, shared_cache, redis_url=""))) as client:
+    app = create_app(_settings(tmp_path, shared_cache, redis_url=""))
+    with TestClient(app) as client:
+        _, loop = app.state.noriai.background
+        assert loop.is_alive()  # the embedded process re-plans in the background itself
         health = client.get("/health").json()
         assert health == {
             "status": "ok",
@@ -40,6 +43,7 @@ def test_default_app_runs_on_the_embedded_defaults(tmp_path: Path, shared_cache:
         assert (tmp_path / "noriai.sqlite").exists()
         assert client.get("/openapi.json").json()["info"]["title"] == "Noriai booking API"
         assert client.get("/docs").status_code == 200
+    assert not loop.is_alive()
 
 
 @pytest.mark.redis
@@ -48,6 +52,7 @@ def test_redis_bus_when_redis_url_is_set(
 ) -> None:
     with TestClient(create_app(_settings(tmp_path, shared_cache, redis_url=redis_url))) as client:
         assert client.get("/health").json()["bus"] == "redis"
+        assert client.app.state.noriai.background is None  # the dispatcher process leads
 
 
 def test_missing_map_leaves_the_api_up_and_says_so(
