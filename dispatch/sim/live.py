@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time as _time
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -20,6 +21,8 @@ from dispatch.domain import LatLon
 from dispatch.fleet import FleetOps
 from dispatch.sim.drivers import SimFleet
 from dispatch.sim.scenario import Scenario
+
+log = logging.getLogger("noriai.sim")
 
 
 class SpeedClock:
@@ -100,9 +103,12 @@ async def run_live_fleet(
     stop = stop or asyncio.Event()
     while not stop.is_set():
         now = clock.now()
-        await asyncio.to_thread(fleet.step, now)
-        if (now - last_tick).total_seconds() >= tick_every_s:
-            last_tick = now
-            await asyncio.to_thread(engine.tick)
+        try:
+            await asyncio.to_thread(fleet.step, now)
+            if (now - last_tick).total_seconds() >= tick_every_s:
+                last_tick = now
+                await asyncio.to_thread(engine.tick)
+        except Exception:  # one bad step must not stop the demo's fleet
+            log.exception("simulated fleet step failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), step_s)
