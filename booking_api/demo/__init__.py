@@ -102,6 +102,17 @@ def seed_people(state: AppState, seed: dict[str, Any]) -> list[str]:
     return lines
 
 
+def login_lines(seed: dict[str, Any]) -> list[str]:
+    """Return the demo's logins as listed in the seed file (residents by phone number)."""
+    lines = [f"  {a['role']:<9} {a['username']} / {a['password']}" for a in seed["accounts"]]
+    drivers = seed["drivers"]
+    for i in range(int(seed["vehicles"])):
+        user = f"{drivers['username_prefix']}{i + 1:02d}"
+        lines.append(f"  driver    {user} / {drivers['password']}  (vehicle V{i + 1:02d})")
+    lines += [f"  resident  {m['phone']} / {m['password']}  {m['name']}" for m in seed["members"]]
+    return lines
+
+
 def _registration(person: dict[str, Any]) -> RegistrationIn:
     return RegistrationIn(
         name=person["name"],
@@ -230,10 +241,9 @@ def run_demo(settings: Settings, host: str, port: int) -> int:
         f"vehicles {', '.join(vehicles)}, {rides} rides booked",
         file=sys.stderr,
     )
-    if logins:
-        print("noriai demo: logins\n" + "\n".join(logins), file=sys.stderr)
-    else:
-        print(f"noriai demo: logins as created before (see {SEED.name})", file=sys.stderr)
+    if not logins:  # seeded by an earlier run: the same logins still work
+        logins = login_lines(seed)
+    print("noriai demo: logins\n" + "\n".join(logins), file=sys.stderr)
     print(
         f"noriai demo: open http://{host}:{port}/ "
         "(operators /operator, drivers /driver, API /docs)",

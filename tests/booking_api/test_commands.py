@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from booking_api.cli import main
 from booking_api.db import AccountRow, MemberRow
-from booking_api.demo import demo_day, load_seed, seed_people, seed_rides
+from booking_api.demo import demo_day, load_seed, login_lines, seed_people, seed_rides
 from booking_api.security import verify_password
 from booking_api.settings import Settings
 from booking_api.state import AppState
@@ -86,6 +86,9 @@ def test_demo_seed_creates_logins_members_and_rides(tmp_path: Path, city_map: An
     assert any("operator / operator-demo" in line for line in lines)
     assert sum("driver" in line for line in lines) == len(vehicles) == 4
     assert seed_people(state, seed) == []  # only into an empty database
+    again = login_lines(seed)  # what a later run prints
+    assert "  operator  operator / operator-demo" in again
+    assert any(line.startswith("  resident  0299-90-0001 / 1111") for line in again)
     with Session(db) as s:
         statuses = sorted(m.status for m in s.scalars(select(MemberRow)))
     assert statuses == ["approved", "approved", "approved", "pending"]
