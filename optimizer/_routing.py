@@ -68,7 +68,6 @@ class RoutingData:
     # Per vehicle: (interval, duration, earliest start, latest start) in epoch seconds.
     breaks: dict[int, list[tuple[pywrapcp.IntervalVar, int, int, int]]] = field(
         default_factory=dict)
-    mandatory: set[int] = field(default_factory=set)
     cost_scale: int = 1
     positions: dict[str, int] = field(default_factory=dict)
 
@@ -279,8 +278,6 @@ def build(problem: Problem, *, unserved_penalty: int, excess_ride_weight: float,
         d_idx = manager.NodeToIndex(dropoff_node[ri])
         max_ride = problem.max_ride_s(r)
         must = r.id in promised or r.id in onboard_of or r.id in locked_of
-        if must:
-            data.mandatory.add(ri)
         d_cum = time.CumulVar(d_idx)
         if b.dropoff_latest is not None:
             d_cum.SetMax(b.dropoff_latest - t0)
