@@ -24,7 +24,7 @@ from optimizer._routing import RoutingData
 # Generic values (not tuned to one instance set).
 REMOVED_FRACTION = 0.15
 MIN_REMOVED = 6
-MAX_REMOVED = 20
+MAX_REMOVED = 30
 
 
 def configure(sp: pywrapcp.DefaultRoutingSearchParameters, n_stops: int) -> None:
