@@ -77,7 +77,8 @@ def solve(
     draws from its own fixed-seed generator), so ``seed`` is kept for the
     interface and does not change the plan yet; ``initial`` warm-starts from a
     previous plan (its stops that no longer exist are ignored), and the result is
-    never worse than it. Raises ``ModelError`` when a promised ride cannot be
+    never worse than it while it is still feasible (otherwise the search starts
+    afresh). Raises ``ModelError`` when a promised ride cannot be
     served by any vehicle at all, ``NoSolution`` when no plan keeping every
     promise was found in time.
     """
@@ -107,6 +108,7 @@ def solve(
         if start is not None:
             assignment = routing.SolveFromAssignmentWithParameters(start, sp)
     if assignment is None:
+        sp.time_limit.FromMilliseconds(max(50, int((deadline - _time.monotonic()) * 1000)))
         assignment = lns.search(data, sp) if use_lns else routing.SolveWithParameters(sp)
     if assignment is None:
         msg = "no plan that serves every promised ride was found within the time limit"
