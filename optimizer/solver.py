@@ -16,7 +16,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from optimizer import _routing, lns
 from optimizer._routing import ModelError
 from optimizer._routing_plan import to_plan
-from optimizer.model import Plan, Problem
+from optimizer.model import Plan, Problem, Unassigned
 
 __all__ = ["ModelError", "NoSolution", "SolveParams", "solve"]
 
@@ -82,6 +82,8 @@ def solve(
     served by any vehicle at all, ``NoSolution`` when no plan keeping every
     promise was found in time.
     """
+    if not problem.vehicles:
+        return _without_vehicles(problem)
     deadline = _time.monotonic() + time_limit_s
     data = _routing.build(
         problem,
@@ -114,3 +116,15 @@ def solve(
         msg = "no plan that serves every promised ride was found within the time limit"
         raise NoSolution(msg)
     return to_plan(data, assignment)
+
+
+def _without_vehicles(problem: Problem) -> Plan:
+    # OR-Tools aborts the whole process on a model with no vehicle, so the
+    # trivial answer is given here: nothing can be served.
+    if problem.promises:
+        msg = "no vehicle is available for the promised rides"
+        raise ModelError(msg)
+    return Plan(
+        routes=(),
+        unassigned=tuple(Unassigned(r.id, "no vehicle available") for r in problem.requests),
+    )

@@ -282,3 +282,19 @@ def test_excess_ride_weight_keeps_riders_from_waiting_on_board() -> None:
     ride = stops[StopKind.DROPOFF, "r1"].start_s - stops[StopKind.PICKUP, "r1"].departure_s
     direct = int(problem.durations_s[1, 9])
     assert ride <= direct + 2 * 60 + 60  # the detour to r2's stop and its boarding
+
+
+def test_solve_without_vehicles_leaves_every_request_unassigned() -> None:
+    """A problem with no vehicle gives an empty plan (OR-Tools itself would abort)."""
+    import numpy as np
+
+    from optimizer import Problem, Request, TimeWindow, solve
+
+    problem = Problem(
+        durations_s=np.zeros((2, 2), dtype=np.int64),
+        requests=(Request("r1", 0, 1, pickup_window=TimeWindow(0, 100)),),
+        vehicles=(),
+    )
+    plan = solve(problem, time_limit_s=1)
+    assert plan.routes == ()
+    assert [u.request_id for u in plan.unassigned] == ["r1"]
