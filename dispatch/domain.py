@@ -182,6 +182,12 @@ class UnknownRide(DispatchError):
     code = "unknown_ride"
 
 
+class VehicleUnavailable(DispatchError):
+    """The vehicle exists but cannot take rides that day (no shift, or out of service)."""
+
+    code = "vehicle_unavailable"
+
+
 class IllegalTransition(DispatchError):
     """A state machine refused a move; nothing was changed."""
 

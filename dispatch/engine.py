@@ -6,7 +6,7 @@ cheapest feasible insertion that keeps every promise); the offer is held for
 now, inside the day's writer lock, so two confirmations of the last place
 give one ride and one ``NoCapacity`` with alternatives. Fleet operations
 (vehicles, shifts, taps, positions, delays, breakdowns, the background loop)
-come from ``dispatch.fleet``.
+come from ``dispatch.fleet``; the operators' manual move from ``dispatch.moves``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from dispatch.domain import (
     TripRequest,
     UnknownRide,
 )
-from dispatch.fleet import FleetOps
+from dispatch.moves import MoveOps
 from dispatch.store.repo import (
     append_event,
     fill_request,
@@ -55,7 +55,7 @@ def _dt(t_s: int) -> datetime:
     return datetime.fromtimestamp(t_s, tz=UTC)
 
 
-class DispatchEngine(FleetOps):
+class DispatchEngine(MoveOps):
     """The dispatch engine (see the module docstring); implements ``BookingEngine``."""
 
     # -- quotes ----------------------------------------------------------------
