@@ -40,6 +40,25 @@ class Fares:
 
 
 @dataclass(frozen=True)
+class NoShowPolicy:
+    """How no-shows are counted, warned about and punished (the ``[no_show]`` table).
+
+    No-shows in the last ``window_days`` are counted; from ``warn_after`` the
+    member sees a warning, at ``suspend_after`` they cannot book for
+    ``suspend_days``. ``enabled`` is false when the city has no such table.
+    """
+
+    enabled: bool
+    window_days: int
+    warn_after: int
+    suspend_after: int
+    suspend_days: int
+
+
+NO_POLICY = NoShowPolicy(False, 0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
 class CityRules:
     """Service rules of one city (see ``cities/kamisu.toml`` for the meaning of each field)."""
 
@@ -67,6 +86,7 @@ class CityRules:
     require_residency: bool
     min_age: int
     exempt_categories: frozenset[str]
+    no_show: NoShowPolicy = NO_POLICY
 
     def as_public_dict(self) -> dict[str, Any]:
         """Return the rules as plain JSON-able data for ``GET /api/v1/rules``."""
@@ -96,6 +116,13 @@ class CityRules:
                 "min_age": self.min_age,
                 "exempt_categories": sorted(self.exempt_categories),
             },
+            "no_show": {
+                "enabled": self.no_show.enabled,
+                "window_days": self.no_show.window_days,
+                "warn_after": self.no_show.warn_after,
+                "suspend_after": self.no_show.suspend_after,
+                "suspend_days": self.no_show.suspend_days,
+            },
         }
 
 
@@ -106,6 +133,27 @@ def _hhmm(text: str) -> time:
     except (ValueError, AttributeError) as exc:
         msg = f"not a time HH:MM: {text!r}"
         raise CityFileError(msg) from exc
+
+
+def parse_no_show(table: dict[str, Any] | None) -> NoShowPolicy:
+    """Build the no-show policy; a city without a ``[no_show]`` table does not count no-shows."""
+    if table is None or not table.get("enabled", True):
+        return NO_POLICY
+    policy = NoShowPolicy(
+        enabled=True,
+        window_days=int(table["window_days"]),
+        warn_after=int(table["warn_after"]),
+        suspend_after=int(table["suspend_after"]),
+        suspend_days=int(table["suspend_days"]),
+    )
+    if not 1 <= policy.warn_after <= policy.suspend_after:
+        msg = "no_show: need 1 <= warn_after <= suspend_after"
+        raise ValueError(msg)
+    if not 1 <= policy.suspend_days <= policy.window_days:
+        # A suspension is found from the no-show that caused it, so it must lie in the window.
+        msg = "no_show: need 1 <= suspend_days <= window_days"
+        raise ValueError(msg)
+    return policy
 
 
 def parse_city(data: dict[str, Any]) -> CityRules:
@@ -144,6 +192,7 @@ def parse_city(data: dict[str, Any]) -> CityRules:
             require_residency=bool(elig.get("require_residency", True)),
             min_age=int(elig.get("min_age", 0)),
             exempt_categories=frozenset(elig.get("exempt_categories", [])),
+            no_show=parse_no_show(data.get("no_show")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         msg = f"bad city rules: {exc}"

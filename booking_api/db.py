@@ -70,6 +70,8 @@ class MemberRow(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # No-shows before this instant no longer count (staff lifted a warning or suspension).
+    no_shows_cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SavedPlaceRow(Base):

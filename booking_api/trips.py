@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from booking_api.db import BookingMetaRow, MemberRow, OfferRow, SavedPlaceRow, SeriesRow
 from booking_api.errors import ApiError, not_found
 from booking_api.membership import get_place, rule_error, snap_point
+from booking_api.noshow import check_not_suspended
 from booking_api.rules import (
     RuleViolation,
     check_areas,
@@ -113,6 +114,7 @@ def build_request(
             "This member is not approved yet.",
             "この会員はまだ承認されていません。",
         )
+    check_not_suspended(engine, rules, member, state.now())
     origin = resolve_place(db, state, member, trip.from_)
     dest = resolve_place(db, state, member, trip.to)
     if swap:

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from booking_api import errors, trips
+from booking_api import errors, noshow, trips
 from booking_api.db import AccountRow, IdempotencyRow, MemberRow, OfferRow, audit
 from booking_api.deps import Booker, Db, Engine, State
 from booking_api.errors import ApiError, not_found
@@ -93,7 +93,11 @@ def confirm_one(
     offer: OfferRow,
     key: str | None,
 ) -> Ride:
-    """Confirm one offer through the engine, translating its refusals into 409s."""
+    """Confirm one offer through the engine, translating its refusals into 409s
+    (and refusing a member suspended for no-shows since the quote).
+    """
+    member = trips.find_member(db, offer.member_id)
+    noshow.check_not_suspended(engine, state.rules, member, state.now())
     trips.release(db)
     try:
         ride = engine.confirm(offer.offer_id, idempotency_key=key)

@@ -7,15 +7,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 from sqlalchemy import select
 
-from booking_api import membership, trips
+from booking_api import membership, noshow, trips
 from booking_api.db import AccountRow, MemberRow, SavedPlaceRow, audit
-from booking_api.deps import CityMap, Db, Staff, State
+from booking_api.deps import CityMap, Db, Engine, Staff, State
 from booking_api.errors import ApiError, not_found
 from booking_api.schemas.bookings import BookingOut
 from booking_api.schemas.members import (
     ApproveIn,
+    LiftIn,
     MemberOut,
     MemberPatch,
+    NoShowOut,
     PasswordIn,
     RejectIn,
     SavedPlaceIn,
@@ -88,8 +90,22 @@ def get_member(member_id: str, staff: Staff, db: Db, state: State) -> MemberDeta
             reverse=True,
         )
         recent = [trips.booking_out(db, r) for r in rides[:10]]
-    base = membership.member_out(row, staff=True).model_dump()
-    return MemberDetailOut(**base, saved_places=places, recent_bookings=recent)
+    base = membership.member_out(row, staff=True)
+    if state.engine is not None and state.rules.no_show.enabled:
+        st = noshow.standing(state.engine, state.rules, row, state.now())
+        base.no_shows = noshow.standing_out(state.rules, st)
+    return MemberDetailOut(**dict(base), saved_places=places, recent_bookings=recent)
+
+
+@router.post("/{member_id}/no-shows/lift", responses={404: {}, 409: {}, 503: {}})
+def lift_no_shows(
+    member_id: str, body: LiftIn, staff: Staff, db: Db, state: State, engine: Engine
+) -> NoShowOut:
+    """Lift a member's no-show warning or suspension: earlier no-shows stop counting (audited)."""
+    row = _member(db, member_id)
+    st = noshow.lift(db, engine, state.rules, row, staff.id, body.reason, state.now())
+    db.commit()
+    return noshow.standing_out(state.rules, st)
 
 
 @router.patch("/{member_id}", responses={404: {}, 409: {}, 422: {}})

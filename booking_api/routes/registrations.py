@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from sqlalchemy import select
 
-from booking_api import membership
+from booking_api import membership, noshow
 from booking_api.db import SavedPlaceRow
 from booking_api.deps import CityMap, Db, Resident, State
 from booking_api.errors import not_found
@@ -37,9 +37,16 @@ def register_online(
 
 
 @router.get("/me")
-def my_member(account: Resident, db: Db) -> MemberOut:
-    """Return the logged-in resident's membership."""
-    return membership.member_out(membership.member_for_account(db, account.member_id), staff=False)
+def my_member(account: Resident, db: Db, state: State) -> MemberOut:
+    """Return the logged-in resident's membership, with their no-show standing (a warning
+    or suspension notice when there is one).
+    """
+    row = membership.member_for_account(db, account.member_id)
+    out = membership.member_out(row, staff=False)
+    if state.engine is not None and state.rules.no_show.enabled:
+        st = noshow.standing(state.engine, state.rules, row, state.now())
+        out.no_shows = noshow.standing_out(state.rules, st)
+    return out
 
 
 @router.get("/me/places")

@@ -62,6 +62,25 @@ class MemberPatch(BaseModel):
     notes: str | None = Field(default=None, max_length=2000)
 
 
+class NoShowOut(BaseModel):
+    """A member's no-show standing: counted no-shows, ``ok``/``warned``/``suspended`` and why."""
+
+    count: int
+    state: Literal["ok", "warned", "suspended"]
+    suspended_until: datetime | None
+    window_days: int
+    warn_after: int
+    suspend_after: int
+    message_ja: str | None
+    message_en: str | None
+
+
+class LiftIn(BaseModel):
+    """Why staff lift a member's no-show warning or suspension (kept in the audit log)."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
 class MemberOut(BaseModel):
     """A member as shown to the member or to staff."""
 
@@ -88,6 +107,7 @@ class MemberOut(BaseModel):
     notes: str | None = None
     created_at: datetime
     approved_at: datetime | None
+    no_shows: NoShowOut | None = None
 
 
 class RegistrationOut(BaseModel):
