@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from booking_api import trips
@@ -17,7 +17,13 @@ from booking_api.routes.bookings import ERRORS
 from booking_api.schemas.bookings import BookingOut, DayOut, ManifestOut, TapIn, VehicleDay
 from booking_api.schemas.members import AccountIn, AccountOut
 from booking_api.security import hash_password
-from dispatch.domain import DriverTap, IllegalTransition, UnknownRide
+from dispatch.domain import (
+    DriverTap,
+    IllegalTransition,
+    NoCapacity,
+    UnknownRide,
+    VehicleUnavailable,
+)
 
 router = APIRouter(tags=["operators"])
 
@@ -72,6 +78,56 @@ def day_board(
             by_vehicle.setdefault(ride.vehicle_id, []).append(out)
     vehicles = [VehicleDay(vehicle_id=v, bookings=b) for v, b in sorted(by_vehicle.items())]
     return DayOut(date=day, vehicles=vehicles, unassigned=unassigned)
+
+
+class MoveIn(BaseModel):
+    """The vehicle an operator moves a ride to."""
+
+    vehicle_id: str = Field(min_length=1, max_length=64)
+
+
+@router.post("/operator/rides/{ride_id}/move", responses=ERRORS)
+def move_ride(
+    ride_id: str, body: MoveIn, staff: Staff, db: Db, state: State, engine: Engine
+) -> BookingOut:
+    """Move a not-yet-boarded ride to another vehicle if the optimizer finds every promise kept.
+
+    404 unknown ride or vehicle; 409 ``illegal_transition`` (already at the door, on
+    board or done, or already on that vehicle) or ``no_capacity`` (that vehicle cannot
+    keep the promises); 422 ``vehicle_unavailable`` (no shift that day, out of service).
+    """
+    try:
+        before = engine.get_ride(ride_id)
+    except UnknownRide as exc:
+        raise not_found("booking", "予約") from exc
+    mover = getattr(engine, "move_ride", None)
+    if mover is None:
+        raise ApiError(
+            503, "unavailable", "Rides cannot be moved now.", "現在、車両の変更はできません。"
+        )
+    trips.release(db)
+    try:
+        ride = mover(ride_id, body.vehicle_id, by=staff.id)
+    except UnknownRide as exc:
+        raise ApiError(404, "not_found", exc.message_en, exc.message_ja) from exc
+    except (IllegalTransition, NoCapacity) as exc:
+        extra: dict[str, Any] = {"alternatives": []} if isinstance(exc, NoCapacity) else {}
+        raise ApiError(409, exc.code, exc.message_en, exc.message_ja, **extra) from exc
+    except VehicleUnavailable as exc:
+        raise ApiError(422, exc.code, exc.message_en, exc.message_ja) from exc
+    out = trips.booking_out(db, ride, detail=True)
+    audit(
+        db,
+        staff.id,
+        "booking.move",
+        "booking",
+        ride_id,
+        {"vehicle_id": before.vehicle_id, "status": str(before.status)},
+        {"vehicle_id": ride.vehicle_id, "status": str(ride.status)},
+        state.now(),
+    )
+    db.commit()
+    return out
 
 
 @router.get("/vehicles", responses=ERRORS)
