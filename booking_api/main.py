@@ -35,7 +35,7 @@ from booking_api.routes import (
     series,
 )
 from booking_api.settings import Settings
-from booking_api.state import SystemClock
+from dispatch.clock import system_clock
 from dispatch.ports import BookingEngine, Clock
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = wiring.build_state(
-            settings, engine=engine, clock=clock or SystemClock(), city_map=city_map, db=db
+            settings,
+            engine=engine,
+            clock=clock or system_clock(settings.clock_offset_s),
+            city_map=city_map,
+            db=db,
         )
         app.state.noriai = state
         try:

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     workers: int = 1
     demo_speed: float = 10.0
     dispatch_interval_s: float = 5.0
+    # Rehearsals, operator training and the multi-process tests run the service as
+    # if it were another time; always 0 in production.
+    clock_offset_s: float = 0.0
 
     _rules: CityRules | None = PrivateAttr(default=None)
 

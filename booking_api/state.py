@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
@@ -18,14 +18,6 @@ from booking_api.city import CityRules
 from booking_api.settings import Settings
 from dispatch.ports import BookingEngine, Clock
 from dispatch.store.base import IMMEDIATE
-
-
-class SystemClock:
-    """The real clock (UTC-aware)."""
-
-    def now(self) -> datetime:
-        """Return the current UTC time."""
-        return datetime.now(UTC)
 
 
 @dataclass

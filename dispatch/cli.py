@@ -105,7 +105,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
 
 def _run_dispatcher(args: argparse.Namespace, settings: Any) -> int:
     from dispatch.bus.memory import AlwaysLeader, InProcessBus
-    from dispatch.clock import SystemClock
+    from dispatch.clock import system_clock
     from dispatch.config import EngineConfig
     from dispatch.engine import DispatchEngine
     from dispatch.loop import run_dispatcher
@@ -131,7 +131,11 @@ def _run_dispatcher(args: argparse.Namespace, settings: Any) -> int:
     else:
         bus, leader = InProcessBus(), AlwaysLeader()
     engine = DispatchEngine(
-        config, db=make_engine(url), bus=bus, travel=city_map, clock=SystemClock()
+        config,
+        db=make_engine(url),
+        bus=bus,
+        travel=city_map,
+        clock=system_clock(float(getattr(settings, "clock_offset_s", 0.0))),
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -14,6 +14,26 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class OffsetClock:
+    """The real clock shifted by a fixed number of seconds (rehearsals, training, tests).
+
+    Every process given the same offset agrees on the time, so an API and a
+    dispatcher started apart still share one service day.
+    """
+
+    def __init__(self, offset_s: float) -> None:
+        self.offset = timedelta(seconds=offset_s)
+
+    def now(self) -> datetime:
+        """Return the current UTC time plus the offset."""
+        return datetime.now(UTC) + self.offset
+
+
+def system_clock(offset_s: float = 0.0) -> SystemClock | OffsetClock:
+    """Return the real clock, or the real clock shifted by ``offset_s`` when it is not 0."""
+    return OffsetClock(offset_s) if offset_s else SystemClock()
+
+
 class SimClock:
     """A virtual clock that only moves when told to (thread-safe)."""
 
