@@ -1,6 +1,6 @@
 // Day board: a timeline per vehicle (Gantt), a map with live vehicle
 // positions from the board websocket, and the alerts.
-import { t, lang } from "/static/common/i18n.js";
+import { t, tf, lang } from "/static/common/i18n.js";
 import { esc, hm, ymd, TZ } from "/static/common/api.js";
 import { makeMap } from "/static/common/map.js";
 
@@ -9,6 +9,9 @@ let map = null;
 let markers = {};
 let lastSeq = 0;
 let alive = false;
+let fleetVehicles = [];
+// Rides an operator may still move (the rider is not yet at the door).
+const MOVABLE = new Set(["booked", "assigned", "en_route"]);
 
 export function stopBoard() {
   alive = false;
@@ -34,8 +37,8 @@ function gantt(day) {
     </div></div>`).join("");
   const un = day.unassigned || [];
   const rides = day.vehicles.flatMap((v) => v.bookings.map((b) => ({ ...b, vehicle_id: v.vehicle_id }))).sort((x, y) => x.pickup_window_start.localeCompare(y.pickup_window_start));
-  const table = rides.length ? `<table class="day-table"><caption class="visually-hidden">${t("op.board.vehicles")}</caption><thead><tr><th scope="col">${t("book.time")}</th><th scope="col">${t("reg.name")}</th><th scope="col">${t("op.from")} → ${t("op.to")}</th><th scope="col">${t("op.party")}</th><th scope="col">${t("op.vehicle")}</th><th scope="col">${t("op.status")}</th></tr></thead>
-    <tbody>${rides.map((b) => `<tr><td class="nowrap">${hm(b.pickup_window_start)}〜${hm(b.pickup_window_end)}</td><td>${esc(b.member_name || "")}</td><td>${esc(b.from_label)} → ${esc(b.to_label)}</td><td>${esc(b.party_size)}${b.wheelchair ? ` <span class="tag orange">${t("dr.wheelchair")}</span>` : ""}</td><td class="nowrap">${esc(b.vehicle_id)}</td><td><span class="tag ${b.status === "completed" ? "green" : b.status === "no_show" ? "red" : "blue"}">${esc(t(`status.${b.status}`))}</span></td></tr>`).join("")}</tbody></table>` : "";
+  const table = rides.length ? `<table class="day-table"><caption class="visually-hidden">${t("op.board.vehicles")}</caption><thead><tr><th scope="col">${t("book.time")}</th><th scope="col">${t("reg.name")}</th><th scope="col">${t("op.from")} → ${t("op.to")}</th><th scope="col">${t("op.party")}</th><th scope="col">${t("op.vehicle")}</th><th scope="col">${t("op.status")}</th><th scope="col">${t("op.move")}</th></tr></thead>
+    <tbody>${rides.map((b) => `<tr><td class="nowrap">${hm(b.pickup_window_start)}〜${hm(b.pickup_window_end)}</td><td>${esc(b.member_name || "")}</td><td>${esc(b.from_label)} → ${esc(b.to_label)}</td><td>${esc(b.party_size)}${b.wheelchair ? ` <span class="tag orange">${t("dr.wheelchair")}</span>` : ""}</td><td class="nowrap">${esc(b.vehicle_id)}</td><td><span class="tag ${b.status === "completed" ? "green" : b.status === "no_show" ? "red" : "blue"}">${esc(t(`status.${b.status}`))}</span></td><td>${MOVABLE.has(b.status) ? `<button type="button" class="btn secondary small move-btn" data-move="${esc(b.id)}" data-vehicle="${esc(b.vehicle_id)}" data-label="${esc(`${hm(b.pickup_window_start)} ${b.member_name || ""}`)}" aria-label="${esc(`${t("op.move")}: ${hm(b.pickup_window_start)} ${b.member_name || ""}`)}">${t("op.move")}</button>` : ""}</td></tr>`).join("")}</tbody></table>` : "";
   return `<div class="gantt"><div class="g-row g-axis"><div class="g-label"></div><div class="g-track">${hours.join("")}</div></div>${rows || `<p class="muted">—</p>`}</div>${table}
     ${un.length ? `<h3>${t("op.board.unassigned")}</h3><ul>${un.map((b) => `<li>${hm(b.pickup_window_start)} ${esc(b.member_name)} ${esc(b.from_label)} → ${esc(b.to_label)}</li>`).join("")}</ul>` : ""}`;
 }
@@ -56,6 +59,53 @@ function placeVehicle(v) {
   } else markers[id].setLatLng([v.lat, v.lon]);
 }
 
+// Manual override: move one ride to another vehicle. The server asks the
+// optimizer; a refusal (promise cannot be kept) is shown as it is worded.
+function wireMoves(api, el, load) {
+  const panel = el.querySelector("#move-panel");
+  const msg = el.querySelector("#move-msg");
+  let opener = null;
+  const close = () => { panel.innerHTML = ""; if (opener && opener.isConnected) opener.focus(); opener = null; };
+  el.querySelector("#gantt").addEventListener("click", (ev) => {
+    const btn = ev.target.closest("button[data-move]");
+    if (!btn) return;
+    opener = btn;
+    const rideId = btn.dataset.move;
+    const label = btn.dataset.label;
+    const others = fleetVehicles.filter((v) => v.id !== btn.dataset.vehicle);
+    msg.innerHTML = "";
+    panel.innerHTML = `<form class="move-form col" aria-labelledby="move-h"><h3 id="move-h">${esc(tf("op.move.title", { r: label }))}</h3>
+      ${others.length ? `<div class="row"><label for="move-to" class="label">${t("op.move.to")}</label><select id="move-to">${others.map((v) => `<option value="${esc(v.id)}">${esc(v.id)} ${esc(v.name || "")}</option>`).join("")}</select>
+      <button type="submit" class="btn" id="move-ok">${t("op.move.ok")}</button><button type="button" class="btn secondary" id="move-cancel">${t("op.move.cancel")}</button></div>` : `<p>${t("op.move.none")}</p><button type="button" class="btn secondary" id="move-cancel">${t("op.move.cancel")}</button>`}
+      <div id="move-err"></div></form>`;
+    const form = panel.querySelector("form");
+    form.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); close(); } });
+    panel.querySelector("#move-cancel").addEventListener("click", close);
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const target = panel.querySelector("#move-to").value;
+      const ok = panel.querySelector("#move-ok");
+      ok.disabled = true;
+      panel.querySelector("#move-err").innerHTML = `<p class="muted">${t("op.move.checking")}</p>`;
+      try {
+        const b = await api.post(`/api/v1/operator/rides/${encodeURIComponent(rideId)}/move`, { vehicle_id: target });
+        panel.innerHTML = "";
+        opener = null;
+        msg.innerHTML = `<p class="notice success">${esc(tf("op.move.done", { r: label, v: b.vehicle_id, t: hm(b.estimated_pickup || b.pickup_window_start) }))}</p>`;
+        await load();
+        msg.querySelector("p").setAttribute("tabindex", "-1");
+        msg.querySelector("p").focus();
+      } catch (ex) {
+        ok.disabled = false;
+        panel.querySelector("#move-err").innerHTML = `<p class="notice error" role="alert">${esc(ex.message)}</p>`;
+        panel.querySelector("#move-to").focus();
+      }
+    });
+    const first = panel.querySelector("#move-to") || panel.querySelector("#move-cancel");
+    first.focus();
+  });
+}
+
 export async function showBoard(api, el) {
   stopBoard();
   alive = true;
@@ -64,19 +114,21 @@ export async function showBoard(api, el) {
 
   const today = ymd(new Date());
   el.innerHTML = `<div class="board-head"><h1>${t("op.nav.board")}</h1><label for="b-day" class="visually-hidden">${t("book.date")}</label><input id="b-day" type="date" value="${today}"></div>
-    <div class="board-grid"><section aria-labelledby="g-h"><h2 id="g-h">${t("op.board.vehicles")}</h2><div id="gantt"></div></section>
+    <div class="board-grid"><section aria-labelledby="g-h"><h2 id="g-h">${t("op.board.vehicles")}</h2><div id="move-msg" role="status" aria-live="polite"></div><div id="move-panel"></div><div id="gantt"></div></section>
     <section aria-labelledby="m-h"><h2 id="m-h">${t("op.board.map")}</h2><div id="board-map" class="map tall"></div>
     <h2>${t("op.board.alerts")}</h2><ul id="alerts" class="alerts" aria-live="polite"><li class="muted">${t("op.board.noalerts")}</li></ul></section></div>`;
   const load = async () => {
     try {
       const [day, fleet] = await Promise.all([api.get(`/api/v1/operator/day?date=${el.querySelector("#b-day").value}`), api.get("/api/v1/vehicles").catch(() => [])]);
       // Every vehicle gets a row, also those with nothing booked yet.
+      fleetVehicles = fleet;
       for (const v of fleet) if (!day.vehicles.some((x) => x.vehicle_id === v.id)) day.vehicles.push({ vehicle_id: v.id, bookings: [] });
       day.vehicles.sort((a, b) => a.vehicle_id.localeCompare(b.vehicle_id));
       el.querySelector("#gantt").innerHTML = gantt(day);
     } catch (ex) { el.querySelector("#gantt").innerHTML = `<p class="notice error">${esc(ex.message)}</p>`; }
   };
   el.querySelector("#b-day").addEventListener("change", load);
+  wireMoves(api, el, load);
   await load();
   if (window.L) map = makeMap(el.querySelector("#board-map"));
   const alerts = el.querySelector("#alerts");

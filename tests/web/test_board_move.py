@@ -1,0 +1,116 @@
+"""Day board manual override in a real browser: move a ride to the other vehicle by keyboard.
+
+The optimizer on the server checks the move; the board shows the result and
+refreshes; a refusal is shown as the server words it and the form stays open.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.web.conftest import OPERATOR, TOKYO, Live, check_axe, screenshots
+
+pytestmark = pytest.mark.browser
+
+RIDER = "鹿島 みどり"
+
+
+@pytest.fixture(scope="module")
+def booked(live: Live, fleet: list[str]) -> dict[str, Any]:
+    """A member booked by phone for 15:30 on the service day (the ride the test moves)."""
+    member = live.api(
+        "POST",
+        "/api/v1/members",
+        json={
+            "name": RIDER, "kana": "かしま みどり", "birth_date": "1945-05-05",
+            "phone": "09055556666", "address": "神栖市大野原", "home_lat": 35.899980,
+            "home_lon": 140.623187, "consent_terms": True, "consent_privacy": True,
+            "password": "midori-2026", "channel": "phone", "approve": True,
+        },
+    )
+    day = live.clock.start.astimezone(TOKYO).date()
+    r = httpx.post(
+        live.url + "/api/v1/quotes",
+        headers={"Authorization": f"Bearer {live.admin_token}"},
+        timeout=60,
+        json={
+            "member_id": member["id"], "from": {"home": True},
+            "to": {"lat": 35.890028, "lon": 140.664461, "label": "市役所"},
+            "date": day.isoformat(), "time": "15:30", "time_mode": "depart_at", "party_size": 1,
+        },
+    )
+    assert r.status_code == 200, r.text
+    quote = r.json()
+    res = live.api("POST", "/api/v1/bookings", json={"offer_id": quote["offer"]["offer_id"]})
+    booking: dict[str, Any] = res["booking"]
+    assert booking["vehicle_id"] in fleet
+    return booking
+
+
+def _login(page: Any, live: Live) -> None:
+    page.goto(live.url + "/operator")
+    page.wait_for_selector("#op-user:focus")
+    page.keyboard.type(OPERATOR[0])
+    page.keyboard.press("Tab")
+    page.keyboard.type(OPERATOR[1])
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#view-call:not([hidden])")
+
+
+def test_move_a_ride_to_the_other_vehicle(
+    new_page: Any, live: Live, fleet: list[str], booked: dict[str, Any]
+) -> None:
+    """Move by keyboard; the ride then sits under the other vehicle; refusals are explained."""
+    source = booked["vehicle_id"]
+    target = next(v for v in fleet if v != source)
+    page = new_page("desktop")
+    _login(page, live)
+    page.keyboard.press("Alt+3")
+    button = f"#gantt button[data-move='{booked['id']}']"
+    page.wait_for_selector(f"{button}[data-vehicle='{source}']")
+
+    # A refusal (as the server words a promise that cannot be kept) keeps the form open.
+    refusal = {
+        "detail": {
+            "code": "no_capacity", "alternatives": [],
+            "message": "車両では約束時刻を守れません。",
+            "message_ja": "車両では約束時刻を守れません。",
+            "message_en": "That vehicle cannot keep the promise.",
+        }
+    }
+    path = f"**/api/v1/operator/rides/{booked['id']}/move"
+    page.route(path, lambda route: route.fulfill(status=409, json=refusal))
+    page.focus(button)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#move-to:focus")
+    page.keyboard.press("Tab")  # to 変更する
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#move-err .notice.error")
+    assert "約束時刻を守れません" in page.inner_text("#move-err")
+    check_axe(page, "operator: board, move refused")
+    page.keyboard.press("Escape")
+    page.wait_for_selector(f"{button}:focus")
+    assert page.locator("#move-panel form").count() == 0
+    page.unroute(path)
+
+    # The real move: pick the other vehicle by keyboard and confirm.
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#move-to:focus")
+    assert page.input_value("#move-to") == target
+    check_axe(page, "operator: board, move form")
+    screenshots(page, "operator-board-move", ("desktop",))
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#move-msg .notice.success")
+    assert target in page.inner_text("#move-msg")
+    page.wait_for_selector(f"{button}[data-vehicle='{target}']")
+    rows = page.locator(".g-row", has=page.locator(f".g-label:text-is('{target}')"))
+    assert RIDER in rows.first.inner_text()
+    check_axe(page, "operator: board, ride moved")
+    screenshots(page, "operator-board-moved", ("desktop",))
+    ride = live.api("GET", f"/api/v1/bookings/{booked['id']}")
+    assert ride["vehicle_id"] == target
+    assert ride["pickup_window_start"] == booked["pickup_window_start"]
