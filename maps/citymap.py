@@ -81,7 +81,7 @@ class CityMap:
         areas_path = city.path("service_areas")
         self.areas = ServiceAreas.from_geojson(areas_path) if areas_path else ServiceAreas([])
         self.places = Places.from_csv(city.path("destinations"))
-        self.towns = Towns.from_json(city.path("towns"))
+        self.towns = Towns.from_json(city.path("towns"), city.path("town_readings"))
         order = np.argsort(net.node_ids)
         self._sorted_ids = net.node_ids[order]
         self._sorted_index = order

@@ -43,6 +43,7 @@ _FILE_KEYS = (
     "service_areas",
     "destinations",
     "towns",
+    "town_readings",
     "demand_grid",
 )
 

@@ -62,6 +62,7 @@ class TownOut(BaseModel):
     lat: float
     lon: float
     postal_code: str
+    kana: str = ""
 
 
 @router.get("/rules")
@@ -115,9 +116,11 @@ def towns(
     q: Annotated[str, Query(max_length=100)] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> list[TownOut]:
-    """Search towns (address points) by name."""
+    """Search towns (address points) by name or reading (はさき, ハサキ or 波崎)."""
     return [
-        TownOut(name=t.full_name, lat=t.lat, lon=t.lon, postal_code=t.postal_code)
+        TownOut(
+            name=t.full_name, lat=t.lat, lon=t.lon, postal_code=t.postal_code, kana=t.kana
+        )
         for t in city_map.towns.search(q, limit=limit)
     ]
 

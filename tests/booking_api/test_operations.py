@@ -172,6 +172,9 @@ def test_reference_data_for_the_apps(api: Api) -> None:
     assert cats["hospital"] == "病院" and cats["city_office"] == "市役所"
     towns = api.client.get("/api/v1/towns", params={"q": "波崎"}).json()
     assert towns and towns[0]["name"].startswith("波崎")
+    for reading in ("はさき", "ﾊｻｷ"):  # the operator types what the caller says
+        by_reading = api.client.get("/api/v1/towns", params={"q": reading}).json()
+        assert by_reading[0]["name"] == "波崎" and by_reading[0]["kana"] == "ハサキ"
     layers = api.client.get("/api/v1/map/layers").json()
     assert set(layers) >= {"boundary", "areas", "roads", "places"}
     assert layers["areas"]["type"] == "FeatureCollection"
