@@ -1,6 +1,6 @@
 // The residents' booking flow: from → to → when → who → offer (with its hold
 // countdown) → confirm; a return trip can be asked in the same flow.
-import { t, tf } from "/static/common/i18n.js";
+import { lang, t, tf } from "/static/common/i18n.js";
 import { hm, dayLabel, esc, ymd, toast } from "/static/common/api.js";
 import { makeMap, pin } from "/static/common/map.js";
 
@@ -84,13 +84,17 @@ function searchBlock(id) {
 async function stepFrom() {
   if (me.address === undefined) {
     // /auth/me has no address; the member record has it (and the wheelchair need).
-    try { const m = await api.get("/api/v1/me"); me = { ...me, address: m.address, wheelchair: m.wheelchair }; st.wheelchair = st.wheelchair || !!m.wheelchair; } catch { me = { ...me, address: "" }; }
+    try { const m = await api.get("/api/v1/me"); me = { ...me, address: m.address, wheelchair: m.wheelchair, noShows: m.no_shows }; st.wheelchair = st.wheelchair || !!m.wheelchair; } catch { me = { ...me, address: "" }; }
   }
+  // A no-show warning or suspension is said before the rider starts (the API refuses a suspended member's quotes too).
+  const ns = me.noShows;
+  const nsText = ns && (lang() === "en" ? ns.message_en : ns.message_ja);
+  const nsNotice = nsText ? `<p class="notice ${ns.state === "suspended" ? "error" : "warning"}" role="alert" data-no-show="${esc(ns.state)}">${esc(nsText)}</p>` : "";
   let saved = [];
   try { saved = await api.get("/api/v1/me/places"); } catch { saved = []; }
   const places = [{ ref: { home: true }, label: t("book.from.home"), sub: me.address || "" },
     ...saved.map((s) => ({ ref: { saved_place_id: s.id }, label: s.label }))];
-  box().innerHTML = `<h2>${t("book.from")}</h2><div class="place-list">${places.map((p) => placeButton(p, "from")).join("")}</div>
+  box().innerHTML = `<h2>${t("book.from")}</h2>${nsNotice}<div class="place-list">${places.map((p) => placeButton(p, "from")).join("")}</div>
     ${searchBlock("from-q")}${nav(null, null)}`;
   bindPlaces("from", "to");
   box().querySelector("#from-q-form").addEventListener("submit", (e) => { e.preventDefault(); searchInto(box().querySelector("#from-q"), box().querySelector("#from-q-results"), "from", "to", (q) => `/api/v1/towns?q=${encodeURIComponent(q)}&limit=8`); });
