@@ -26,7 +26,7 @@ def booked(live: Live, fleet: list[str]) -> dict[str, Any]:
         "/api/v1/members",
         json={
             "name": RIDER, "kana": "かしま みどり", "birth_date": "1945-05-05",
-            "phone": "09055556666", "address": "神栖市大野原", "home_lat": 35.899980,
+            "phone": "08061237890", "address": "神栖市大野原", "home_lat": 35.899980,
             "home_lon": 140.623187, "consent_terms": True, "consent_privacy": True,
             "password": "midori-2026", "channel": "phone", "approve": True,
         },
