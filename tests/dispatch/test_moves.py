@@ -56,7 +56,12 @@ def test_move_keeps_promise_and_saves_both_plans(db: Engine) -> None:
     board = (bus.replay("board", 0) or [])[len(before_seq):]
     plans = {m.data["vehicle_id"] for m in board if m.data["type"] == "plan"}
     assert plans == {source, target}
-    assert (bus.replay(f"vehicle.{target}", 0) or [])[-1].data["type"] in {"manifest", "ride"}
+    moves = [m.data for m in board if m.data["type"] == "ride"]
+    assert [(m["ride_id"], m["vehicle_id"], m["from_vehicle_id"]) for m in moves] == [
+        (ride.ride_id, target, source)
+    ]
+    tablet = [m.data for m in bus.replay(f"vehicle.{target}", 0) or []]
+    assert any(m["type"] == "manifest" and m["stops"] for m in tablet)
     manifest = engine.vehicle_manifest(str(source))
     assert all(s["ride_id"] != ride.ride_id for s in manifest["stops"])
 
@@ -130,3 +135,22 @@ def test_move_en_route_ride_on_the_day(db: Engine) -> None:
     assert moved.vehicle_id == target
     assert moved.status is RideStatus.EN_ROUTE  # the new vehicle's first pickup
     assert engine.vehicle_manifest(str(ride.vehicle_id))["stops"] == []
+
+
+def test_move_gives_an_unassigned_ride_a_vehicle(db: Engine) -> None:
+    """A ride left without a vehicle by a breakdown can be put on a vehicle that came on shift."""
+    engine, clock, _ = make_engine(db, vehicles=1)
+    engine.add_vehicle("V2", depot=engine.get_vehicle("V1").depot, seats=4, wheelchairs=1)
+    ride = _book(engine, trip((2, 2), (5, 5), at(10)))
+    clock.set(at(8))
+    engine.start_shift("V1")
+    engine.breakdown("V1")
+    lost = engine.get_ride(ride.ride_id)
+    assert (lost.status, lost.vehicle_id) == (RideStatus.BOOKED, None)
+    engine.set_shift("V2", DAY, at(8), at(17))
+    moved = engine.move_ride(ride.ride_id, "V2", by="op1")
+    assert (moved.status, moved.vehicle_id) in {
+        (RideStatus.ASSIGNED, "V2"), (RideStatus.EN_ROUTE, "V2")
+    }
+    assert moved.pickup_window_start == ride.pickup_window_start
+    assert ride.ride_id in _ride_ids(engine, "V2")
