@@ -11,7 +11,7 @@ from tests.web.conftest import DRIVER_PASSWORD, TOKYO, Live
 
 pytestmark = pytest.mark.browser
 
-PHONE = "09011112222"
+PHONE = "09044441234"
 PASSWORD = "no-show-1"
 
 
