@@ -3,6 +3,7 @@
 // from the numbered lists; Esc steps back.
 import { t, tf } from "/static/common/i18n.js";
 import { hm, dayLabel, esc, ymd, toast } from "/static/common/api.js";
+import { noShowHtml, wireNoShow } from "/static/operator/noshow.js";
 
 let api = null;
 let root = null;
@@ -114,7 +115,7 @@ function needs(m) {
   return n.join(" ") || `<span class="muted">—</span>`;
 }
 
-async function choose(m) {
+async function choose(m, note) {
   st.member = m;
   let d = m;
   try { d = await api.get(`/api/v1/members/${encodeURIComponent(m.id)}`); } catch { /* the search row is enough to go on */ }
@@ -124,6 +125,7 @@ async function choose(m) {
   q("#results").innerHTML = "";
   q("#card").innerHTML = `<article class="card member" aria-labelledby="m-name">
     <h2 id="m-name">${esc(d.name)} <span class="muted">${esc(d.kana)}</span></h2>
+    ${noShowHtml(d.no_shows)}${note ? `<p class="notice success" id="ns-result">${esc(note)}</p>` : ""}
     <dl class="kv"><dt>${t("op.number")}</dt><dd>${esc(d.member_number || "")}</dd><dt>${t("reg.phone")}</dt><dd>${esc(d.phone)}</dd>
     <dt>${t("reg.address")}</dt><dd>${esc(d.address)}</dd><dt>${t("op.needs")}</dt><dd>${needs(d)}</dd>
     <dt>${t("reg.emergency")}</dt><dd>${esc(d.emergency_contact_name || "")} ${esc(d.emergency_contact_phone || "")}</dd>
@@ -140,6 +142,7 @@ async function choose(m) {
       q("#pw-new").value = "";
     } catch (ex) { toast(ex.message, "error"); }
   });
+  wireNoShow(q("#card"), api, d.id, (done) => choose(m, done));
   const home = { ref: { home: true }, label: `${t("book.from.home")}（${d.address || ""}）` };
   const savedOpts = saved.map((s) => ({ ref: { saved_place_id: s.id }, label: s.label }));
   const seen = new Set();
@@ -221,7 +224,10 @@ async function doQuote(override) {
     q("#confirm").focus();
   } catch (ex) {
     const alts = (ex.detail && ex.detail.alternatives) || [];
-    box.innerHTML = `<div class="notice error" role="alert"><p>${esc(ex.message)}</p>${alts.length ? `<p>${t("op.alts")}</p><ol class="alts">${alts.map((a, i) => `<li><button type="button" class="btn secondary small alt" data-t="${hm(a.pickup_window_start)}"><kbd>${i + 1}</kbd> ${esc(tf("book.alt", { a: hm(a.pickup_window_start), b: hm(a.pickup_window_end) }))}</button></li>`).join("")}</ol>` : ""}</div>`;
+    // A suspension is said in words, with where to lift it; the card may predate it, so show it there too.
+    const suspended = ex.code === "member_suspended";
+    if (suspended && !q("#ns-box")) choose(st.member).then(() => q("#time").focus());
+    box.innerHTML = `<div class="notice error" role="alert" ${suspended ? 'data-code="member_suspended"' : ""}><p>${esc(ex.message)}</p>${suspended ? `<p>${t("op.ns.quote")}</p>` : ""}${alts.length ? `<p>${t("op.alts")}</p><ol class="alts">${alts.map((a, i) => `<li><button type="button" class="btn secondary small alt" data-t="${hm(a.pickup_window_start)}"><kbd>${i + 1}</kbd> ${esc(tf("book.alt", { a: hm(a.pickup_window_start), b: hm(a.pickup_window_end) }))}</button></li>`).join("")}</ol>` : ""}</div>`;
     for (const b of box.querySelectorAll(".alt")) b.addEventListener("click", () => { q("#time").value = b.dataset.t.replace(":", ""); doQuote({ time: b.dataset.t, mode: "depart_at" }); });
     // A digit picks that alternative, like the numbered place lists.
     box.onkeydown = (e) => { const b = box.querySelectorAll(".alt")[Number(e.key) - 1]; if (b) { e.preventDefault(); b.click(); } };

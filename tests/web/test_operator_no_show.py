@@ -1,0 +1,133 @@
+"""Operators see a member's no-show suspension on the member card and lift it by keyboard."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.web.conftest import DRIVER_PASSWORD, OPERATOR, TOKYO, Live, check_axe, screenshots
+
+pytestmark = pytest.mark.browser
+
+PHONE = "09062627171"  # no other browser test uses it
+
+
+def _driver_token(live: Live, vehicle: str) -> str:
+    res = httpx.post(
+        live.url + "/api/v1/auth/login",
+        json={"login": f"driver-{vehicle.lower()}", "password": DRIVER_PASSWORD},
+        timeout=30,
+    )
+    res.raise_for_status()
+    return str(res.json()["token"])
+
+
+def _suspended_member(live: Live) -> dict[str, Any]:
+    """Register a member and have drivers mark three of their rides as no-shows."""
+    body = {
+        "name": "息栖 三郎",
+        "kana": "いきす さぶろう",
+        "birth_date": "1945-05-05",
+        "phone": PHONE,
+        "address": "神栖市大野原七丁目",
+        "home_lat": 35.888975,
+        "home_lon": 140.643843,
+        "consent_terms": True,
+        "consent_privacy": True,
+        "password": "saburo-2026",
+        "channel": "counter",
+        "approve": True,
+    }
+    member: dict[str, Any] = live.api("POST", "/api/v1/members", json=body)
+    day = live.clock.start.astimezone(TOKYO).date().isoformat()
+    for hhmm in ("10:30", "12:00", "16:30"):
+        quote = live.api(
+            "POST",
+            "/api/v1/quotes",
+            json={
+                "member_id": member["id"],
+                "from": {"home": True},
+                "to": {"lat": 35.890028, "lon": 140.664461, "label": "神栖市役所"},
+                "date": day,
+                "time": hhmm,
+                "time_mode": "depart_at",
+                "party_size": 1,
+            },
+        )
+        ride = live.api("POST", "/api/v1/bookings", json={"offer_id": quote["offer"]["offer_id"]})[
+            "booking"
+        ]
+        driver = _driver_token(live, ride["vehicle_id"])
+        for tap in ("arrived", "no_show"):
+            live.api(
+                "POST",
+                "/api/v1/driver/taps",
+                token=driver,
+                json={"ride_id": ride["id"], "tap": tap, "tap_id": f"{ride['id']}-{tap}"},
+            )
+    return member
+
+
+def test_operator_sees_and_lifts_a_suspension(new_page: Any, live: Live, fleet: list[str]) -> None:
+    """The card shows the suspension and its end; a quote is refused in words; lifting clears it."""
+    member = _suspended_member(live)
+    card = live.api("GET", f"/api/v1/members/{member['id']}")
+    assert card["no_shows"]["state"] == "suspended"
+    until = datetime.fromisoformat(card["no_shows"]["suspended_until"]).astimezone(TOKYO)
+
+    page = new_page("desktop")
+    page.goto(live.url + "/operator")
+    page.wait_for_selector("#op-user:focus")
+    page.keyboard.type(OPERATOR[0])
+    page.keyboard.press("Tab")
+    page.keyboard.type(OPERATOR[1])
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#q:focus")
+    page.keyboard.type(PHONE)
+    page.keyboard.press("Enter")
+    box = page.locator(".member [data-no-show=suspended]")
+    box.wait_for()
+    badge = page.inner_text("#ns-badge")
+    assert "利用停止中" in badge and f"{until.month}月{until.day}日" in badge, badge
+    assert f"{until:%H:%M}" in badge, badge
+    check_axe(page, "operator: suspended member card")
+    screenshots(page, "operator-member-suspended", ("desktop",))
+
+    # A quote for the suspended member is refused, and the console says so in words.
+    page.wait_for_selector("#from:focus")
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#to:focus")
+    page.keyboard.type("病院")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#to-opts[data-search='病院'] kbd")
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#date:focus")
+    page.keyboard.type("0")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#time:focus")
+    page.keyboard.type("1700")
+    page.keyboard.press("Enter")
+    refusal = page.locator("#offer [data-code=member_suspended]")
+    refusal.wait_for()
+    assert "停止を解除" in refusal.inner_text() and "予約を停止" in refusal.inner_text()
+
+    # Lifting by keyboard: the button opens a reason field; an empty reason is refused.
+    page.focus("#ns-open")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#ns-reason:focus")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#ns-error:not(:empty)")
+    assert "理由" in page.inner_text("#ns-error")
+    page.keyboard.type("体調不良のため（本人より電話）")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#ns-result")
+    assert page.locator(".member [data-no-show]").count() == 0
+    assert "解除しました" in page.inner_text("#ns-result")
+    check_axe(page, "operator: member card after lifting")
+    after = live.api("GET", f"/api/v1/members/{member['id']}")
+    assert after["no_shows"]["state"] == "ok" and after["no_shows"]["count"] == 0
