@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -70,6 +71,20 @@ class EngineCore:
     def discard_pending(self) -> None:
         """Forget this thread's unpublished messages (its transaction rolled back)."""
         self._local.pending = []
+
+    @contextmanager
+    def publishing(self) -> Iterator[None]:
+        """Publish the queued messages when the block succeeds; drop them when it fails.
+
+        Enter it before ``write_session`` (``with self.publishing(), write_session(...)``)
+        so the transaction has committed before anything is announced.
+        """
+        try:
+            yield
+        except BaseException:
+            self.discard_pending()
+            raise
+        self.flush_messages()
 
     def now(self) -> datetime:
         """Return the injected clock's time."""

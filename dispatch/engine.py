@@ -268,24 +268,18 @@ class DispatchEngine(MoveOps):
             if row is None:
                 raise UnknownRide(f"No ride {ride_id}.", f"予約 {ride_id} は見つかりません。")
             day = row.service_date
-        try:
-            with write_session(self.db, day) as s:
-                row = s.get(RideRow, ride_id)
-                assert row is not None
-                vid = row.vehicle_id
-                self.set_ride_status(s, row, RideStatus.CANCELLED)
-                now = self.now()
-                notice = timedelta(seconds=self.config.late_cancel_notice_s)
-                row.cancelled_at, row.cancelled_by, row.cancel_reason = now, by, reason
-                row.late_cancellation = now > row.pickup_window_start - notice
-                if vid:
-                    self.reschedule(s, day, [vid])
-                result = ride_of(row)
-        except Exception:
-            self.discard_pending()
-            raise
-        self.flush_messages()
-        return result
+        with self.publishing(), write_session(self.db, day) as s:
+            row = s.get(RideRow, ride_id)
+            assert row is not None
+            vid = row.vehicle_id
+            self.set_ride_status(s, row, RideStatus.CANCELLED)
+            now = self.now()
+            notice = timedelta(seconds=self.config.late_cancel_notice_s)
+            row.cancelled_at, row.cancelled_by, row.cancel_reason = now, by, reason
+            row.late_cancellation = now > row.pickup_window_start - notice
+            if vid:
+                self.reschedule(s, day, [vid])
+            return ride_of(row)
 
     def get_ride(self, ride_id: str) -> Ride:
         """Return one ride or raise ``UnknownRide``."""

@@ -147,41 +147,35 @@ class FleetOps(EngineCore):
         self, vehicle_id: str, target: VehicleStatus, payload: dict[str, int] | None = None
     ) -> VehicleInfo:
         day = self.local_date(self.now())
-        try:
-            with write_session(self.db, day) as s:
-                v = s.get(VehicleRow, vehicle_id)
-                if v is None:
-                    raise _unknown_vehicle(vehicle_id)
-                v.status = vehicle_transition(
-                    VehicleStatus(v.status), target, vehicle_id=vehicle_id
-                ).value
-                shift = s.scalars(
-                    select(ShiftRow).where(
-                        ShiftRow.vehicle_id == vehicle_id, ShiftRow.service_date == day
-                    )
-                ).first()
-                if target is VehicleStatus.AVAILABLE and shift is not None:
-                    shift.started_at = shift.started_at or self.now()
-                    if v.lat is None:
-                        v.lat, v.lon = v.depot_lat, v.depot_lon
-                if target is VehicleStatus.OFF_SHIFT and shift is not None:
-                    shift.ended_at = self.now()
-                on_break = target is VehicleStatus.ON_BREAK
-                kind = "vehicle.break" if on_break else f"vehicle.{target.value}"
-                append_event(s, kind, self.now(), vehicle_id=vehicle_id, payload=payload)
-                self.pending.append(
-                    ("board", {"type": "vehicle", "vehicle_id": vehicle_id, "status": v.status})
+        with self.publishing(), write_session(self.db, day) as s:
+            v = s.get(VehicleRow, vehicle_id)
+            if v is None:
+                raise _unknown_vehicle(vehicle_id)
+            v.status = vehicle_transition(
+                VehicleStatus(v.status), target, vehicle_id=vehicle_id
+            ).value
+            shift = s.scalars(
+                select(ShiftRow).where(
+                    ShiftRow.vehicle_id == vehicle_id, ShiftRow.service_date == day
                 )
-                if target is VehicleStatus.OUT_OF_SERVICE:
-                    self._reassign(s, day, vehicle_id)
-                else:
-                    self.reschedule(s, day, [vehicle_id])
-                info = _info(v)
-        except Exception:
-            self.discard_pending()
-            raise
-        self.flush_messages()
-        return info
+            ).first()
+            if target is VehicleStatus.AVAILABLE and shift is not None:
+                shift.started_at = shift.started_at or self.now()
+                if v.lat is None:
+                    v.lat, v.lon = v.depot_lat, v.depot_lon
+            if target is VehicleStatus.OFF_SHIFT and shift is not None:
+                shift.ended_at = self.now()
+            on_break = target is VehicleStatus.ON_BREAK
+            kind = "vehicle.break" if on_break else f"vehicle.{target.value}"
+            append_event(s, kind, self.now(), vehicle_id=vehicle_id, payload=payload)
+            self.pending.append(
+                ("board", {"type": "vehicle", "vehicle_id": vehicle_id, "status": v.status})
+            )
+            if target is VehicleStatus.OUT_OF_SERVICE:
+                self._reassign(s, day, vehicle_id)
+            else:
+                self.reschedule(s, day, [vehicle_id])
+            return _info(v)
 
     def start_shift(self, vehicle_id: str) -> VehicleInfo:
         """The driver starts the day: the vehicle becomes available at its position or depot."""
@@ -315,7 +309,7 @@ class FleetOps(EngineCore):
     def report_delay(self, vehicle_id: str, delay_s: int) -> None:
         """Record that a vehicle runs ``delay_s`` behind (0 clears it); re-time its route."""
         day = self.local_date(self.now())
-        with write_session(self.db, day) as s:
+        with self.publishing(), write_session(self.db, day) as s:
             v = s.get(VehicleRow, vehicle_id)
             if v is None:
                 raise _unknown_vehicle(vehicle_id)
@@ -323,7 +317,6 @@ class FleetOps(EngineCore):
             append_event(s, "vehicle.delay", self.now(), vehicle_id=vehicle_id,
                          payload={"delay_s": v.delay_s})
             self.reschedule(s, day, [vehicle_id])
-        self.flush_messages()
         self.check_promises(day)
 
     def driver_tap(self, vehicle_id: str, ride_id: str, tap: DriverTap, *, tap_id: str) -> Ride:
@@ -339,24 +332,18 @@ class FleetOps(EngineCore):
             if done is not None:
                 return ride_of(row)
             day = row.service_date
-        try:
-            with write_session(self.db, day) as s:
-                if s.get(DriverTapRow, tap_id) is not None:
-                    row = s.get(RideRow, ride_id)
-                    assert row is not None
-                    return ride_of(row)
+        with self.publishing(), write_session(self.db, day) as s:
+            if s.get(DriverTapRow, tap_id) is not None:
                 row = s.get(RideRow, ride_id)
                 assert row is not None
-                self._apply_tap(s, row, tap)
-                s.add(DriverTapRow(tap_id=tap_id, vehicle_id=vehicle_id, ride_id=ride_id,
-                                   tap=tap.value, at=self.now()))
-                self.reschedule(s, day, [vehicle_id])
-                result = ride_of(row)
-        except Exception:
-            self.discard_pending()
-            raise
-        self.flush_messages()
-        return result
+                return ride_of(row)
+            row = s.get(RideRow, ride_id)
+            assert row is not None
+            self._apply_tap(s, row, tap)
+            s.add(DriverTapRow(tap_id=tap_id, vehicle_id=vehicle_id, ride_id=ride_id,
+                               tap=tap.value, at=self.now()))
+            self.reschedule(s, day, [vehicle_id])
+            return ride_of(row)
 
     def _apply_tap(self, s: Session, row: RideRow, tap: DriverTap) -> None:
         now = self.now()

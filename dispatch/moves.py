@@ -60,14 +60,8 @@ class MoveOps(FleetOps):
             if row is None:
                 raise _unknown_ride(ride_id)
             day = row.service_date
-        try:
-            with write_session(self.db, day) as s:
-                result = self._move(s, day, ride_id, vehicle_id, by)
-        except Exception:
-            self.discard_pending()
-            raise
-        self.flush_messages()
-        return result
+        with self.publishing(), write_session(self.db, day) as s:
+            return self._move(s, day, ride_id, vehicle_id, by)
 
     def _move(self, s: Session, day: date, ride_id: str, vehicle_id: str, by: str) -> Ride:
         row = s.get(RideRow, ride_id)

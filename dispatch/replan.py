@@ -52,17 +52,12 @@ def replan(core: EngineCore, day: date, *, time_limit_s: float | None = None) ->
     ]
     if not changed:
         return []
-    try:
-        with write_session(core.db, day) as s:
-            data = core.load_day(s, day)
-            now_versions = {vid: p.version for vid, p in data.plans.items()}
-            if now_versions != versions:
-                return []  # someone booked or tapped meanwhile: try again next round
-            for vid in changed:
-                core.save_route(s, day, vid, b, new.route_of(vid))
-            append_event(s, "replan.saved", core.now(), payload={"vehicles": changed})
-    except Exception:
-        core.discard_pending()
-        raise
-    core.flush_messages()
+    with core.publishing(), write_session(core.db, day) as s:
+        data = core.load_day(s, day)
+        now_versions = {vid: p.version for vid, p in data.plans.items()}
+        if now_versions != versions:
+            return []  # someone booked or tapped meanwhile: try again next round
+        for vid in changed:
+            core.save_route(s, day, vid, b, new.route_of(vid))
+        append_event(s, "replan.saved", core.now(), payload={"vehicles": changed})
     return changed
