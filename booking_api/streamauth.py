@@ -1,8 +1,8 @@
 """The tablets' and board's websocket router (``driver_app.stream``) with our token auth.
 
-``driver_app`` does not import ``booking_api``; we hand it three callables: how
-to reach the engine, and how a token proves a vehicle's driver or a staff
-member. An unknown, expired or wrong-role token is refused.
+``driver_app`` does not import ``booking_api``; we hand it callables: how to
+reach the engine, and how a token proves a vehicle's driver, a staff member or
+the resident whose ride it is. An unknown, expired or wrong-role token is refused.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI
 
 from booking_api.security import account_for_token
 from booking_api.state import AppState
+from dispatch.domain import DispatchError
 
 
 class StreamAuthError(Exception):
@@ -48,8 +49,26 @@ def stream_router(app: FastAPI) -> APIRouter:
     def authenticate_board(token: str) -> str:
         return str(_account(app, token, {"operator", "admin"}).id)
 
+    def authenticate_ride(token: str, ride_id: str) -> str:
+        # A resident watches only their own rides; staff may watch any.
+        account = _account(app, token, {"resident", "operator", "admin"})
+        if account.role != "resident":
+            return str(account.id)
+        engine = _state(app).engine
+        if engine is None:
+            msg = "no engine"
+            raise StreamAuthError(msg)
+        try:
+            ride = engine.get_ride(ride_id)
+        except DispatchError as exc:
+            raise LookupError(ride_id) from exc
+        if ride.request.member_id != account.member_id:
+            raise PermissionError(ride_id)
+        return str(account.member_id)
+
     return create_router(
         get_engine=lambda: _state(app).engine,
         authenticate_vehicle=authenticate_vehicle,
         authenticate_board=authenticate_board,
+        authenticate_ride=authenticate_ride,
     )

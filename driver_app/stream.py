@@ -19,6 +19,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from dispatch.domain import DispatchError, DriverTap
+from driver_app.ridestatus import RideWatch, ride_status
 
 CLOSE_UNAUTHORISED = 4401
 CLOSE_FORBIDDEN = 4403
@@ -171,13 +172,17 @@ def create_router(
     get_engine: Callable[[], Any],
     authenticate_vehicle: Callable[[str], Any],
     authenticate_board: Callable[[str], Any],
+    authenticate_ride: Callable[[str, str], Any] | None = None,
 ) -> APIRouter:
-    """Return the router with ``/ws/vehicle/{vehicle_id}`` and ``/ws/board``.
+    """Return the router with the tablet, board and ride sockets (docs/stream.md).
 
     ``authenticate_vehicle(token)`` returns the vehicle id the token belongs to
     and ``authenticate_board(token)`` an operator id; either raises to refuse
-    (sync or async callables both work). ``get_engine()`` returns the running
-    ``DispatchEngine``.
+    (sync or async callables both work). ``authenticate_ride(token, ride_id)``
+    returns the member (or staff) id allowed to watch the ride; it raises
+    ``PermissionError`` for someone else's ride, ``LookupError`` for an unknown
+    one and anything else for a bad token (without it the ride socket refuses
+    everyone). ``get_engine()`` returns the running ``DispatchEngine``.
     """
     router = APIRouter()
 
@@ -229,4 +234,74 @@ def create_router(
 
         await _serve(ws, engine, "board", since, engine.board_snapshot, on_message)
 
+    @router.websocket("/ws/ride/{ride_id}")
+    async def ride_stream(ws: WebSocket, ride_id: str, token: str = "") -> None:
+        await ws.accept()
+        try:
+            if authenticate_ride is None:
+                msg = "ride stream not enabled"
+                raise RuntimeError(msg)
+            await _call(authenticate_ride, token, ride_id)
+        except PermissionError:
+            await ws.close(code=CLOSE_FORBIDDEN, reason="not your ride")
+            return
+        except LookupError:
+            await ws.close(code=CLOSE_UNKNOWN, reason="unknown ride")
+            return
+        except Exception:
+            await ws.close(code=CLOSE_UNAUTHORISED, reason="unknown or expired token")
+            return
+        await _serve_ride(ws, get_engine(), ride_id)
+
     return router
+
+
+async def _ride_pump(ws: WebSocket, engine: Any, sub: Any, watch: RideWatch) -> None:
+    """Send a new ``ride_status`` whenever a board message changes this ride's view."""
+    while True:
+        msg = await sub.get(timeout_s=None)
+        if msg is None:
+            continue
+        what = watch.apply(msg.data)
+        if what == "reload":
+            watch.state = await run_in_threadpool(ride_status, engine, watch.state["ride_id"])
+        if what is not None:
+            await ws.send_json(watch.message(engine.now()))
+
+
+async def _serve_ride(ws: WebSocket, engine: Any, ride_id: str) -> None:
+    """Serve one resident's ride socket: its status at once, then every change."""
+    # Subscribe before reading the state so no change between the two is missed.
+    sub = engine.bus.subscribe("board", None)
+    pump: asyncio.Task[None] | None = None
+    try:
+        try:
+            state = await run_in_threadpool(ride_status, engine, ride_id)
+        except DispatchError:
+            await ws.close(code=CLOSE_UNKNOWN, reason="unknown ride")
+            return
+        watch = RideWatch(state)
+        await ws.send_json(watch.message(engine.now()))
+        pump = asyncio.create_task(_ride_pump(ws, engine, sub, watch))
+        while True:
+            receive = asyncio.create_task(ws.receive_json())
+            done, _ = await asyncio.wait({receive, pump}, return_when=asyncio.FIRST_COMPLETED)
+            if pump in done:
+                receive.cancel()
+                if pump.exception() is not None:
+                    await ws.close(code=1012, reason="stream restarted; reconnect")
+                return
+            try:
+                data = receive.result()
+            except (ValueError, KeyError):
+                continue
+            if isinstance(data, dict) and data.get("type") == "ping":
+                await ws.send_json({"type": "pong"})
+    except WebSocketDisconnect:
+        return
+    finally:
+        if pump is not None:
+            pump.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await pump
+        sub.close()
