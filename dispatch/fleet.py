@@ -389,11 +389,16 @@ class FleetOps(EngineCore):
         return check_promises(self, day or self.local_date(self.now()))
 
     def tick(self) -> list[str]:
-        """One round of the background loop (leader only): re-plan today, then check promises.
+        """One round of the background loop (leader only).
 
-        Returns the ids of rides found late in this round.
+        First give stranded rides (booked, no vehicle) a vehicle where their
+        promise fits, then re-plan today, then check promises. Returns the ids
+        of rides found late in this round.
         """
         from dispatch.replan import replan
+        from dispatch.stranded import place_stranded
 
-        replan(self, self.local_date(self.now()))
+        today = self.local_date(self.now())
+        place_stranded(self, today)
+        replan(self, today)
         return self.check_promises()

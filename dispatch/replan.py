@@ -3,7 +3,8 @@
 The leader's loop calls ``replan``: the current plan is improved by
 ``optimizer.reoptimize`` within the configured time budget, graded by the
 independent ``optimizer.check`` (any violation: refused and logged), and saved
-only if no other writer changed the day's plans meanwhile.
+only if no other writer changed the day's plans meanwhile. Stranded rides (booked,
+no vehicle) are left out: ``dispatch.stranded`` places them.
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ def replan(core: EngineCore, day: date, *, time_limit_s: float | None = None) ->
         versions = {vid: p.version for vid, p in data.plans.items()}
         b = core.builder()
         problem, plan = b.build(data, live=core.is_live(day))
+    loose = {r.id for r in data.rides if r.vehicle_id is None}
+    if loose:
+        # stranded rides (no vehicle) are placed by dispatch.stranded with their status;
+        # left in, the checker would refuse every round while one waits
+        problem = problem.replace(
+            requests=tuple(r for r in problem.requests if r.id not in loose),
+            promises=tuple(p for p in problem.promises if p.request_id not in loose),
+        )
     if not problem.requests:
         return []
     new = reoptimize(problem, plan, time_limit_s=limit, seed=core.config.seed)
