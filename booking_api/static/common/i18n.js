@@ -134,7 +134,7 @@ const DICT = {
   "my.cancel.confirm": ["{d} {t} の予約を取り消しますか？", "Cancel the ride on {d} at {t}?"],
   "my.cancel.yes": ["取り消す", "Yes, cancel"],
   "my.cancelled": ["予約を取り消しました", "The booking is cancelled"],
-  "my.live.min": ["車はあと約{m}分で着きます", "The car is about {m} minutes away"],
+  "my.live.min": ["お迎えまであと約{m}分", "The car is about {m} minutes away"],
   "my.live.soon": ["まもなく到着します", "The car is arriving"],
   "status.requested": ["受付中", "Requested"],
   "status.offered": ["仮予約", "Offered"],

@@ -1,5 +1,5 @@
 // Residents' app: routing between views, login, registration (draft kept in
-// localStorage), my bookings with cancel and live status.
+// localStorage), my bookings with cancel and live status (ride socket, polling as fallback).
 import { applyI18n, initLangSwitch, t, tf } from "/static/common/i18n.js";
 import { makeApi, hm, dayLabel, esc, toast } from "/static/common/api.js";
 import { makeMap, pin } from "/static/common/map.js";
@@ -19,6 +19,7 @@ function show(name) {
     if (a.id === `tab-${name}`) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
   }
   clearInterval(liveTimer);
+  if (name !== "bookings") closeAllRides();
   const h1 = document.querySelector(`#view-${name} h1`);
   if (h1) { h1.tabIndex = -1; h1.focus({ preventScroll: true }); }
   window.scrollTo(0, 0);
@@ -163,11 +164,20 @@ regForm().addEventListener("submit", async (e) => {
 });
 
 // ---- My bookings ----
+// Statuses whose car can still be followed live on the day (docs/stream.md, /ws/ride).
+const LIVE = new Set(["booked", "assigned", "en_route", "arrived", "on_board"]);
+const rideSockets = new Map(); // ride id -> { ws, open, state, retry, timer, refused }
+const tokyoDay = (d) => new Date(d).toLocaleDateString("en-CA", { timeZone: "Asia/Tokyo" });
+function minutesText(status, min, live = false) {
+  if (!["booked", "assigned", "en_route"].includes(status) || min == null) return "";
+  // A polled estimate is shown only close to pickup; the socket's ETA follows the car all day.
+  if (!live && status !== "en_route" && (min > 30 || min < -30)) return "";
+  return min <= 1 ? t("my.live.soon") : tf("my.live.min", { m: min });
+}
 function liveLine(b) {
-  if (!["booked", "assigned", "en_route"].includes(b.status) || !b.estimated_pickup) return "";
-  const min = Math.round((new Date(b.estimated_pickup) - Date.now()) / 60000);
-  if (b.status !== "en_route" && (min > 30 || min < -30)) return "";
-  return `<p class="live" role="status">${esc(min <= 1 ? t("my.live.soon") : tf("my.live.min", { m: min }))}</p>`;
+  const min = b.estimated_pickup ? Math.round((new Date(b.estimated_pickup) - Date.now()) / 60000) : null;
+  const text = minutesText(b.status, min);
+  return `<p class="live" role="status"${text ? "" : " hidden"}>${esc(text)}</p>`;
 }
 function bookingCard(b, upcoming) {
   const tagClass = { completed: "green", cancelled: "gray", no_show: "red", rejected: "red" }[b.status] || "blue";
@@ -193,10 +203,73 @@ async function loadBookings() {
   for (const btn of document.querySelectorAll("#my-upcoming .cancel")) {
     btn.addEventListener("click", () => cancelBooking(up.find((b) => b.id === btn.dataset.id)));
   }
+  // Today's rides are followed over their socket; the others (and any ride whose socket
+  // is down) are re-read every 15 s as before.
+  const today = tokyoDay(now);
+  const want = up.filter((b) => LIVE.has(b.status) && tokyoDay(b.pickup_window_start) === today).map((b) => b.id);
+  for (const id of [...rideSockets.keys()]) if (!want.includes(id)) closeRide(id);
+  for (const id of want) { openRide(id); applyRide(id); }
   clearInterval(liveTimer);
-  // Live status on the day: re-read the estimates while the page is open.
-  if (up.length) liveTimer = setInterval(() => { if (!document.hidden && location.hash === "#/bookings") loadBookings(); }, 15000);
+  if (up.length) {
+    liveTimer = setInterval(() => {
+      if (document.hidden || location.hash !== "#/bookings") return;
+      if (want.length && want.every((id) => rideSockets.get(id)?.open)) return;
+      loadBookings();
+    }, 15000);
+  }
 }
+function applyRide(id) {
+  const s = rideSockets.get(id)?.state;
+  const card = [...document.querySelectorAll("#my-upcoming .booking")].find((c) => c.dataset.id === id);
+  if (!s || !card) return;
+  card.dataset.status = s.status;
+  const tag = card.querySelector(".status");
+  const label = t(`status.${s.status}`);
+  if (tag && tag.textContent !== label) tag.textContent = label;
+  const live = card.querySelector(".live");
+  const text = minutesText(s.status, s.minutes_away, true);
+  // Only touch the status line when its words change, so screen readers are not flooded.
+  if (live && live.textContent !== text) live.textContent = text;
+  if (live) live.hidden = !text;
+  if (!["booked", "assigned"].includes(s.status)) card.querySelector(".cancel")?.remove();
+}
+function openRide(id) {
+  const token = api.token();
+  let entry = rideSockets.get(id);
+  if (!token || (entry && (entry.ws || entry.refused))) return;
+  if (!entry) { entry = { ws: null, open: false, state: null, retry: 0, timer: null, refused: false }; rideSockets.set(id, entry); }
+  const proto = location.protocol === "https:" ? "wss" : "ws";
+  const ws = new WebSocket(`${proto}://${location.host}/ws/ride/${encodeURIComponent(id)}?token=${encodeURIComponent(token)}`);
+  entry.ws = ws;
+  ws.onmessage = (ev) => {
+    let m;
+    try { m = JSON.parse(ev.data); } catch { return; }
+    if (m.type !== "ride_status") return;
+    entry.open = true;
+    entry.retry = 0;
+    entry.state = m;
+    applyRide(id);
+    // Finished, cancelled or no-show: move it to the past list.
+    if (!LIVE.has(m.status)) { closeRide(id); loadBookings(); }
+  };
+  ws.onclose = (ev) => {
+    if (entry.ws === ws) { entry.ws = null; entry.open = false; }
+    if (rideSockets.get(id) !== entry) return; // closed on purpose
+    // Refused (token, not ours, unknown): polling shows the status; anything else: retry.
+    if ([4401, 4403, 4404].includes(ev.code)) { entry.refused = true; return; }
+    entry.retry = Math.min(entry.retry + 1, 5);
+    clearTimeout(entry.timer);
+    entry.timer = setTimeout(() => openRide(id), 1000 * 2 ** entry.retry);
+  };
+}
+function closeRide(id) {
+  const entry = rideSockets.get(id);
+  rideSockets.delete(id);
+  if (!entry) return;
+  clearTimeout(entry.timer);
+  entry.ws?.close();
+}
+function closeAllRides() { for (const id of [...rideSockets.keys()]) closeRide(id); }
 function cancelBooking(b) {
   const dlg = $("#confirm-dialog");
   $("#confirm-text").textContent = tf("my.cancel.confirm", { d: dayLabel(b.pickup_window_start), t: hm(b.pickup_window_start) });
