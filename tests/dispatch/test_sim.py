@@ -11,14 +11,16 @@ import pytest
 from sqlalchemy import Engine
 
 from booking_api.cli import main
-from dispatch.domain import Offer, RideStatus
+from dispatch.domain import Channel, Offer, RideStatus
 from dispatch.grid import GridCity
-from dispatch.sim import simulate
-from dispatch.sim.demand import generate, source_from_grid
+from dispatch.retime import schedule
+from dispatch.sim import baselines, simulate
+from dispatch.sim.demand import SimTrip, generate, source_from_grid
 from dispatch.sim.live import SpeedClock, run_live_fleet, seed_fleet
 from dispatch.sim.scale import run_scale
 from dispatch.sim.scenario import ScenarioError, load_scenario
-from tests.dispatch.helpers import make_engine, trip
+from optimizer.model import Plan, Problem, StopKind
+from tests.dispatch.helpers import at, make_engine, point, trip
 
 # a grid over Kamisu's bounding box, so the scenario's depots are inside it
 KAMISU_GRID = GridCity(origin_lat=35.74, origin_lon=140.60, cols=42, rows=42, spacing_m=500.0)
@@ -131,3 +133,37 @@ def test_cli_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "--scenario", "atlantis"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("noriai: unknown scenario") and "Traceback" not in err
+
+
+def _sim_trip(trip_id: str, frm: tuple[float, float], to: tuple[float, float]) -> SimTrip:
+    return SimTrip(
+        trip_id=trip_id, member_id="K000001", pickup=point(*frm), dropoff=point(*to),
+        pickup_label="自宅", dropoff_label="病院", depart_at=at(9), arrive_by=None,
+        party_size=1, wheelchairs=0, needs_extra_time=False, channel=Channel.PHONE,
+        book_at=at(7), cancel_at=None, no_show=False,
+    )
+
+
+def test_offline_baseline_leaves_out_what_its_plan_serves_late(
+    db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A solver plan that reaches a pickup after its window does not count as a broken promise
+    of the offline baseline: that request is left out (rejected) and the route re-timed."""
+    engine, _, _ = make_engine(db, vehicles=1)
+    trips = [_sim_trip("T1", (0, 0), (19, 19)), _sim_trip("T2", (19, 0), (0, 19))]
+
+    def late_solve(problem: Problem, **_: object) -> Plan:
+        # what optimizer.solve handed back in issue 5: an order whose timing slips
+        # past a pickup window (here T2, after a 19 km ride for T1 from 09:00)
+        v = problem.vehicles[0]
+        stops = [(StopKind.PICKUP, "T1"), (StopKind.DROPOFF, "T1"),
+                 (StopKind.PICKUP, "T2"), (StopKind.DROPOFF, "T2")]
+        route = schedule(problem, v, None, stops, strict=False)
+        assert route is not None
+        return Plan((route,))
+
+    monkeypatch.setattr(baselines, "solve", late_solve)
+    out = baselines.offline(engine, trips, time_limit_s=1.0, seed=1)
+    assert out["broken_promises"] == 0
+    assert (out["served"], out["rejected"]) == (1, 1)
+    assert out["infeasible_dropped"] == ["T2"]
