@@ -98,6 +98,7 @@ class SimFleet:
                 continue
             if status is VehicleStatus.ON_BREAK and now_s >= track.break_until_s:
                 self.engine.end_break(vid)
+                track.break_until_s = 0
                 status = VehicleStatus.AVAILABLE
             if status not in (VehicleStatus.AVAILABLE, VehicleStatus.SERVING):
                 continue
@@ -154,12 +155,16 @@ class SimFleet:
         self.engine.report_position(vid, lat, lon)
 
     def next_due_s(self) -> int | None:
-        """Return when the earliest next stop of any vehicle is due (epoch s), if any."""
+        """Return when the earliest next stop or break end of any vehicle is due (epoch s)."""
         due = [
             int(stops[0]["start_s"])
             for vid in self.tracks
             if (stops := self.engine.plan_stops(vid, self.day))
         ]
+        # a break ends on time too: ended at the next round minute instead, the
+        # engine re-times the rest of the route from then and a pickup planned
+        # right at its window's end slips past it (issue 5)
+        due += [t.break_until_s for t in self.tracks.values() if t.break_until_s]
         return min(due) if due else None
 
     @property

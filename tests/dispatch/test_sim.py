@@ -11,16 +11,17 @@ import pytest
 from sqlalchemy import Engine
 
 from booking_api.cli import main
-from dispatch.domain import Channel, Offer, RideStatus
+from dispatch.domain import Channel, Offer, RideStatus, VehicleStatus
 from dispatch.grid import GridCity
 from dispatch.retime import schedule
 from dispatch.sim import baselines, simulate
 from dispatch.sim.demand import SimTrip, generate, source_from_grid
+from dispatch.sim.drivers import SimFleet, utc
 from dispatch.sim.live import SpeedClock, run_live_fleet, seed_fleet
 from dispatch.sim.scale import run_scale
 from dispatch.sim.scenario import ScenarioError, load_scenario
 from optimizer.model import Plan, Problem, StopKind
-from tests.dispatch.helpers import at, make_engine, point, trip
+from tests.dispatch.helpers import DAY, at, make_engine, point, trip
 
 # a grid over Kamisu's bounding box, so the scenario's depots are inside it
 KAMISU_GRID = GridCity(origin_lat=35.74, origin_lon=140.60, cols=42, rows=42, spacing_m=500.0)
@@ -167,3 +168,27 @@ def test_offline_baseline_leaves_out_what_its_plan_serves_late(
     assert out["broken_promises"] == 0
     assert (out["served"], out["rejected"]) == (1, 1)
     assert out["infeasible_dropped"] == ["T2"]
+
+
+def test_simulated_driver_ends_a_break_when_it_is_due(db: Engine) -> None:
+    """The fleet wakes when a break ends, not at the next round minute (issue 5: a pickup
+    planned right at its window's end slipped past it when the break ended late)."""
+    engine, clock, _ = make_engine(db, vehicles=1)
+    engine.set_shift("V1", DAY, at(8), at(17), break_earliest=at(8, 30) + timedelta(seconds=20),
+                     break_latest=at(9), break_duration_s=1800)
+    offer = engine.quote(trip((2, 2), (4, 4), at(10)))
+    assert isinstance(offer, Offer)
+    engine.confirm(offer.offer_id)
+    fleet = SimFleet(engine, DAY)
+    clock.set(at(8))
+    fleet.step(at(8))
+    brk = engine.plan_stops("V1", DAY)[0]
+    assert brk["kind"] == "break"
+    clock.set(utc(int(brk["start_s"])))
+    fleet.step(clock.now())
+    assert engine.get_vehicle("V1").status is VehicleStatus.ON_BREAK
+    end_s = int(brk["start_s"]) + 1800
+    assert fleet.next_due_s() == end_s
+    clock.set(utc(end_s))
+    fleet.step(clock.now())
+    assert engine.get_vehicle("V1").status is not VehicleStatus.ON_BREAK
