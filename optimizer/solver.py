@@ -17,6 +17,7 @@ from optimizer import _routing, lns
 from optimizer._routing import ModelError
 from optimizer._routing_plan import to_plan
 from optimizer.model import Plan, Problem, Unassigned
+from optimizer.repair import feasible_part
 
 __all__ = ["ModelError", "NoSolution", "SolveParams", "solve"]
 
@@ -115,7 +116,21 @@ def solve(
     if assignment is None:
         msg = "no plan that serves every promised ride was found within the time limit"
         raise NoSolution(msg)
-    return to_plan(data, assignment)
+    plan, dropped = feasible_part(problem, to_plan(data, assignment))
+    bound = _bound_requests(problem) & set(dropped)
+    if bound:
+        msg = f"the plan found cannot keep the promise of {', '.join(sorted(bound))} in time"
+        raise NoSolution(msg)
+    return plan
+
+
+def _bound_requests(problem: Problem) -> set[str]:
+    """Requests a plan must serve: promised, on board, or locked to a vehicle."""
+    ids = {p.request_id for p in problem.promises}
+    for state in problem.states:
+        ids |= {ob.request_id for ob in state.onboard}
+        ids |= {ref.request_id for ref in state.locked}
+    return ids
 
 
 def _without_vehicles(problem: Problem) -> Plan:

@@ -21,10 +21,9 @@ from dispatch.sim.kpi import plan_kpis
 from dispatch.sim.run import _request
 from dispatch.store import read_session
 from dispatch.store.tables import ShiftRow, VehicleRow
-from optimizer import Quote, accept, check, quote, schedule_route, solve
-from optimizer.model import Plan, Problem, Request, Route, StopKind, StopRef, Unassigned
-
-REASON_INFEASIBLE = "the solver's plan served it only outside its window"
+from optimizer import Quote, accept, quote, solve
+from optimizer.model import Plan, Problem, Request
+from optimizer.repair import REASON_LATE, feasible_part
 
 
 def _static_problem(
@@ -92,54 +91,12 @@ def offline(
     """Baseline (c): all requests known in advance, planned by OR-Tools."""
     problem, reqs = _static_problem(engine, trips)
     passengers = {r.id: r.seats + r.wheelchairs for r in reqs}
-    plan, dropped = feasible_part(problem, solve(problem, time_limit_s=time_limit_s, seed=seed))
+    # solve() already leaves out what it could only serve late; a second pass is a no-op
+    # for it and keeps the baseline honest for any plan handed in.
+    plan, _ = feasible_part(problem, solve(problem, time_limit_s=time_limit_s, seed=seed))
+    dropped = [u.request_id for u in plan.unassigned if u.reason == REASON_LATE]
     kpis = plan_kpis(
         problem, plan, requests=len(reqs), windows=_windows(problem), passengers=passengers
     )
     kpis["infeasible_dropped"] = dropped
     return kpis
-
-
-def feasible_part(problem: Problem, plan: Plan) -> tuple[Plan, list[str]]:
-    """Return ``plan`` without the requests ``optimizer.check`` finds it breaking, and their ids.
-
-    ``optimizer.solve`` may hand back a route it could not time inside the
-    windows (OR-Tools takes a break in the middle of a drive, a plan takes it
-    where the vehicle stands, so later stops can slip past their window). A
-    plan is a promise, not an execution: such a request is not served late but
-    not served at all, so it is left out (and counted as rejected) and the
-    route is re-timed without it; a route that still cannot be timed is dropped.
-    """
-    dropped: list[str] = []
-    routes = list(plan.routes)
-    for _ in range(len(problem.requests) + 1):
-        bad: dict[str, set[str]] = {}
-        for v in check(problem, Plan(tuple(routes), plan.unassigned)):
-            if v.vehicle_id is not None:
-                bad.setdefault(v.vehicle_id, set()).add(v.request_id or "")
-        if not bad:
-            break
-        kept: list[Route] = []
-        for route in routes:
-            rids = bad.get(route.vehicle_id)
-            if rids is None:
-                kept.append(route)
-                continue
-            if "" in rids:  # a violation of the route as a whole: no single request to blame
-                rids = set(route.request_ids)
-            refs = [
-                StopRef(s.request_id, s.kind)
-                for s in route.stops
-                if s.kind in (StopKind.PICKUP, StopKind.DROPOFF)
-                and s.request_id is not None
-                and s.request_id not in rids
-            ]
-            new = schedule_route(problem, route.vehicle_id, refs) if refs else None
-            if new is None:  # cannot be re-timed: nothing of the route is kept
-                rids = set(route.request_ids)
-            else:
-                kept.append(new)
-            dropped += sorted(rids & set(route.request_ids))
-        routes = kept
-    unassigned = plan.unassigned + tuple(Unassigned(rid, REASON_INFEASIBLE) for rid in dropped)
-    return Plan(tuple(routes), unassigned), dropped
