@@ -53,3 +53,69 @@ def staff_account(live: Any, username: str, password: str, role: str, **extra: A
     """Create an operator or driver account through the admin API."""
     body = {"username": username, "password": password, "role": role, "display_name": username}
     live.api("POST", "/api/v1/accounts", json={**body, **extra})
+
+
+def approved_member(
+    live: Any, *, name: str, kana: str, phone: str, password: str, birth_date: str
+) -> dict[str, Any]:
+    """Register an approved member living in 大野原七丁目 at the counter; return the Member."""
+    body = {
+        "name": name,
+        "kana": kana,
+        "birth_date": birth_date,
+        "phone": phone,
+        "address": "神栖市大野原七丁目",
+        "home_lat": 35.888975,
+        "home_lon": 140.643843,
+        "consent_terms": True,
+        "consent_privacy": True,
+        "password": password,
+        "channel": "counter",
+        "approve": True,
+    }
+    member: dict[str, Any] = live.api("POST", "/api/v1/members", json=body)
+    return member
+
+
+def book_to_city_hall(live: Any, member_id: str, day: str, hhmm: str) -> dict[str, Any]:
+    """Quote and confirm a ride from the member's home to city hall; return the Booking."""
+    quote = live.api(
+        "POST",
+        "/api/v1/quotes",
+        json={
+            "member_id": member_id,
+            "from": {"home": True},
+            "to": {"lat": 35.890028, "lon": 140.664461, "label": "神栖市役所"},
+            "date": day,
+            "time": hhmm,
+            "time_mode": "depart_at",
+            "party_size": 1,
+        },
+    )
+    booked = live.api("POST", "/api/v1/bookings", json={"offer_id": quote["offer"]["offer_id"]})
+    return dict(booked["booking"])
+
+
+def driver_tap(live: Any, ride: dict[str, Any], *taps: str) -> None:
+    """Log in as the ride's vehicle's driver and send ``taps`` for the ride, in order."""
+    from tests.web.conftest import DRIVER_PASSWORD
+
+    res = httpx.post(
+        live.url + "/api/v1/auth/login",
+        json={"login": f"driver-{ride['vehicle_id'].lower()}", "password": DRIVER_PASSWORD},
+        timeout=30,
+    )
+    res.raise_for_status()
+    for tap in taps:
+        live.api(
+            "POST",
+            "/api/v1/driver/taps",
+            token=res.json()["token"],
+            json={"ride_id": ride["id"], "tap": tap, "tap_id": f"{ride['id']}-{tap}"},
+        )
+
+
+def no_shows(live: Any, member_id: str, day: str, times: tuple[str, ...]) -> None:
+    """Book the member at each of ``times`` on ``day`` and have the driver mark a no-show."""
+    for hhmm in times:
+        driver_tap(live, book_to_city_hall(live, member_id, day, hhmm), "arrived", "no_show")

@@ -5,69 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.web.conftest import DRIVER_PASSWORD, OPERATOR, TOKYO, Live, check_axe, screenshots
+from tests.web.conftest import OPERATOR, TOKYO, Live, check_axe, screenshots
+from tests.web.seed import approved_member, no_shows
 
 pytestmark = pytest.mark.browser
 
 PHONE = "09062627171"  # no other browser test uses it
 
 
-def _driver_token(live: Live, vehicle: str) -> str:
-    res = httpx.post(
-        live.url + "/api/v1/auth/login",
-        json={"login": f"driver-{vehicle.lower()}", "password": DRIVER_PASSWORD},
-        timeout=30,
-    )
-    res.raise_for_status()
-    return str(res.json()["token"])
-
-
 def _suspended_member(live: Live) -> dict[str, Any]:
     """Register a member and have drivers mark three of their rides as no-shows."""
-    body = {
-        "name": "息栖 三郎",
-        "kana": "いきす さぶろう",
-        "birth_date": "1945-05-05",
-        "phone": PHONE,
-        "address": "神栖市大野原七丁目",
-        "home_lat": 35.888975,
-        "home_lon": 140.643843,
-        "consent_terms": True,
-        "consent_privacy": True,
-        "password": "saburo-2026",
-        "channel": "counter",
-        "approve": True,
-    }
-    member: dict[str, Any] = live.api("POST", "/api/v1/members", json=body)
+    member = approved_member(
+        live, name="息栖 三郎", kana="いきす さぶろう", phone=PHONE, password="saburo-2026",
+        birth_date="1945-05-05",
+    )
     day = live.clock.start.astimezone(TOKYO).date().isoformat()
-    for hhmm in ("10:30", "12:00", "16:30"):
-        quote = live.api(
-            "POST",
-            "/api/v1/quotes",
-            json={
-                "member_id": member["id"],
-                "from": {"home": True},
-                "to": {"lat": 35.890028, "lon": 140.664461, "label": "神栖市役所"},
-                "date": day,
-                "time": hhmm,
-                "time_mode": "depart_at",
-                "party_size": 1,
-            },
-        )
-        ride = live.api("POST", "/api/v1/bookings", json={"offer_id": quote["offer"]["offer_id"]})[
-            "booking"
-        ]
-        driver = _driver_token(live, ride["vehicle_id"])
-        for tap in ("arrived", "no_show"):
-            live.api(
-                "POST",
-                "/api/v1/driver/taps",
-                token=driver,
-                json={"ride_id": ride["id"], "tap": tap, "tap_id": f"{ride['id']}-{tap}"},
-            )
+    no_shows(live, member["id"], day, ("10:30", "12:00", "16:30"))
     return member
 
 
