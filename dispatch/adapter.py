@@ -21,6 +21,7 @@ from dispatch.config import EngineConfig
 from dispatch.domain import RideStatus, TripRequest
 from dispatch.ports import TravelTimes
 from dispatch.store.tables import PlanRow, RideRow, ShiftRow, VehicleRow
+from dispatch.whereabouts import Whereabouts, planning_start
 from optimizer.model import (
     Break,
     OnBoard,
@@ -187,8 +188,8 @@ class ProblemBuilder:
         requests.extend(extra)
         promises.extend(extra_promises)
         vehicles: list[Vehicle] = []
-        states: list[VehicleState] = []
         routes: list[Route] = []
+        pending_states: list[tuple[VehicleRow, Vehicle, list[dict[str, Any]], Whereabouts]] = []
         for vrow in day.vehicles:
             shift = day.shifts.get(vrow.id)
             if shift is None:
@@ -198,15 +199,21 @@ class ProblemBuilder:
             plan_stops = day.plans[vrow.id].stops if vrow.id in day.plans else []
             stops = [s for s in plan_stops if _pending(s, by_id)]
             if live:
-                states.append(self._state(vrow, v, day, stops, by_id))
+                where = self._whereabouts(vrow, v, day, plan_stops)
+                pending_states.append((vrow, v, stops, where))
             if stops:
                 routes.append(Route(vrow.id, tuple(self._stop(s) for s in stops)))
         n = len(self.nodes)
         dur, dist = self.travel.matrix(self.nodes, self.nodes) if n else (np.zeros((0, 0)),) * 2
+        dur = np.asarray(dur, dtype=np.int64).reshape(n, n)
+        states = [
+            self._state(vrow, v, day, stops, by_id, where, dur)
+            for vrow, v, stops, where in pending_states
+        ]
         c = self.config
         rule = RideTimeRule(c.ride_factor, c.ride_offset_s, c.ride_cap_s)
         problem = Problem(
-            durations_s=np.asarray(dur, dtype=np.int64).reshape(n, n),
+            durations_s=dur,
             distances_m=np.asarray(dist, dtype=np.int64).reshape(n, n),
             requests=tuple(requests),
             vehicles=tuple(vehicles),
@@ -216,6 +223,24 @@ class ProblemBuilder:
         )
         return problem, Plan(tuple(routes))
 
+    def _whereabouts(
+        self, vrow: VehicleRow, v: Vehicle, day: DayData, plan_stops: list[dict[str, Any]]
+    ) -> Whereabouts:
+        """Return what is known of a live vehicle's position (indexing the nodes it needs)."""
+        pos = day.position_nodes.get(vrow.id)
+        loc = self.index(pos) if pos is not None else v.start
+        ready = max(self.now_s + max(vrow.delay_s, 0), v.shift.earliest_s)
+        if vrow.status == "on_break":
+            ready = max(ready, day.busy_until_s.get(vrow.id, 0))  # on a break until then
+        # only a vehicle driving its plan moves between reports; a reported delay holds
+        # it where it was seen until now + delay (the driver's word beats the estimate)
+        moving = vrow.status == "serving" and vrow.delay_s <= 0 and bool(plan_stops)
+        if not moving or pos is None or vrow.position_at is None:
+            return Whereabouts(loc, ready)
+        first = plan_stops[0]  # as persisted: a ride cancelled a moment ago still counts
+        target = self.index(parse_node(first["node"]))
+        return Whereabouts(loc, ready, epoch(vrow.position_at), target, int(first["start_s"]))
+
     def _state(
         self,
         vrow: VehicleRow,
@@ -223,12 +248,11 @@ class ProblemBuilder:
         day: DayData,
         stops: list[dict[str, Any]],
         by_id: dict[str, RideRow],
+        where: Whereabouts,
+        dur: np.ndarray,
     ) -> VehicleState:
-        pos = day.position_nodes.get(vrow.id)
-        loc = self.index(pos) if pos is not None else v.start
-        at = max(self.now_s + max(vrow.delay_s, 0), v.shift.earliest_s)
-        if vrow.status == "on_break":
-            at = max(at, day.busy_until_s.get(vrow.id, 0))  # on a break until then
+        drive = int(dur[where.location, where.target]) if where.target is not None else 0
+        loc, at = planning_start(where, drive, noise_s=self.config.position_noise_s)
         onboard = tuple(
             OnBoard(r.id, epoch(r.picked_up_at or r.pickup_window_start))
             for r in day.rides

@@ -14,7 +14,9 @@ class EngineConfig:
     pickup window ``promise_width_s`` wide around the estimate. Offers are held
     ``offer_hold_s``. A cancellation less than ``late_cancel_notice_s`` before the
     promised window is flagged late. A vehicle more than ``late_alert_s`` behind
-    a promise raises an alert and the rider gets a new time.
+    a promise raises an alert and the rider gets a new time. A position report
+    that puts a vehicle on its way less than ``position_noise_s`` behind its plan
+    is taken as GPS and travel-time noise: the plan's times stand.
     """
 
     timezone: str = "Asia/Tokyo"
@@ -25,6 +27,7 @@ class EngineConfig:
     service_s: int = 60
     extra_service_s: int = 180
     late_alert_s: int = 300
+    position_noise_s: int = 60
     ride_factor: float = 1.5
     ride_offset_s: int = 600
     ride_cap_s: int = 5400

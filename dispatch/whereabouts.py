@@ -1,0 +1,58 @@
+"""Where and when a live vehicle can be planned from, given its plan and its last report.
+
+A position report is a snapshot: the vehicle was at ``P`` at ``seen_s``. Between
+reports (and between taps) a vehicle on its way keeps driving, so planning it
+from ``P`` *now* would delay every remaining stop by the time since the report
+and push a pickup planned near its window's end past it (issue 5).
+
+A vehicle that must already have left ``P`` to start its next stop ``T`` at the
+planned time is committed to ``T``: it is planned from ``T`` at that planned
+start, or later when the report shows it running behind by more than the
+report's noise. Committing is never optimistic: wherever the new plan sends the
+vehicle, it can get there by way of ``T``, and a driver who left just in time
+reaches ``T`` at the planned start. A vehicle that need not have left yet (its
+stop at ``T`` starts later than it could get there) is planned from where it was
+seen, so a plan made early in the morning does not send it out hours ahead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Whereabouts:
+    """What is known of a live vehicle: last report, next planned stop, earliest start.
+
+    ``ready_s`` is the earliest time the vehicle can do anything (now, the shift's
+    start, the end of a break, a reported delay). ``seen_s`` is when it was last
+    at ``location`` (``None``: unknown). ``target`` and ``target_start_s`` are the
+    location and planned start of service of the first stop of its persisted plan
+    (``None`` when it has none or is not driving its plan).
+    """
+
+    location: int
+    ready_s: int
+    seen_s: int | None = None
+    target: int | None = None
+    target_start_s: int | None = None
+
+
+def planning_start(w: Whereabouts, drive_s: int, *, noise_s: int) -> tuple[int, int]:
+    """Return ``(location, time)`` to plan the vehicle's remaining route from.
+
+    ``drive_s`` is the travel time from ``w.location`` to ``w.target``. A vehicle
+    with no next stop, already there, or that need not have left yet is planned
+    from where it was seen, at ``w.ready_s``; one on its way from the target, at
+    the planned start there (or the report's estimate, when that is more than
+    ``noise_s`` later, or ``ready_s`` when that is later still).
+    """
+    if w.target is None or w.target_start_s is None or w.seen_s is None:
+        return w.location, w.ready_s
+    if w.target == w.location or w.target_start_s - drive_s > w.ready_s:
+        return w.location, w.ready_s  # there already, or still free to wait where it is
+    eta_s = max(w.ready_s, w.target_start_s)
+    reported_s = w.seen_s + drive_s
+    if reported_s > w.target_start_s + noise_s:
+        eta_s = max(eta_s, reported_s)  # the report shows it running behind
+    return w.target, eta_s

@@ -1,0 +1,95 @@
+"""Where a moving vehicle is planned from: its plan, not only its last (stale) position."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from dispatch.domain import DriverTap, Offer
+from tests.dispatch.helpers import at, later, make_engine, trip
+
+
+def _book(engine, req):
+    offer = engine.quote(req)
+    assert isinstance(offer, Offer), offer
+    return engine.confirm(offer.offer_id)
+
+
+def test_cancellation_does_not_retime_a_moving_vehicle_from_its_stale_position(db: Engine) -> None:
+    """Seen at its last drop-off 7 min ago, the vehicle is on its way: the pickup keeps its time."""
+    engine, clock, _ = make_engine(db, vehicles=1)
+    first = _book(engine, trip((10, 10), (10, 0), at(8)))
+    second = _book(engine, trip((0, 0), (0, 10), at(8, 10)))
+    later_ride = _book(engine, trip((5, 5), (6, 6), at(15)))
+    clock.set(at(8))
+    engine.start_shift("V1")
+    engine.driver_tap("V1", first.ride_id, DriverTap.BOARDED, tap_id="b1")
+    clock.set(at(8, 11))
+    engine.driver_tap("V1", first.ride_id, DriverTap.DROPPED_OFF, tap_id="d1")
+    planned = engine.get_ride(second.ride_id).estimated_pickup
+    clock.set(at(8, 18))  # no position report since the drop-off: it is driving
+    engine.cancel(later_ride.ride_id, by="K000001")
+    after = engine.get_ride(second.ride_id)
+    assert after.estimated_pickup == planned
+    assert after.estimated_pickup <= after.pickup_window_end
+
+
+def test_cancelling_the_stop_a_vehicle_drives_to_does_not_delay_the_next(db: Engine) -> None:
+    """The rider it is on its way to cancels: the following pickup gets no later."""
+    engine, clock, _ = make_engine(db, vehicles=1)
+    first = _book(engine, trip((10, 10), (10, 0), at(8)))
+    second = _book(engine, trip((0, 0), (0, 10), at(8, 10)))
+    third = _book(engine, trip((0, 2), (0, 10), at(8, 20)))
+    clock.set(at(8))
+    engine.start_shift("V1")
+    engine.driver_tap("V1", first.ride_id, DriverTap.BOARDED, tap_id="b1")
+    clock.set(at(8, 11))
+    engine.driver_tap("V1", first.ride_id, DriverTap.DROPPED_OFF, tap_id="d1")
+    stops = [(s["kind"], s["ride_id"]) for s in engine.plan_stops("V1", at(8).date())]
+    assert stops[:2] == [("pickup", second.ride_id), ("pickup", third.ride_id)]
+    planned = engine.get_ride(third.ride_id).estimated_pickup
+    clock.set(at(8, 18))
+    engine.cancel(second.ride_id, by="K000001")
+    after = engine.get_ride(third.ride_id)
+    assert after.estimated_pickup <= planned
+    assert after.estimated_pickup <= after.pickup_window_end
+
+
+def test_a_report_showing_the_vehicle_behind_moves_the_next_pickup(db: Engine) -> None:
+    """Still at its last drop-off 7 min later (a report says so): the next pickup is later."""
+    engine, clock, _ = make_engine(db, vehicles=1)
+    first = _book(engine, trip((10, 10), (10, 0), at(8)))
+    second = _book(engine, trip((0, 0), (0, 10), at(8, 10)))
+    later_ride = _book(engine, trip((5, 5), (6, 6), at(15)))
+    clock.set(at(8))
+    engine.start_shift("V1")
+    engine.driver_tap("V1", first.ride_id, DriverTap.BOARDED, tap_id="b1")
+    clock.set(at(8, 11))
+    engine.driver_tap("V1", first.ride_id, DriverTap.DROPPED_OFF, tap_id="d1")
+    planned = engine.get_ride(second.ride_id).estimated_pickup
+    clock.set(at(8, 18))
+    engine.report_position("V1", first.request.dropoff.lat, first.request.dropoff.lon)
+    engine.cancel(later_ride.ride_id, by="K000001")
+    assert engine.get_ride(second.ride_id).estimated_pickup == later(at(8, 18), 10)
+    assert planned < later(at(8, 18), 10)
+
+
+def test_planning_start_cases() -> None:
+    """Idle, waiting, on its way on time, behind within noise, and clearly behind."""
+    from dispatch.whereabouts import Whereabouts, planning_start
+
+    now = 1_000
+    # never seen or no next stop: where it is, when it is ready
+    assert planning_start(Whereabouts(3, now), 0, noise_s=60) == (3, now)
+    assert planning_start(Whereabouts(3, now, seen_s=900), 0, noise_s=60) == (3, now)
+    # already at the next stop
+    assert planning_start(Whereabouts(3, now, 900, 3, 1_200), 0, noise_s=60) == (3, now)
+    # the next stop starts at 5000 and is 600 s away: free to wait where it was seen
+    assert planning_start(Whereabouts(3, now, 900, 7, 5_000), 600, noise_s=60) == (3, now)
+    # seen at 700, 600 s from a stop starting at 1300: on its way, due there at 1300
+    assert planning_start(Whereabouts(3, now, 700, 7, 1_300), 600, noise_s=60) == (7, 1_300)
+    # the report says 1340: within the noise, the plan stands
+    assert planning_start(Whereabouts(3, now, 740, 7, 1_300), 600, noise_s=60) == (7, 1_300)
+    # the report says 1500: behind, planned from its estimate
+    assert planning_start(Whereabouts(3, now, 900, 7, 1_300), 600, noise_s=60) == (7, 1_500)
+    # overdue at the next stop with no tap yet: there now at the earliest
+    assert planning_start(Whereabouts(3, now, 100, 7, 800), 600, noise_s=60) == (7, now)
