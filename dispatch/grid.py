@@ -46,6 +46,7 @@ class GridRoute:
     duration_s: int
     distance_m: int
     coordinates: tuple[tuple[float, float], ...]
+    times_s: tuple[float, ...] = ()
 
 
 class GridCity:
@@ -121,4 +122,6 @@ class GridCity:
         pts.append(self.node_latlon(node_b))
         coords = tuple((lon, lat) for lat, lon in pts)
         dist = round((abs(ar - br) + abs(ac - bc)) * self.spacing_m)
-        return GridRoute(round(dist / self.speed_mps), dist, coords)
+        corner_m = abs(ac - bc) * self.spacing_m
+        times = (0.0, corner_m / self.speed_mps, dist / self.speed_mps)
+        return GridRoute(round(dist / self.speed_mps), dist, coords, times)

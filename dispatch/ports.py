@@ -77,6 +77,7 @@ class RouteResult(Protocol):
     duration_s: int
     distance_m: int
     coordinates: Sequence[tuple[float, float]]
+    times_s: Sequence[float]  # driving time from the start to each position (may be empty)
 
 
 class TravelTimes(Protocol):

@@ -7,6 +7,8 @@ so one instance can serve every request and thread.
 
 from __future__ import annotations
 
+import itertools
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,12 +45,15 @@ class Snap:
 @dataclass(frozen=True)
 class RouteGeometry:
     """The fastest path between two nodes: duration, distance and a GeoJSON LineString's
-    coordinates ``[(lon, lat), ...]`` (at least two positions).
+    coordinates ``[(lon, lat), ...]`` (at least two positions). ``times_s`` gives, for
+    each position, the driving time from the start to it (empty when not known), so a
+    vehicle's place after ``t`` seconds follows the road speeds, not just the length.
     """
 
     duration_s: int
     distance_m: int
     coordinates: tuple[tuple[float, float], ...]
+    times_s: tuple[float, ...] = ()
 
     def to_geojson(self) -> dict[str, Any]:
         """The route as a GeoJSON Feature with its duration and distance as properties."""
@@ -144,18 +149,28 @@ class CityMap:
             raise ValueError(msg)
         if not edges:
             here = (round(float(self.net.lon[a]), 6), round(float(self.net.lat[a]), 6))
-            return RouteGeometry(0, 0, (here, here))
+            return RouteGeometry(0, 0, (here, here), (0.0, 0.0))
         edge_arr = np.asarray(edges)
         p = self.router.packing
         packed = int(self.router.edge_weight[edge_arr].sum())
         coords: list[tuple[float, float]] = []
+        times: list[float] = []
         for e in edges:
             pts = [(round(float(x), 6), round(float(y), 6)) for x, y in self.net.edge_coords(e)]
-            coords.extend(pts[1:] if coords and coords[-1] == pts[0] else pts)
+            start = times[-1] if times else 0.0
+            for pt, t in zip(pts, _spread(pts, float(self.net.edge_time_s[e])), strict=True):
+                if coords and coords[-1] == pt:
+                    continue
+                coords.append(pt)
+                times.append(start + t)
+        if len(coords) == 1:  # an edge whose ends coincide: keep a two-position line
+            coords.append(coords[0])
+            times.append(times[0])
         return RouteGeometry(
             duration_s=round(packed // p.dist_base * p.unit_s),
             distance_m=packed % p.dist_base,
             coordinates=tuple(coords),
+            times_s=tuple(times),
         )
 
     # --- data for other packages -------------------------------------------------------
@@ -211,3 +226,14 @@ def load_map(config: MapsConfig) -> CityMap:
 
 
 __all__ = ["UNREACHABLE", "CityMap", "DemandCell", "RouteGeometry", "Snap", "load_map"]
+
+
+def _spread(pts: list[tuple[float, float]], total_s: float) -> list[float]:
+    """Driving time from an edge's first point to each of its points, by length along it."""
+    seg = [math.dist(a, b) for a, b in itertools.pairwise(pts)]
+    length = sum(seg)
+    out, acc = [0.0], 0.0
+    for d in seg:
+        acc += d
+        out.append(total_s * acc / length if length > 0 else total_s)
+    return out

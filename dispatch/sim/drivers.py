@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -35,13 +35,24 @@ class VehicleTrack:
     break_until_s: int = 0
 
 
-def _interpolate(coords: list[tuple[float, float]], frac: float) -> tuple[float, float]:
-    """Return the (lat, lon) at fraction ``frac`` of a polyline of (lon, lat) points."""
+def _interpolate(
+    coords: list[tuple[float, float]], frac: float, times: Sequence[float] = ()
+) -> tuple[float, float]:
+    """Return the (lat, lon) at fraction ``frac`` of a polyline of (lon, lat) points.
+
+    With ``times`` (driving time to each point) the fraction is of the driving time,
+    so the position agrees with the road speeds the engine plans with; without, of
+    the length.
+    """
     if len(coords) == 1:
         return coords[0][1], coords[0][0]
-    seg = [
-        ((b[0] - a[0]) ** 2 + (b[1] - a[1]) ** 2) ** 0.5 for a, b in itertools.pairwise(coords)
-    ]
+    if len(times) == len(coords):
+        seg = [max(0.0, b - a) for a, b in itertools.pairwise(times)]
+    else:
+        seg = [
+            ((b[0] - a[0]) ** 2 + (b[1] - a[1]) ** 2) ** 0.5
+            for a, b in itertools.pairwise(coords)
+        ]
     total = sum(seg) or 1.0
     goal = max(0.0, min(1.0, frac)) * total
     for (a, b), d in zip(itertools.pairwise(coords), seg, strict=False):
@@ -146,12 +157,13 @@ class SimFleet:
         span = max(1, int(nxt["arrival_s"]) - track.last_departure_s)
         frac = (now_s - track.last_departure_s) / span
         try:
-            coords = list(self.engine.travel.route(a, b).coordinates)
+            route = self.engine.travel.route(a, b)
         except Exception:
             return
+        coords = list(route.coordinates)
         if not coords:
             return
-        lat, lon = _interpolate(coords, frac)
+        lat, lon = _interpolate(coords, frac, route.times_s)
         self.engine.report_position(vid, lat, lon)
 
     def next_due_s(self) -> int | None:

@@ -192,3 +192,16 @@ def test_simulated_driver_ends_a_break_when_it_is_due(db: Engine) -> None:
     clock.set(utc(end_s))
     fleet.step(clock.now())
     assert engine.get_vehicle("V1").status is not VehicleStatus.ON_BREAK
+
+
+def test_simulated_position_follows_driving_time_not_length() -> None:
+    """Half-way in time along a slow-then-fast road is short of half-way in length."""
+    from dispatch.sim.drivers import _interpolate
+
+    coords = [(0.0, 0.0), (1.0, 0.0), (3.0, 0.0)]  # (lon, lat): 1 slow unit, then 2 fast
+    times = [0.0, 300.0, 400.0]  # the first unit takes 300 s, the next two 100 s
+    lat, lon = _interpolate(coords, 0.5, times)
+    assert (lat, lon) == pytest.approx((0.0, 200 / 300))
+    lat, lon = _interpolate(coords, 0.5)  # without times: by length
+    assert (lat, lon) == pytest.approx((0.0, 1.5))
+    assert _interpolate(coords, 1.2, times) == pytest.approx((0.0, 3.0))

@@ -132,6 +132,24 @@ def test_route_geometry_matches_matrix(kamisu: CityMap) -> None:
     assert kamisu.route(a.node, a.node).duration_s == 0
 
 
+def test_route_times_follow_the_road_speeds(kamisu: CityMap) -> None:
+    """Every position has its driving time from the start: rising, ending at the duration,
+    and (roads differ in speed) not simply proportional to the length driven.
+    """
+    a, b = kamisu.snap(*CITY_HALL), kamisu.snap(*HASAKI_BRANCH)
+    route = kamisu.route(a.node, b.node)
+    times = np.asarray(route.times_s)
+    assert len(times) == len(route.coordinates)
+    assert times[0] == 0.0
+    assert np.all(np.diff(times) >= 0)
+    assert times[-1] == pytest.approx(route.duration_s, abs=2)
+    coords = np.asarray(route.coordinates)
+    lengths = np.concatenate([[0.0], np.cumsum(np.hypot(*np.diff(coords, axis=0).T))])
+    by_length = lengths / lengths[-1] * times[-1]
+    assert np.max(np.abs(by_length - times)) > 30  # seconds: speeds really differ
+    assert kamisu.route(a.node, a.node).times_s == (0.0, 0.0)
+
+
 def test_unknown_node_is_a_clear_error(kamisu: CityMap) -> None:
     """A node id that is not in the graph raises ValueError naming it."""
     with pytest.raises(ValueError, match="unknown road node"):
