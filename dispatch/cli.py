@@ -39,12 +39,15 @@ def _simulate(args: argparse.Namespace, settings: Any) -> int:
         return _fail("--vehicles must be at least 1")
     if args.requests is not None and args.requests < 1:
         return _fail("--requests must be at least 1")
+    if args.engine_samples < 0:
+        return _fail("--engine-samples must be 0 or more")
     if (args.requests is not None and args.requests >= 5000) or args.scale:
         report = run_scale(
             vehicles=args.vehicles,
             requests=args.requests or 20 * args.vehicles,
             seed=args.seed,
             reoptimize_s=args.reoptimize_s,
+            engine_samples=args.engine_samples,
         )
         print(json.dumps(report, ensure_ascii=False) if args.json else _scale_text(report))
         return 0
@@ -97,6 +100,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     p.add_argument("--scale", action="store_true", help="scale mode on a synthetic grid city")
     p.add_argument("--offline-time-limit", type=float, default=30.0, dest="offline_time_limit")
     p.add_argument("--reoptimize-s", type=float, default=0.3, dest="reoptimize_s")
+    p.add_argument(
+        "--engine-samples", type=int, default=50, dest="engine_samples",
+        help="scale mode: then store the day and time this many quotes through the engine "
+        "(0: skip)",
+    )
     p.set_defaults(handler=_simulate)
     d = subparsers.add_parser("dispatcher", help="run the engine's background loop (one leader)")
     d.add_argument("--interval", type=float, default=5.0, help="seconds between rounds")

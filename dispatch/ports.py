@@ -63,21 +63,33 @@ class BookingEngine(Protocol):
 
 
 class SnapResult(Protocol):
-    """A point moved onto the road network (``maps.Snap`` satisfies it)."""
+    """A point moved onto the road network (``maps.Snap`` satisfies it; read-only)."""
 
-    node: Any
-    lat: float
-    lon: float
-    area: str | None
+    @property
+    def node(self) -> Any: ...
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def area(self) -> str | None: ...
 
 
 class RouteResult(Protocol):
-    """A road route between two nodes (``maps.RouteGeometry`` satisfies it)."""
+    """A road route between two nodes (``maps.RouteGeometry`` satisfies it; read-only).
 
-    duration_s: int
-    distance_m: int
-    coordinates: Sequence[tuple[float, float]]
-    times_s: Sequence[float]  # driving time from the start to each position (may be empty)
+    ``times_s`` is the driving time from the start to each of ``coordinates`` (may be
+    empty when unknown).
+    """
+
+    @property
+    def duration_s(self) -> int: ...
+    @property
+    def distance_m(self) -> int: ...
+    @property
+    def coordinates(self) -> Sequence[tuple[float, float]]: ...
+    @property
+    def times_s(self) -> Sequence[float]: ...
 
 
 class TravelTimes(Protocol):

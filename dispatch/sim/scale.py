@@ -10,7 +10,9 @@ and problem building) is measured by the day simulator on the real map.
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +23,9 @@ from optimizer import Quote, QuoteRefusal, accept, quote, reoptimize
 from optimizer.model import Plan, Problem, Request, TimeWindow, Vehicle
 from optimizer.reoptimize import plan_cost
 
-DAY0 = 1_800_000_000  # an arbitrary epoch origin: the optimizer only sees integers
+# an arbitrary day (the optimizer only sees integers): 2027-01-16 00:00 in Asia/Tokyo, so
+# the engine's part (local service dates) sees the day's hours as they read
+DAY0 = 1_800_025_200
 
 
 class _Book:
@@ -57,8 +61,15 @@ def run_scale(
     reoptimize_s: float = 10.0,
     grid_size: int = 40,
     progress: bool = True,
+    engine_samples: int = 0,
+    workdir: Path | None = None,
 ) -> dict[str, Any]:
-    """Fill a day of ``requests`` on ``vehicles`` and time quotes and one re-optimisation."""
+    """Fill a day of ``requests`` on ``vehicles`` and time quotes and one re-optimisation.
+
+    With ``engine_samples``, the filled day is then stored in a SQLite file in
+    ``workdir`` and that many quotes are timed through the real engine
+    (``dispatch.sim.engine_scale``).
+    """
     rng = np.random.default_rng(seed)
     city = GridCity(cols=grid_size, rows=grid_size, spacing_m=500.0, speed_kph=30.0)
     n = grid_size * grid_size
@@ -97,7 +108,7 @@ def run_scale(
     better = reoptimize(full, book.plan, time_limit_s=reoptimize_s, seed=seed)
     reopt_wall = time.perf_counter() - start
     after = plan_cost(full, better)
-    return {
+    report = {
         "mode": "scale (synthetic grid)",
         "grid": f"{grid_size}x{grid_size} nodes, 500 m blocks",
         "vehicles": vehicles,
@@ -112,3 +123,12 @@ def run_scale(
         "plan_cost_before": int(before),
         "plan_cost_after": int(after),
     }
+    if engine_samples > 0:
+        from dispatch.sim.engine_scale import engine_quotes
+
+        with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+            report |= engine_quotes(
+                city, full, book.plan, samples=engine_samples, seed=seed,
+                workdir=Path(tmp), progress=progress,
+            )
+    return report

@@ -82,6 +82,77 @@ def test_scale_mode_small() -> None:
     assert out["plan_cost_after"] <= out["plan_cost_before"]
 
 
+def test_scale_mode_through_the_engine(tmp_path: Path) -> None:
+    """The filled day is stored as the engine stores one: read back, it is the same plan
+    with every promise kept, and quotes through the engine are timed."""
+    from dispatch.sim.engine_scale import store_day
+    from dispatch.sim.scale import DAY0
+    from optimizer import check, solve
+    from optimizer.model import Request, TimeWindow, Vehicle
+
+    out = run_scale(vehicles=3, requests=30, seed=2, reoptimize_s=0.1, grid_size=10,
+                    progress=False, engine_samples=3, workdir=tmp_path)
+    assert out["engine_rides_stored"] == out["booked"]
+    assert out["engine_quote_samples"] == 3
+    assert 0 < out["engine_quote_p50_ms"] <= out["engine_quote_p99_ms"]
+    assert out["engine_load_day_p50_ms"] > 0
+
+    city = GridCity(cols=6, rows=6)
+    dur, dist = city.matrix(range(36), range(36))
+    shift = TimeWindow(DAY0 + 8 * 3600, DAY0 + 17 * 3600)
+    vehicles = (Vehicle("V1", 0, 0, shift, seats=4), Vehicle("V2", 35, 35, shift, seats=4))
+    reqs = tuple(
+        Request(f"R{i}", i, 35 - i, pickup_window=TimeWindow(DAY0 + (9 + i) * 3600,
+                                                          DAY0 + (9 + i) * 3600 + 1800))
+        for i in range(1, 6)
+    )
+    problem = Problem(durations_s=dur, distances_m=dist, requests=reqs, vehicles=vehicles)
+    plan = solve(problem, time_limit_s=1.0)
+    problem = problem.replace(promises=tuple(_promises(plan)))
+    db_engine, _, _ = make_engine_at(tmp_path, city, DAY0 + 4 * 3600)
+    assert store_day(db_engine, city, problem, plan) == 5
+    from dispatch.store import read_session
+
+    with read_session(db_engine.db) as s:
+        data = db_engine.load_day(s, db_engine.local_date(utc(DAY0 + 9 * 3600)))
+    stored, back = db_engine.builder().build(data, live=False)
+    assert check(stored, back) == []
+
+    def visits(p: Plan) -> dict[str, list[tuple[str, str | None]]]:
+        return {r.vehicle_id: [(s.kind.value, s.request_id) for s in r.stops if s.request_id]
+                for r in p.routes if any(s.request_id for s in r.stops)}
+
+    assert visits(back) == visits(plan)
+
+
+def _promises(plan: Plan) -> list:
+    from optimizer.model import Promise, TimeWindow
+
+    out = []
+    for route in plan.routes:
+        start = {(s.request_id, s.kind): s.start_s for s in route.stops if s.request_id}
+        for (rid, kind), t in start.items():
+            if kind is StopKind.PICKUP:
+                out.append(Promise(rid, TimeWindow(t - 300, t + 600),
+                                   start[(rid, StopKind.DROPOFF)] + 900))
+    return out
+
+
+def make_engine_at(tmp_path: Path, city: GridCity, now_s: int):
+    from dispatch.bus import InProcessBus
+    from dispatch.clock import SimClock
+    from dispatch.config import EngineConfig
+    from dispatch.engine import DispatchEngine
+    from dispatch.store import create_all
+    from dispatch.store import make_engine as make_db
+
+    db = make_db(f"sqlite:///{tmp_path / 'stored.sqlite'}")
+    create_all(db)
+    clock = SimClock(utc(now_s))
+    return DispatchEngine(EngineConfig(), db=db, bus=InProcessBus(), travel=city, clock=clock), \
+        clock, db
+
+
 def test_speed_clock_runs_faster() -> None:
     """A 600x clock moves ten minutes in a second."""
     sc = load_scenario("kamisu-weekday")
