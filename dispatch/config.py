@@ -16,7 +16,10 @@ class EngineConfig:
     promised window is flagged late. A vehicle more than ``late_alert_s`` behind
     a promise raises an alert and the rider gets a new time. A position report
     that puts a vehicle on its way less than ``position_noise_s`` behind its plan
-    is taken as GPS and travel-time noise: the plan's times stand.
+    is taken as GPS and travel-time noise: the plan's times stand. The background
+    re-optimisation runs for ``reoptimize_time_limit_s``; with
+    ``reoptimize_max_rounds`` it is bounded by work instead (the time limit stays a
+    cap) and reproducible for a seed, leaving out the time-bounded OR-Tools warm start.
     """
 
     timezone: str = "Asia/Tokyo"
@@ -35,9 +38,13 @@ class EngineConfig:
     alternatives_max_shift_s: int = 7200
     max_alternatives: int = 3
     reoptimize_time_limit_s: float = 2.0
+    reoptimize_max_rounds: int | None = None
     seed: int = 0
 
     def __post_init__(self) -> None:
         if self.flex_s < 0 or self.promise_width_s <= 0 or self.offer_hold_s <= 0:
             msg = "EngineConfig: flex_s must be >= 0, promise_width_s and offer_hold_s > 0"
+            raise ValueError(msg)
+        if self.reoptimize_max_rounds is not None and self.reoptimize_max_rounds < 1:
+            msg = "EngineConfig: reoptimize_max_rounds must be None or at least 1"
             raise ValueError(msg)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from typing import Any
@@ -48,8 +48,10 @@ class EngineCore:
         bus: EventBus,
         travel: TravelTimes,
         clock: Clock,
+        ids: Callable[[str], str] | None = None,
     ) -> None:
         self.config = config
+        self._ids = ids
         self.db = db
         self.bus = bus
         self.travel = travel
@@ -95,7 +97,9 @@ class EngineCore:
         return t.astimezone(self.tz).date()
 
     def new_id(self, prefix: str) -> str:
-        """Return a fresh id such as ``R3f9a…``."""
+        """Return a fresh id such as ``R3f9a…`` (from the injected ``ids`` when given)."""
+        if self._ids is not None:
+            return self._ids(prefix)
         return f"{prefix}{uuid.uuid4().hex[:12]}"
 
     def snap(self, lat: float, lon: float) -> SnapResult:

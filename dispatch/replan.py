@@ -15,6 +15,7 @@ from dispatch.core import EngineCore
 from dispatch.store.repo import append_event, read_session, write_session
 from optimizer import check, reoptimize
 from optimizer.model import Route
+from optimizer.params import ReoptParams
 
 
 def _key(route: Route | None) -> tuple[tuple[str, str], ...]:
@@ -41,7 +42,11 @@ def replan(core: EngineCore, day: date, *, time_limit_s: float | None = None) ->
         )
     if not problem.requests:
         return []
-    new = reoptimize(problem, plan, time_limit_s=limit, seed=core.config.seed)
+    rounds = core.config.reoptimize_max_rounds
+    new = reoptimize(
+        problem, plan, time_limit_s=limit, seed=core.config.seed, max_rounds=rounds,
+        params=ReoptParams(use_solver=rounds is None),
+    )
     violations = check(problem, new)
     if violations:
         summary = sorted(str(v) for v in violations[:10])

@@ -10,6 +10,7 @@ the baselines need (the requests actually made).
 from __future__ import annotations
 
 import heapq
+import itertools
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -81,6 +82,7 @@ def run_day(
     requests: int | None = None,
     tick_every_s: int = 900,
     reoptimize_s: float = 0.3,
+    reoptimize_rounds: int | None = None,
     progress: bool = True,
 ) -> DayResult:
     """Simulate the scenario's day with the live engine (see the module docstring)."""
@@ -93,9 +95,14 @@ def run_day(
         timezone=scenario.timezone,
         flex_s=scenario.flex_min * 60,
         reoptimize_time_limit_s=reoptimize_s,
+        reoptimize_max_rounds=reoptimize_rounds,
         seed=seed,
     )
-    engine = DispatchEngine(cfg, db=db, bus=InProcessBus(keep=100), travel=travel, clock=clock)
+    serial = itertools.count(1)
+    engine = DispatchEngine(
+        cfg, db=db, bus=InProcessBus(keep=100), travel=travel, clock=clock,
+        ids=lambda prefix: f"{prefix}{next(serial):06d}",  # the same ids on every run
+    )
     vids = seed_fleet(engine, scenario, vehicles=vehicles)
     no_show_trip = {t.trip_id for t in trips if t.no_show}
     ride_of_trip: dict[str, str] = {}

@@ -74,6 +74,24 @@ def test_simulated_day_and_baselines(tmp_path: Path) -> None:
     assert report["no_sharing"]["shared_ride_share"] == 0.0
 
 
+def test_a_seed_gives_the_same_engine_day_every_run(tmp_path: Path) -> None:
+    """Re-optimisation bounded by work, ids from a counter: two runs, one result."""
+    from dispatch.sim.run import run_day
+
+    sc = load_scenario("kamisu-weekday")
+    kpis = []
+    for run in ("a", "b"):
+        (tmp_path / run).mkdir()
+        day = run_day(sc, KAMISU_GRID, source_from_grid(KAMISU_GRID, seed=3), vehicles=3,
+                      seed=4, requests=30, workdir=tmp_path / run, reoptimize_s=30.0,
+                      reoptimize_rounds=5, progress=False)
+        day.engine.db.dispose()
+        k = {n: v for n, v in day.kpis.items() if not n.startswith("engine_quote_")}
+        kpis.append(k)
+        assert k["served"] > 0
+    assert kpis[0] == kpis[1]
+
+
 def test_scale_mode_small() -> None:
     """Scale mode books on a grid and reports latencies and the re-optimisation time."""
     out = run_scale(vehicles=4, requests=60, seed=1, reoptimize_s=0.2, grid_size=12, progress=False)
