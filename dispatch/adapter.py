@@ -206,8 +206,13 @@ class ProblemBuilder:
         n = len(self.nodes)
         dur, dist = self.travel.matrix(self.nodes, self.nodes) if n else (np.zeros((0, 0)),) * 2
         dur = np.asarray(dur, dtype=np.int64).reshape(n, n)
+        aboard: dict[str, list[OnBoard]] = {}
+        for r in day.rides:  # once for the day: per vehicle it was O(vehicles x rides)
+            if r.vehicle_id is not None and r.status == RideStatus.ON_BOARD.value:
+                picked = epoch(r.picked_up_at or r.pickup_window_start)
+                aboard.setdefault(r.vehicle_id, []).append(OnBoard(r.id, picked))
         states = [
-            self._state(vrow, v, day, stops, by_id, where, dur)
+            self._state(vrow, v, day, stops, by_id, where, dur, tuple(aboard.get(vrow.id, ())))
             for vrow, v, stops, where in pending_states
         ]
         c = self.config
@@ -250,14 +255,10 @@ class ProblemBuilder:
         by_id: dict[str, RideRow],
         where: Whereabouts,
         dur: np.ndarray,
+        onboard: tuple[OnBoard, ...],
     ) -> VehicleState:
         drive = int(dur[where.location, where.target]) if where.target is not None else 0
         loc, at = planning_start(where, drive, noise_s=self.config.position_noise_s)
-        onboard = tuple(
-            OnBoard(r.id, epoch(r.picked_up_at or r.pickup_window_start))
-            for r in day.rides
-            if r.vehicle_id == vrow.id and r.status == RideStatus.ON_BOARD.value
-        )
         locked: list[StopRef] = []
         for s in stops:
             ride = by_id[s["ride_id"]]

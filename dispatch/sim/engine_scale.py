@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from tqdm import tqdm
@@ -115,30 +116,56 @@ def engine_quotes(
 ) -> dict[str, Any]:
     """Store the day in a SQLite file in ``workdir`` and time ``samples`` engine quotes.
 
-    The first ``min(samples, 5)`` are also timed by phase (reading the day,
-    building the problem with its matrix, the insertion itself).
+    They are asked twice: the evening before (day-ahead) and on the morning of the
+    day, when every vehicle on shift gets a live state. The first ``min(samples, 5)``
+    of each are also timed by phase (reading the day, building the problem with its
+    matrix, the insertion itself).
     """
-    phase_samples = min(samples, 5)
     db = make_engine(f"sqlite:///{workdir / 'scale.sqlite'}")
     create_all(db)
-    first_s = min(v.shift.earliest_s for v in problem.vehicles)
-    clock = SimClock(_utc(first_s) - timedelta(hours=4))  # the evening before: day-ahead
     cfg = EngineConfig(flex_s=1800)
+    tz = ZoneInfo(cfg.timezone)
+    first_s = min(v.shift.earliest_s for v in problem.vehicles)
+    day = datetime.fromtimestamp(first_s, tz=tz).date()
+    midnight = datetime.combine(day, datetime.min.time(), tzinfo=tz)
+    clock = SimClock(midnight - timedelta(hours=4))  # 20:00 the evening before
     engine = DispatchEngine(cfg, db=db, bus=InProcessBus(keep=10), travel=city, clock=clock)
     t0 = time.perf_counter()
     stored = store_day(engine, city, problem, plan)
-    store_s = time.perf_counter() - t0
+    out: dict[str, Any] = {
+        "engine_rides_stored": stored,
+        "engine_store_s": round(time.perf_counter() - t0, 1),
+        "engine_quote_samples": samples,
+    }
     rng = np.random.default_rng(seed + 7)
-    n = len(problem.durations_s)
-    last_s = max(v.shift.latest_s for v in problem.vehicles)
+    out |= _sample(engine, city, rng, samples, "day_ahead", first_s + 3600, progress)
+    clock.set(_utc(first_s) - timedelta(hours=1))  # the morning of the day: live states
+    out |= _sample(engine, city, rng, samples, "same_day", first_s + 3 * 3600, progress)
+    return out
+
+
+def _sample(
+    engine: DispatchEngine,
+    city: GridCity,
+    rng: np.random.Generator,
+    samples: int,
+    label: str,
+    earliest_s: int,
+    progress: bool,
+) -> dict[str, Any]:
+    """Time ``samples`` engine quotes departing after ``earliest_s`` (see ``engine_quotes``)."""
+    n = city.cols * city.rows
+    last_s = earliest_s + 6 * 3600
+    live = engine.is_live(engine.local_date(_utc(earliest_s)))
     total: list[float] = []
     phases: dict[str, list[float]] = {"load_day": [], "build": [], "insertion": []}
     offers = 0
-    params = QuoteParams(promise_width_s=cfg.promise_width_s)
-    bar = tqdm(total=samples, desc="engine quotes", disable=not progress, file=sys.stderr)
+    params = QuoteParams(promise_width_s=engine.config.promise_width_s)
+    bar = tqdm(total=samples, desc=f"engine quotes ({label})", disable=not progress,
+               file=sys.stderr)
     for i in range(samples):
         p, d = (int(x) for x in rng.choice(n, 2, replace=False))
-        t = int(rng.integers(first_s + 3600, last_s - 3 * 3600))
+        t = int(rng.integers(earliest_s, last_s))
         req = TripRequest(
             member_id=f"S{i:05d}", pickup=LatLon(*city.node_latlon(p)),
             dropoff=LatLon(*city.node_latlon(d)), depart_at=_utc(t),
@@ -146,33 +173,28 @@ def engine_quotes(
         with _timed(total):
             got = engine.quote(req)
         offers += isinstance(got, Offer)
-        if i >= phase_samples:
-            bar.update(1)
+        bar.update(1)
+        if i >= 5:
             continue
         # the same steps once more, each timed (what engine.quote does inside)
         with read_session(engine.db) as s:
             with _timed(phases["load_day"]):
                 data = engine.load_day(s, engine.local_date(_utc(t)))
             b = engine.builder()
-            ps, ds = engine.snap(req.pickup.lat, req.pickup.lon), engine.snap(
-                req.dropoff.lat, req.dropoff.lon
-            )
+            ps = engine.snap(req.pickup.lat, req.pickup.lon)
+            ds = engine.snap(req.dropoff.lat, req.dropoff.lon)
             areas = {a for a in (ps.area, ds.area) if a}
             new = b.new_request("probe", req, ps.node, ds.node, areas)
             with _timed(phases["build"]):
-                prob, cur = b.build(data, [new], live=False)
+                prob, cur = b.build(data, [new], live=live)
             with _timed(phases["insertion"]):
                 quote(prob, cur, new, params=params)
-        bar.update(1)
     bar.close()
     out: dict[str, Any] = {
-        "engine_rides_stored": stored,
-        "engine_store_s": round(store_s, 1),
-        "engine_quote_samples": samples,
-        "engine_quote_offers": offers,
-        "engine_quote_p50_ms": _pct(total, 50),
-        "engine_quote_p99_ms": _pct(total, 99),
+        f"engine_{label}_offers": offers,
+        f"engine_{label}_quote_p50_ms": _pct(total, 50),
+        f"engine_{label}_quote_p99_ms": _pct(total, 99),
     }
     for name, xs in phases.items():
-        out[f"engine_{name}_p50_ms"] = _pct(xs, 50)
+        out[f"engine_{label}_{name}_p50_ms"] = _pct(xs, 50)
     return out

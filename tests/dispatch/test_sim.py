@@ -112,8 +112,10 @@ def test_scale_mode_through_the_engine(tmp_path: Path) -> None:
                     progress=False, engine_samples=3, workdir=tmp_path)
     assert out["engine_rides_stored"] == out["booked"]
     assert out["engine_quote_samples"] == 3
-    assert 0 < out["engine_quote_p50_ms"] <= out["engine_quote_p99_ms"]
-    assert out["engine_load_day_p50_ms"] > 0
+    for mode in ("day_ahead", "same_day"):
+        assert 0 < out[f"engine_{mode}_quote_p50_ms"] <= out[f"engine_{mode}_quote_p99_ms"]
+        assert out[f"engine_{mode}_load_day_p50_ms"] > 0
+        assert out[f"engine_{mode}_offers"] >= 1
 
     city = GridCity(cols=6, rows=6)
     dur, dist = city.matrix(range(36), range(36))
