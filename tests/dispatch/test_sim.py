@@ -225,6 +225,10 @@ def test_cli_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "--scenario", "atlantis"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("noriai: unknown scenario") and "Traceback" not in err
+    assert main(["simulate", "--reoptimize-rounds", "-1"]) == 2
+    assert capsys.readouterr().err == "noriai: --reoptimize-rounds must be 0 or more\n"
+    assert main(["simulate", "--scale", "--engine-samples", "-2"]) == 2
+    assert capsys.readouterr().err == "noriai: --engine-samples must be 0 or more\n"
 
 
 def _sim_trip(trip_id: str, frm: tuple[float, float], to: tuple[float, float]) -> SimTrip:
