@@ -111,7 +111,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
                    help="seconds per background re-optimisation with --reoptimize-rounds 0; "
                    "scale mode: the one full re-optimisation")
     p.add_argument(
-        "--engine-samples", type=int, default=50, dest="engine_samples",
+        "--engine-samples", type=int, default=10, dest="engine_samples",
         help="scale mode: then store the day and time this many quotes through the engine "
         "(0: skip)",
     )

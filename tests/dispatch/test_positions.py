@@ -73,6 +73,24 @@ def test_a_report_showing_the_vehicle_behind_moves_the_next_pickup(db: Engine) -
     assert planned < later(at(8, 18), 10)
 
 
+def test_no_late_alert_for_a_vehicle_on_schedule_between_reports(db: Engine) -> None:
+    """24 min into a 29-min drive with no report since the drop-off: on time, no alert."""
+    engine, clock, bus = make_engine(db, vehicles=1, late_alert_s=300)
+    first = _book(engine, trip((10, 10), (10, 0), at(8)))
+    second = _book(engine, trip((0, 19), (0, 10), at(8, 30)))
+    clock.set(at(8))
+    engine.start_shift("V1")
+    engine.driver_tap("V1", first.ride_id, DriverTap.BOARDED, tap_id="b1")
+    clock.set(at(8, 11))
+    engine.driver_tap("V1", first.ride_id, DriverTap.DROPPED_OFF, tap_id="d1")
+    planned = engine.get_ride(second.ride_id).estimated_pickup
+    clock.set(at(8, 35))
+    assert engine.tick() == []
+    alerts = [m.data for m in bus.replay("board", 0) or [] if m.data["type"] == "alert"]
+    assert alerts == []
+    assert engine.get_ride(second.ride_id).estimated_pickup == planned
+
+
 def test_planning_start_cases() -> None:
     """Idle, waiting, on its way on time, behind within noise, and clearly behind."""
     from dispatch.whereabouts import Whereabouts, planning_start
