@@ -67,6 +67,14 @@ def test_move_a_ride_to_the_other_vehicle(
     source = booked["vehicle_id"]
     target = next(v for v in fleet if v != source)
     page = new_page("desktop")
+
+    def with_idle_vehicle(route: Any) -> None:
+        # one more vehicle that has no shift that day: it must not be offered
+        vehicles = route.fetch().json()
+        idle = {**vehicles[0], "id": "V99", "name": "休車", "status": "off_shift"}
+        route.fulfill(json=[*vehicles, idle])
+
+    page.route("**/api/v1/vehicles", with_idle_vehicle)
     _login(page, live)
     page.keyboard.press("Alt+3")
     button = f"#gantt button[data-move='{booked['id']}']"
@@ -100,6 +108,9 @@ def test_move_a_ride_to_the_other_vehicle(
     page.keyboard.press("Enter")
     page.wait_for_selector("#move-to:focus")
     assert page.input_value("#move-to") == target
+    offered = page.eval_on_selector_all("#move-to option", "os => os.map(o => o.value)")
+    assert offered == [target]  # not the vehicle without a shift
+    assert page.locator(".g-label:text-is('V99')").count() == 1  # still on the board
     check_axe(page, "operator: board, move form")
     screenshots(page, "operator-board-move", ("desktop",))
     page.keyboard.press("Tab")

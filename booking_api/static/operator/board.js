@@ -119,9 +119,13 @@ export async function showBoard(api, el) {
     <h2>${t("op.board.alerts")}</h2><ul id="alerts" class="alerts" aria-live="polite"><li class="muted">${t("op.board.noalerts")}</li></ul></section></div>`;
   const load = async () => {
     try {
-      const [day, fleet] = await Promise.all([api.get(`/api/v1/operator/day?date=${el.querySelector("#b-day").value}`), api.get("/api/v1/vehicles").catch(() => [])]);
+      const date = el.querySelector("#b-day").value;
+      const [day, fleet, shifts] = await Promise.all([api.get(`/api/v1/operator/day?date=${date}`), api.get("/api/v1/vehicles").catch(() => []), api.get(`/api/v1/shifts?date=${date}`).catch(() => null)]);
+      // A ride can only move to a vehicle on shift that day (the server refuses others);
+      // if the shifts cannot be read, every vehicle is offered and the server decides.
+      const onShift = shifts ? new Set(shifts.map((s) => s.vehicle_id)) : null;
+      fleetVehicles = fleet.filter((v) => !onShift || onShift.has(v.id));
       // Every vehicle gets a row, also those with nothing booked yet.
-      fleetVehicles = fleet;
       for (const v of fleet) if (!day.vehicles.some((x) => x.vehicle_id === v.id)) day.vehicles.push({ vehicle_id: v.id, bookings: [] });
       day.vehicles.sort((a, b) => a.vehicle_id.localeCompare(b.vehicle_id));
       el.querySelector("#gantt").innerHTML = gantt(day);
