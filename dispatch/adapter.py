@@ -259,10 +259,15 @@ class ProblemBuilder:
     ) -> VehicleState:
         drive = int(dur[where.location, where.target]) if where.target is not None else 0
         loc, at = planning_start(where, drive, noise_s=self.config.position_noise_s)
+        # a vehicle known to be waiting (it need not have left for its next stop yet) may
+        # still take another ride first; one on its way, or at the door, may not
+        waiting = where.seen_s is not None and loc == where.location != where.target
         locked: list[StopRef] = []
         for s in stops:
             ride = by_id[s["ride_id"]]
-            committed = ride.status in (RideStatus.EN_ROUTE.value, RideStatus.ARRIVED.value)
+            committed = ride.status == RideStatus.ARRIVED.value or (
+                ride.status == RideStatus.EN_ROUTE.value and not waiting
+            )
             if s["kind"] == StopKind.PICKUP.value and committed:
                 locked.append(StopRef(ride.id, StopKind.PICKUP))
                 continue

@@ -12,7 +12,8 @@ report's noise. Committing is never optimistic: wherever the new plan sends the
 vehicle, it can get there by way of ``T``, and a driver who left just in time
 reaches ``T`` at the planned start. A vehicle that need not have left yet (its
 stop at ``T`` starts later than it could get there) is planned from where it was
-seen, so a plan made early in the morning does not send it out hours ahead.
+seen, so a plan made early in the morning does not send it out hours ahead; its
+next pickup is not locked either, so it may take another ride first.
 """
 
 from __future__ import annotations

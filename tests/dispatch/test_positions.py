@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from dispatch.domain import DriverTap, Offer
-from tests.dispatch.helpers import at, later, make_engine, trip
+from tests.dispatch.helpers import at, later, make_engine, point, trip
 
 
 def _book(engine, req):
@@ -89,6 +89,26 @@ def test_no_late_alert_for_a_vehicle_on_schedule_between_reports(db: Engine) -> 
     alerts = [m.data for m in bus.replay("board", 0) or [] if m.data["type"] == "alert"]
     assert alerts == []
     assert engine.get_ride(second.ride_id).estimated_pickup == planned
+
+
+def test_a_vehicle_waiting_for_its_first_stop_can_take_a_ride_nearby_first(db: Engine) -> None:
+    """Its first pickup is three hours away: it is not locked yet, so a nearby ride fits."""
+    engine, clock, _ = make_engine(db, vehicles=1)
+    far = _book(engine, trip((0, 0), (0, 5), at(11)))
+    clock.set(at(8))
+    engine.start_shift("V1")
+    clock.set(at(8, 5))
+    depot = point(10, 10)
+    engine.report_position("V1", depot.lat, depot.lon)
+    offer = engine.quote(trip((10, 11), (10, 13), at(8, 30)))
+    assert isinstance(offer, Offer), offer
+    assert offer.estimated_pickup <= later(at(8, 30), 5)
+    ride = engine.confirm(offer.offer_id)
+    stops = [(s["kind"], s["ride_id"]) for s in engine.plan_stops("V1", at(8).date())]
+    assert stops[0] == ("pickup", ride.ride_id)
+    after = engine.get_ride(far.ride_id)
+    assert after.estimated_pickup is not None
+    assert after.estimated_pickup <= after.pickup_window_end
 
 
 def test_planning_start_cases() -> None:
