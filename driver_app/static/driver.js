@@ -1,7 +1,8 @@
 // Drivers' tablet: the next stop big, the rest of the day, the route on the
 // map, one tap per event. The manifest arrives on the vehicle websocket (full
 // replacement each time); taps are queued in localStorage and sent over HTTP
-// with a stable tap_id, so a tap made offline is sent once on reconnect.
+// with a stable tap_id, so a tap made offline is sent once on reconnect. The car's GPS
+// position goes up the same socket.
 import { applyI18n, initLangSwitch, t, tf } from "/static/common/i18n.js";
 import { makeApi, esc, hm, ymd } from "/static/common/api.js";
 import { makeMap } from "/static/common/map.js";
@@ -134,11 +135,46 @@ async function loadManifest() {
   } catch { /* the websocket will bring the manifest */ }
 }
 
+// The tablet's GPS goes to the engine over the socket: every 30 s, at once when the car
+// has moved 100 m, and when the socket (re)opens. The board shows the car, riders see
+// how far away it is, and a re-plan starts from where the car really is. Nothing is
+// queued offline: an old position is of no use.
+const GPS_EVERY_MS = 30000;
+const GPS_MOVED_M = 100;
+let gpsWatch = null;
+let gpsTimer = null;
+let fix = null;
+let sent = null;
+function metres(a, b) {
+  const k = Math.PI / 180;
+  const x = (b.lon - a.lon) * k * Math.cos(((a.lat + b.lat) / 2) * k);
+  return Math.hypot(x, (b.lat - a.lat) * k) * 6371000;
+}
+function sendFix() {
+  if (!fix || !ws || ws.readyState !== WebSocket.OPEN) return;
+  ws.send(JSON.stringify({ type: "position", lat: fix.lat, lon: fix.lon }));
+  sent = { ...fix, at: Date.now() };
+}
+function startGps() {
+  if (gpsWatch !== null || !("geolocation" in navigator)) return;
+  gpsWatch = navigator.geolocation.watchPosition((pos) => {
+    fix = { lat: pos.coords.latitude, lon: pos.coords.longitude };
+    if (!sent || metres(sent, fix) >= GPS_MOVED_M) sendFix();
+  }, () => { /* no permission or no signal: taps still place the car */ },
+  { enableHighAccuracy: true, maximumAge: 10000, timeout: 30000 });
+  gpsTimer = setInterval(() => { if (!sent || Date.now() - sent.at >= GPS_EVERY_MS) sendFix(); }, 5000);
+}
+function stopGps() {
+  if (gpsWatch !== null) navigator.geolocation.clearWatch(gpsWatch);
+  clearInterval(gpsTimer);
+  gpsWatch = gpsTimer = fix = sent = null;
+}
+
 function connect() {
   if (!me) return;
   const proto = location.protocol === "https:" ? "wss" : "ws";
   ws = new WebSocket(`${proto}://${location.host}/ws/vehicle/${encodeURIComponent(me.vehicle_id)}?token=${encodeURIComponent(api.token())}${lastSeq ? `&since=${lastSeq}` : ""}`);
-  ws.onopen = () => { online = true; showOffline(); flush(); };
+  ws.onopen = () => { online = true; showOffline(); flush(); sendFix(); };
   ws.onmessage = (ev) => {
     const m = JSON.parse(ev.data);
     if (m.seq) { if (m.seq <= lastSeq) return; lastSeq = m.seq; }
@@ -203,12 +239,14 @@ async function start() {
   render();
   loadManifest();
   connect();
+  startGps();
 }
 
 function logout() {
   me = null;
   api.setToken("");
   if (ws) { ws.onclose = null; ws.close(); ws = null; }
+  stopGps();
   show("login");
 }
 

@@ -102,3 +102,40 @@ def test_new_booking_arrives_live_with_highlight_and_chime(
             "JSON.parse(localStorage.getItem('noriai.driver.queue')||'[]').length===0"
         )
         assert live.api("GET", f"/api/v1/bookings/{booked['id']}")["status"] == "completed"
+
+
+def test_tablet_reports_its_gps_position(new_page: Any, live: Live, fleet: list[str]) -> None:
+    """The tablet sends the car's GPS fix up its socket at once, and again when it moves."""
+    import time
+
+    from dispatch.domain import LatLon
+    from tests.web.seed import staff_account
+
+    # a vehicle of its own (no shift: it takes none of the other tests' rides)
+    engine = live.app.state.noriai.engine
+    engine.add_vehicle("V09", depot=LatLon(35.899980, 140.623187), name="神栖9号", seats=4)
+    staff_account(live, "driver-v09", DRIVER_PASSWORD, "driver", vehicle_id="V09")
+    here = {"latitude": 35.890028, "longitude": 140.664461}
+    page = new_page("tablet", geolocation=here, permissions=["geolocation"])
+    page.goto(live.url + "/driver")
+    page.fill("#dr-user", "driver-v09")
+    page.fill("#dr-pw", DRIVER_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#view-run:not([hidden])")
+
+    def position() -> tuple[float, float] | None:
+        v = next(x for x in live.api("GET", "/api/v1/vehicles") if x["id"] == "V09")
+        return (v["lat"], v["lon"]) if v["lat"] is not None else None
+
+    def wait_for(lat: float, lon: float) -> None:
+        for _ in range(50):  # up to 10 s
+            got = position()
+            if got and abs(got[0] - lat) < 1e-6 and abs(got[1] - lon) < 1e-6:
+                return
+            time.sleep(0.2)
+        pytest.fail(f"the engine has V09 at {position()}, not at {(lat, lon)}")
+
+    wait_for(here["latitude"], here["longitude"])
+    moved = {"latitude": 35.893, "longitude": 140.664461}  # about 330 m north
+    page.context.set_geolocation(moved)
+    wait_for(moved["latitude"], moved["longitude"])
