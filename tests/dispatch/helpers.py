@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from dispatch.bus import InProcessBus
 from dispatch.clock import SimClock
 from dispatch.config import EngineConfig
-from dispatch.domain import LatLon, TripRequest
+from dispatch.domain import LatLon, Offer, Ride, TripRequest
 from dispatch.engine import DispatchEngine
 from dispatch.grid import GridCity
 
@@ -67,3 +67,10 @@ def trip(
 def later(t: datetime, minutes: float) -> datetime:
     """Return ``t`` plus ``minutes``."""
     return t + timedelta(minutes=minutes)
+
+
+def book(engine: DispatchEngine, req: TripRequest) -> Ride:
+    """Quote ``req`` and confirm the offer (the test fails if there is none)."""
+    offer = engine.quote(req)
+    assert isinstance(offer, Offer), offer
+    return engine.confirm(offer.offer_id)

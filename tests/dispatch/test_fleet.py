@@ -13,19 +13,13 @@ from dispatch.domain import (
     UnknownRide,
     VehicleStatus,
 )
-from tests.dispatch.helpers import DAY, at, make_engine, trip
-
-
-def _book(engine, req):
-    offer = engine.quote(req)
-    assert isinstance(offer, Offer), offer
-    return engine.confirm(offer.offer_id)
+from tests.dispatch.helpers import DAY, at, book, make_engine, trip
 
 
 def test_driver_day(db: Engine) -> None:
     """Start, arrive, board, drop off: statuses, plan and manifest follow; taps are idempotent."""
     engine, clock, bus = make_engine(db, vehicles=1)
-    ride = _book(engine, trip((2, 2), (5, 5), at(8, 30)))
+    ride = book(engine, trip((2, 2), (5, 5), at(8, 30)))
     clock.set(at(8))
     info = engine.start_shift("V1")
     assert info.status is VehicleStatus.SERVING
@@ -58,7 +52,7 @@ def test_driver_day(db: Engine) -> None:
 def test_no_show(db: Engine) -> None:
     """A no-show needs an arrival first and raises an alert on the board."""
     engine, clock, bus = make_engine(db, vehicles=1)
-    ride = _book(engine, trip((2, 2), (5, 5), at(8, 30)))
+    ride = book(engine, trip((2, 2), (5, 5), at(8, 30)))
     clock.set(at(8))
     engine.start_shift("V1")
     with pytest.raises(IllegalTransition):
@@ -75,7 +69,7 @@ def test_no_show(db: Engine) -> None:
 def test_end_shift_refused_with_rides(db: Engine) -> None:
     """A driver cannot end the day while rides are still assigned."""
     engine, clock, _ = make_engine(db, vehicles=1)
-    _book(engine, trip((2, 2), (5, 5), at(9)))
+    book(engine, trip((2, 2), (5, 5), at(9)))
     clock.set(at(8))
     engine.start_shift("V1")
     with pytest.raises(IllegalTransition):
@@ -85,7 +79,7 @@ def test_end_shift_refused_with_rides(db: Engine) -> None:
 def test_breakdown_moves_rides(db: Engine) -> None:
     """A broken vehicle's waiting rides move to another vehicle, keeping their promise."""
     engine, clock, _ = make_engine(db, vehicles=2)
-    ride = _book(engine, trip((2, 2), (5, 5), at(10)))
+    ride = book(engine, trip((2, 2), (5, 5), at(10)))
     clock.set(at(8))
     engine.start_shift("V1")
     engine.start_shift("V2")
@@ -101,7 +95,7 @@ def test_breakdown_moves_rides(db: Engine) -> None:
 def test_late_vehicle_alerts_once(db: Engine) -> None:
     """A vehicle far behind breaks a promise: one alert with a new time, not repeated."""
     engine, clock, bus = make_engine(db, vehicles=1, late_alert_s=120)
-    ride = _book(engine, trip((2, 2), (5, 5), at(8, 30)))
+    ride = book(engine, trip((2, 2), (5, 5), at(8, 30)))
     clock.set(at(8))
     engine.start_shift("V1")
     assert engine.tick() == []
@@ -117,7 +111,7 @@ def test_break(db: Engine) -> None:
     engine, clock, _ = make_engine(db, vehicles=1)
     engine.set_shift("V1", DAY, at(8), at(17), break_earliest=at(11, 30),
                      break_latest=at(13), break_duration_s=2700)
-    _book(engine, trip((2, 2), (5, 5), at(14)))
+    book(engine, trip((2, 2), (5, 5), at(14)))
     kinds = [s["kind"] for s in engine.vehicle_manifest("V1")["stops"]]
     assert "break" in kinds
     clock.set(at(11, 40))

@@ -9,21 +9,13 @@ from dispatch.domain import (
     DriverTap,
     IllegalTransition,
     NoCapacity,
-    Offer,
-    Ride,
     RideStatus,
     UnknownRide,
     VehicleUnavailable,
 )
 from dispatch.store import read_session
 from dispatch.store.tables import EventRow
-from tests.dispatch.helpers import DAY, at, make_engine, trip
-
-
-def _book(engine, req) -> Ride:
-    offer = engine.quote(req)
-    assert isinstance(offer, Offer), offer
-    return engine.confirm(offer.offer_id)
+from tests.dispatch.helpers import DAY, at, book, make_engine, trip
 
 
 def _other(vid: str | None) -> str:
@@ -37,7 +29,7 @@ def _ride_ids(engine, vid: str) -> set[str]:
 def test_move_keeps_promise_and_saves_both_plans(db: Engine) -> None:
     """The ride leaves its vehicle's plan, joins the target's, keeps its window; events logged."""
     engine, _, bus = make_engine(db)
-    ride = _book(engine, trip((2, 2), (5, 5), at(9)))
+    ride = book(engine, trip((2, 2), (5, 5), at(9)))
     source = ride.vehicle_id
     target = _other(source)
     before_seq = bus.replay("board", 0) or []
@@ -69,8 +61,8 @@ def test_move_keeps_promise_and_saves_both_plans(db: Engine) -> None:
 def test_move_inserts_among_other_rides(db: Engine) -> None:
     """Moving onto a busy vehicle keeps every ride already there within its promise."""
     engine, _, _ = make_engine(db)
-    a = _book(engine, trip((2, 2), (8, 8), at(9)))
-    b = _book(engine, trip((3, 3), (9, 9), at(12)))
+    a = book(engine, trip((2, 2), (8, 8), at(9)))
+    b = book(engine, trip((3, 3), (9, 9), at(12)))
     if a.vehicle_id == b.vehicle_id:  # the optimizer chained them: split them first
         b = engine.move_ride(b.ride_id, _other(b.vehicle_id), by="op1")
     assert a.vehicle_id != b.vehicle_id
@@ -86,8 +78,8 @@ def test_move_inserts_among_other_rides(db: Engine) -> None:
 def test_move_refused_when_promise_cannot_be_kept(db: Engine) -> None:
     """A full target vehicle refuses with NoCapacity and nothing changes."""
     engine, _, _ = make_engine(db, seats=2)
-    big = _book(engine, trip((2, 2), (15, 15), at(9), party=2))
-    other = _book(engine, trip((2, 3), (15, 14), at(9), party=2))
+    big = book(engine, trip((2, 2), (15, 15), at(9), party=2))
+    other = book(engine, trip((2, 3), (15, 14), at(9), party=2))
     assert big.vehicle_id != other.vehicle_id  # two full cars at the same time
     with pytest.raises(NoCapacity) as err:
         engine.move_ride(big.ride_id, str(other.vehicle_id), by="op1")
@@ -100,7 +92,7 @@ def test_move_refusals(db: Engine) -> None:
     """Unknown ride or vehicle, same vehicle, a vehicle off shift, a rider already on board."""
     engine, clock, _ = make_engine(db, vehicles=3)
     engine.add_vehicle("V9", depot=engine.get_vehicle("V1").depot, seats=4, wheelchairs=0)
-    ride = _book(engine, trip((2, 2), (5, 5), at(9)))
+    ride = book(engine, trip((2, 2), (5, 5), at(9)))
     with pytest.raises(UnknownRide):
         engine.move_ride("nope", "V1", by="op1")
     with pytest.raises(UnknownRide):
@@ -125,7 +117,7 @@ def test_move_refusals(db: Engine) -> None:
 def test_move_en_route_ride_on_the_day(db: Engine) -> None:
     """A ride the first vehicle is driving to can still go to a free vehicle (status reset)."""
     engine, clock, _ = make_engine(db)
-    ride = _book(engine, trip((2, 2), (5, 5), at(9)))
+    ride = book(engine, trip((2, 2), (5, 5), at(9)))
     clock.set(at(8, 30))
     engine.start_shift("V1")
     engine.start_shift("V2")
@@ -141,7 +133,7 @@ def test_move_gives_an_unassigned_ride_a_vehicle(db: Engine) -> None:
     """A ride left without a vehicle by a breakdown can be put on a vehicle that came on shift."""
     engine, clock, _ = make_engine(db, vehicles=1)
     engine.add_vehicle("V2", depot=engine.get_vehicle("V1").depot, seats=4, wheelchairs=1)
-    ride = _book(engine, trip((2, 2), (5, 5), at(10)))
+    ride = book(engine, trip((2, 2), (5, 5), at(10)))
     clock.set(at(8))
     engine.start_shift("V1")
     engine.breakdown("V1")

@@ -5,26 +5,29 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from dispatch.domain import DriverTap, Offer
-from tests.dispatch.helpers import at, later, make_engine, point, trip
+from tests.dispatch.helpers import at, book, later, make_engine, point, trip
 
 
-def _book(engine, req):
-    offer = engine.quote(req)
-    assert isinstance(offer, Offer), offer
-    return engine.confirm(offer.offer_id)
-
-
-def test_cancellation_does_not_retime_a_moving_vehicle_from_its_stale_position(db: Engine) -> None:
-    """Seen at its last drop-off 7 min ago, the vehicle is on its way: the pickup keeps its time."""
-    engine, clock, _ = make_engine(db, vehicles=1)
-    first = _book(engine, trip((10, 10), (10, 0), at(8)))
-    second = _book(engine, trip((0, 0), (0, 10), at(8, 10)))
-    later_ride = _book(engine, trip((5, 5), (6, 6), at(15)))
+def _after_first_drop_off(engine, clock, *later_trips):
+    """Book a first ride from the depot to (10, 0) at 08:00 and ``later_trips``; the driver
+    picks up at 08:00 and drops off at 08:11 (no position report). Returns the later rides.
+    """
+    first = book(engine, trip((10, 10), (10, 0), at(8)))
+    rides = [book(engine, t) for t in later_trips]
     clock.set(at(8))
     engine.start_shift("V1")
     engine.driver_tap("V1", first.ride_id, DriverTap.BOARDED, tap_id="b1")
     clock.set(at(8, 11))
     engine.driver_tap("V1", first.ride_id, DriverTap.DROPPED_OFF, tap_id="d1")
+    return first, rides
+
+
+def test_cancellation_does_not_retime_a_moving_vehicle_from_its_stale_position(db: Engine) -> None:
+    """Seen at its last drop-off 7 min ago, the vehicle is on its way: the pickup keeps its time."""
+    engine, clock, _ = make_engine(db, vehicles=1)
+    _, (second, later_ride) = _after_first_drop_off(
+        engine, clock, trip((0, 0), (0, 10), at(8, 10)), trip((5, 5), (6, 6), at(15))
+    )
     planned = engine.get_ride(second.ride_id).estimated_pickup
     clock.set(at(8, 18))  # no position report since the drop-off: it is driving
     engine.cancel(later_ride.ride_id, by="K000001")
@@ -36,14 +39,9 @@ def test_cancellation_does_not_retime_a_moving_vehicle_from_its_stale_position(d
 def test_cancelling_the_stop_a_vehicle_drives_to_does_not_delay_the_next(db: Engine) -> None:
     """The rider it is on its way to cancels: the following pickup gets no later."""
     engine, clock, _ = make_engine(db, vehicles=1)
-    first = _book(engine, trip((10, 10), (10, 0), at(8)))
-    second = _book(engine, trip((0, 0), (0, 10), at(8, 10)))
-    third = _book(engine, trip((0, 2), (0, 10), at(8, 20)))
-    clock.set(at(8))
-    engine.start_shift("V1")
-    engine.driver_tap("V1", first.ride_id, DriverTap.BOARDED, tap_id="b1")
-    clock.set(at(8, 11))
-    engine.driver_tap("V1", first.ride_id, DriverTap.DROPPED_OFF, tap_id="d1")
+    _, (second, third) = _after_first_drop_off(
+        engine, clock, trip((0, 0), (0, 10), at(8, 10)), trip((0, 2), (0, 10), at(8, 20))
+    )
     stops = [(s["kind"], s["ride_id"]) for s in engine.plan_stops("V1", at(8).date())]
     assert stops[:2] == [("pickup", second.ride_id), ("pickup", third.ride_id)]
     planned = engine.get_ride(third.ride_id).estimated_pickup
@@ -57,14 +55,9 @@ def test_cancelling_the_stop_a_vehicle_drives_to_does_not_delay_the_next(db: Eng
 def test_a_report_showing_the_vehicle_behind_moves_the_next_pickup(db: Engine) -> None:
     """Still at its last drop-off 7 min later (a report says so): the next pickup is later."""
     engine, clock, _ = make_engine(db, vehicles=1)
-    first = _book(engine, trip((10, 10), (10, 0), at(8)))
-    second = _book(engine, trip((0, 0), (0, 10), at(8, 10)))
-    later_ride = _book(engine, trip((5, 5), (6, 6), at(15)))
-    clock.set(at(8))
-    engine.start_shift("V1")
-    engine.driver_tap("V1", first.ride_id, DriverTap.BOARDED, tap_id="b1")
-    clock.set(at(8, 11))
-    engine.driver_tap("V1", first.ride_id, DriverTap.DROPPED_OFF, tap_id="d1")
+    first, (second, later_ride) = _after_first_drop_off(
+        engine, clock, trip((0, 0), (0, 10), at(8, 10)), trip((5, 5), (6, 6), at(15))
+    )
     planned = engine.get_ride(second.ride_id).estimated_pickup
     clock.set(at(8, 18))
     engine.report_position("V1", first.request.dropoff.lat, first.request.dropoff.lon)
@@ -76,13 +69,7 @@ def test_a_report_showing_the_vehicle_behind_moves_the_next_pickup(db: Engine) -
 def test_no_late_alert_for_a_vehicle_on_schedule_between_reports(db: Engine) -> None:
     """24 min into a 29-min drive with no report since the drop-off: on time, no alert."""
     engine, clock, bus = make_engine(db, vehicles=1, late_alert_s=300)
-    first = _book(engine, trip((10, 10), (10, 0), at(8)))
-    second = _book(engine, trip((0, 19), (0, 10), at(8, 30)))
-    clock.set(at(8))
-    engine.start_shift("V1")
-    engine.driver_tap("V1", first.ride_id, DriverTap.BOARDED, tap_id="b1")
-    clock.set(at(8, 11))
-    engine.driver_tap("V1", first.ride_id, DriverTap.DROPPED_OFF, tap_id="d1")
+    _, (second,) = _after_first_drop_off(engine, clock, trip((0, 19), (0, 10), at(8, 30)))
     planned = engine.get_ride(second.ride_id).estimated_pickup
     clock.set(at(8, 35))
     assert engine.tick() == []
@@ -94,7 +81,7 @@ def test_no_late_alert_for_a_vehicle_on_schedule_between_reports(db: Engine) -> 
 def test_a_vehicle_waiting_for_its_first_stop_can_take_a_ride_nearby_first(db: Engine) -> None:
     """Its first pickup is three hours away: it is not locked yet, so a nearby ride fits."""
     engine, clock, _ = make_engine(db, vehicles=1)
-    far = _book(engine, trip((0, 0), (0, 5), at(11)))
+    far = book(engine, trip((0, 0), (0, 5), at(11)))
     clock.set(at(8))
     engine.start_shift("V1")
     clock.set(at(8, 5))

@@ -17,6 +17,16 @@ PHONE = "09081815252"  # no other browser test uses it
 PASSWORD = "live-ride-1"
 
 
+def _arrived_shows(page: Any, ride_id: str) -> None:
+    """Wait (5 s at most: polling would take 15 s) for the card to say the car arrived."""
+    page.wait_for_function(
+        "id => document.querySelector(`#my-upcoming .booking[data-id='${id}'] .status`)"
+        "?.textContent === '車が到着しました'",
+        arg=ride_id,
+        timeout=5000,
+    )
+
+
 def test_my_bookings_shows_minutes_away_and_a_drivers_tap_without_reload(
     new_page: Any, live: Live, fleet: list[str]
 ) -> None:
@@ -44,12 +54,7 @@ def test_my_bookings_shows_minutes_away_and_a_drivers_tap_without_reload(
     assert 1 < minutes <= 60
     driver_tap(live, ride, "arrived")
     # Polling would take 15 s; the socket brings it at once.
-    page.wait_for_function(
-        "id => document.querySelector(`#my-upcoming .booking[data-id='${id}'] .status`)"
-        "?.textContent === '車が到着しました'",
-        arg=ride["id"],
-        timeout=5000,
-    )
+    _arrived_shows(page, ride["id"])
     assert live_line.is_hidden()
     assert card.locator(".cancel").count() == 0
 
@@ -94,9 +99,4 @@ def test_my_bookings_reconnects_after_the_ride_socket_drops(
     assert len(sockets) == 2, "the page did not reconnect its ride socket"
     driver_tap(live, ride, "arrived")
     # polling would take 15 s; the new socket brings it at once
-    page.wait_for_function(
-        "id => document.querySelector(`#my-upcoming .booking[data-id='${id}'] .status`)"
-        "?.textContent === '車が到着しました'",
-        arg=ride["id"],
-        timeout=5000,
-    )
+    _arrived_shows(page, ride["id"])
