@@ -21,7 +21,7 @@ from dispatch.config import EngineConfig
 from dispatch.domain import RideStatus, TripRequest
 from dispatch.ports import TravelTimes
 from dispatch.store.tables import PlanRow, RideRow, ShiftRow, VehicleRow
-from dispatch.whereabouts import Whereabouts, planning_start
+from dispatch.whereabouts import Whereabouts, planning_start, waiting
 from optimizer.model import (
     Break,
     OnBoard,
@@ -189,7 +189,7 @@ class ProblemBuilder:
         promises.extend(extra_promises)
         vehicles: list[Vehicle] = []
         routes: list[Route] = []
-        pending_states: list[tuple[VehicleRow, Vehicle, list[dict[str, Any]], Whereabouts]] = []
+        pending_states: list[tuple[VehicleRow, list[dict[str, Any]], Whereabouts]] = []
         for vrow in day.vehicles:
             shift = day.shifts.get(vrow.id)
             if shift is None:
@@ -200,7 +200,7 @@ class ProblemBuilder:
             stops = [s for s in plan_stops if _pending(s, by_id)]
             if live:
                 where = self._whereabouts(vrow, v, day, plan_stops)
-                pending_states.append((vrow, v, stops, where))
+                pending_states.append((vrow, stops, where))
             if stops:
                 routes.append(Route(vrow.id, tuple(self._stop(s) for s in stops)))
         n = len(self.nodes)
@@ -212,8 +212,8 @@ class ProblemBuilder:
                 picked = epoch(r.picked_up_at or r.pickup_window_start)
                 aboard.setdefault(r.vehicle_id, []).append(OnBoard(r.id, picked))
         states = [
-            self._state(vrow, v, day, stops, by_id, where, dur, tuple(aboard.get(vrow.id, ())))
-            for vrow, v, stops, where in pending_states
+            self._state(vrow, day, stops, by_id, where, dur, tuple(aboard.get(vrow.id, ())))
+            for vrow, stops, where in pending_states
         ]
         c = self.config
         rule = RideTimeRule(c.ride_factor, c.ride_offset_s, c.ride_cap_s)
@@ -249,7 +249,6 @@ class ProblemBuilder:
     def _state(
         self,
         vrow: VehicleRow,
-        v: Vehicle,
         day: DayData,
         stops: list[dict[str, Any]],
         by_id: dict[str, RideRow],
@@ -259,14 +258,12 @@ class ProblemBuilder:
     ) -> VehicleState:
         drive = int(dur[where.location, where.target]) if where.target is not None else 0
         loc, at = planning_start(where, drive, noise_s=self.config.position_noise_s)
-        # a vehicle known to be waiting (it need not have left for its next stop yet) may
-        # still take another ride first; one on its way, or at the door, may not
-        waiting = where.seen_s is not None and loc == where.location != where.target
+        free = waiting(where, drive)  # on its way or at the door: its next pickup is locked
         locked: list[StopRef] = []
         for s in stops:
             ride = by_id[s["ride_id"]]
             committed = ride.status == RideStatus.ARRIVED.value or (
-                ride.status == RideStatus.EN_ROUTE.value and not waiting
+                ride.status == RideStatus.EN_ROUTE.value and not free
             )
             if s["kind"] == StopKind.PICKUP.value and committed:
                 locked.append(StopRef(ride.id, StopKind.PICKUP))

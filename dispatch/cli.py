@@ -15,6 +15,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
+# with --reoptimize-rounds the rounds bound the work; this only stops a runaway round
+_ROUNDS_CAP_S = 60.0
+
 
 def _fail(message: str) -> int:
     print(f"noriai: {message}", file=sys.stderr)
@@ -71,7 +74,7 @@ def _simulate(args: argparse.Namespace, settings: Any) -> int:
         seed=args.seed,
         requests=args.requests,
         offline_time_limit_s=args.offline_time_limit,
-        reoptimize_s=args.reoptimize_s if args.reoptimize_rounds == 0 else 60.0,
+        reoptimize_s=args.reoptimize_s if args.reoptimize_rounds == 0 else _ROUNDS_CAP_S,
         reoptimize_rounds=args.reoptimize_rounds or None,
     )
     report["vehicles"] = args.vehicles

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dispatch.adapter import epoch, node_key
+from dispatch.adapter import DayData, epoch, node_key
 from dispatch.domain import (
     Alternative,
     NoCapacity,
@@ -80,7 +80,13 @@ class DispatchEngine(MoveOps):
             )
         return None
 
-    def _prepare(self, s: Session, req: TripRequest, rid: str) -> tuple[Problem, Plan, Request]:
+    def _prepare(
+        self, s: Session, req: TripRequest, rid: str, data: DayData | None = None
+    ) -> tuple[Problem, Plan, Request]:
+        """Return the day's problem and plan with ``req`` added as request ``rid``.
+
+        ``data`` is the day as ``load_day`` read it (read here when not given).
+        """
         t = req.depart_at or req.arrive_by
         assert t is not None
         day = self.local_date(t)
@@ -89,7 +95,9 @@ class DispatchEngine(MoveOps):
         areas = {a for a in (ps.area, ds.area) if a}
         b = self.builder()
         new = b.new_request(rid, req, ps.node, ds.node, areas)
-        problem, plan = b.build(self.load_day(s, day), [new], live=self.is_live(day))
+        if data is None:
+            data = self.load_day(s, day)
+        problem, plan = b.build(data, [new], live=self.is_live(day))
         return problem, plan, new
 
     def _params(self) -> QuoteParams:

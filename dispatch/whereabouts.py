@@ -39,6 +39,31 @@ class Whereabouts:
     target_start_s: int | None = None
 
 
+def _must_leave_s(w: Whereabouts, drive_s: int) -> int | None:
+    """The latest time to leave for the next stop, when seen somewhere else (else ``None``)."""
+    if w.target is None or w.target_start_s is None or w.seen_s is None:
+        return None
+    return None if w.target == w.location else w.target_start_s - drive_s
+
+
+def on_its_way(w: Whereabouts, drive_s: int) -> bool:
+    """Whether the vehicle must already have left to start its next stop on time.
+
+    ``drive_s`` is the travel time from ``w.location`` to ``w.target``.
+    """
+    leave_s = _must_leave_s(w, drive_s)
+    return leave_s is not None and leave_s <= w.ready_s
+
+
+def waiting(w: Whereabouts, drive_s: int) -> bool:
+    """Whether the vehicle was seen away from its next stop and need not have left yet.
+
+    Its next pickup is then not locked: it may still take another ride first.
+    """
+    leave_s = _must_leave_s(w, drive_s)
+    return leave_s is not None and leave_s > w.ready_s
+
+
 def planning_start(w: Whereabouts, drive_s: int, *, noise_s: int) -> tuple[int, int]:
     """Return ``(location, time)`` to plan the vehicle's remaining route from.
 
@@ -48,10 +73,9 @@ def planning_start(w: Whereabouts, drive_s: int, *, noise_s: int) -> tuple[int, 
     the planned start there (or the report's estimate, when that is more than
     ``noise_s`` later, or ``ready_s`` when that is later still).
     """
-    if w.target is None or w.target_start_s is None or w.seen_s is None:
-        return w.location, w.ready_s
-    if w.target == w.location or w.target_start_s - drive_s > w.ready_s:
-        return w.location, w.ready_s  # there already, or still free to wait where it is
+    if not on_its_way(w, drive_s):
+        return w.location, w.ready_s  # no next stop, there already, or free to wait
+    assert w.target is not None and w.target_start_s is not None and w.seen_s is not None
     eta_s = max(w.ready_s, w.target_start_s)
     reported_s = w.seen_s + drive_s
     if reported_s > w.target_start_s + noise_s:

@@ -33,7 +33,7 @@ from dispatch.engine import DispatchEngine
 from dispatch.grid import GridCity
 from dispatch.store import create_all, make_engine, read_session, write_session
 from dispatch.store.tables import PlanRow, RideRow
-from optimizer import QuoteParams, quote
+from optimizer import quote
 from optimizer.model import Plan, Problem, StopKind
 
 
@@ -156,11 +156,9 @@ def _sample(
     """Time ``samples`` engine quotes departing after ``earliest_s`` (see ``engine_quotes``)."""
     n = city.cols * city.rows
     last_s = earliest_s + 6 * 3600
-    live = engine.is_live(engine.local_date(_utc(earliest_s)))
     total: list[float] = []
     phases: dict[str, list[float]] = {"load_day": [], "build": [], "insertion": []}
     offers = 0
-    params = QuoteParams(promise_width_s=engine.config.promise_width_s)
     bar = tqdm(total=samples, desc=f"engine quotes ({label})", disable=not progress,
                file=sys.stderr)
     for i in range(samples):
@@ -180,15 +178,10 @@ def _sample(
         with read_session(engine.db) as s:
             with _timed(phases["load_day"]):
                 data = engine.load_day(s, engine.local_date(_utc(t)))
-            b = engine.builder()
-            ps = engine.snap(req.pickup.lat, req.pickup.lon)
-            ds = engine.snap(req.dropoff.lat, req.dropoff.lon)
-            areas = {a for a in (ps.area, ds.area) if a}
-            new = b.new_request("probe", req, ps.node, ds.node, areas)
             with _timed(phases["build"]):
-                prob, cur = b.build(data, [new], live=live)
+                prob, cur, new = engine._prepare(s, req, "probe", data)
             with _timed(phases["insertion"]):
-                quote(prob, cur, new, params=params)
+                quote(prob, cur, new, params=engine._params())
     bar.close()
     out: dict[str, Any] = {
         f"engine_{label}_offers": offers,
