@@ -43,7 +43,9 @@ def to_plan(data: RoutingData, assignment: pywrapcp.Assignment) -> Plan:
             )
             idx = assignment.Value(routing.NextVar(idx))
         breaks = sorted(
-            (_Break(d, lo, hi, assignment.StartValue(iv) + data.t0)
+            # StartMin, not StartValue: a solution may leave a break's start unbound
+            # (seen from the iterated local search), and StartValue then aborts the process
+            (_Break(d, lo, hi, assignment.StartMin(iv) + data.t0)
              for iv, d, lo, hi in data.breaks.get(vi, []) if assignment.PerformedValue(iv)),
             key=lambda b: b.planned_s,
         )
