@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     login_window_s: int = 15 * 60
     workers: int = 1
     demo_speed: float = 10.0
+    # Drivers' tablets send the car's GPS position; off in the demo, whose simulated
+    # fleet reports the positions (a real browser's location would fight it).
+    tablet_gps: bool = True
     dispatch_interval_s: float = 5.0
     # Rehearsals, operator training and the multi-process tests run the service as
     # if it were another time; always 0 in production.

@@ -206,7 +206,11 @@ def run_demo(settings: Settings, host: str, port: int) -> int:
 
     seed = load_seed()
     settings = settings.model_copy(
-        update={"redis_url": "", "token_ttl_s": int(settings.token_ttl_s * settings.demo_speed)}
+        update={
+            "redis_url": "",
+            "token_ttl_s": int(settings.token_ttl_s * settings.demo_speed),
+            "tablet_gps": False,  # the simulated fleet reports the positions
+        }
     )
     rules = settings.city_rules()
     url = settings.resolved_database_url()

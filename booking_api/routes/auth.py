@@ -41,6 +41,7 @@ class MeOut(BaseModel):
     member_id: str | None = None
     member_number: str | None = None
     vehicle_id: str | None = None
+    report_gps: bool | None = None  # drivers: whether the tablet sends its GPS position
 
 
 class LoginOut(MeOut):
@@ -50,8 +51,8 @@ class LoginOut(MeOut):
     expires_at: datetime
 
 
-def me_out(db: Db, account: AccountRow) -> MeOut:
-    """Return the account as the apps see it."""
+def me_out(db: Db, account: AccountRow, tablet_gps: bool = True) -> MeOut:
+    """Return the account as the apps see it (a driver's tablet learns whether to send GPS)."""
     member = db.get(MemberRow, account.member_id) if account.member_id else None
     return MeOut(
         role=account.role,
@@ -60,6 +61,7 @@ def me_out(db: Db, account: AccountRow) -> MeOut:
         member_id=account.member_id,
         member_number=member.member_number if member else None,
         vehicle_id=account.vehicle_id,
+        report_gps=tablet_gps if account.role == "driver" else None,
     )
 
 
@@ -103,7 +105,8 @@ def login(body: LoginIn, request: Request, db: Db, state: State) -> LoginOut:
     clear_failures(db, identity, ip)
     token, expires = issue_token(db, account.id, now, settings.token_ttl_s)
     db.commit()
-    return LoginOut(token=token, expires_at=expires, **me_out(db, account).model_dump())
+    out = me_out(db, account, settings.tablet_gps)
+    return LoginOut(token=token, expires_at=expires, **out.model_dump())
 
 
 @router.post("/logout", status_code=204)
@@ -117,6 +120,6 @@ def logout(request: Request, account: Account, db: Db) -> Response:
 
 
 @router.get("/me")
-def me(account: Account, db: Db) -> MeOut:
+def me(account: Account, db: Db, state: State) -> MeOut:
     """Return the logged-in account."""
-    return me_out(db, account)
+    return me_out(db, account, state.settings.tablet_gps)

@@ -239,7 +239,7 @@ async function start() {
   render();
   loadManifest();
   connect();
-  startGps();
+  if (me.report_gps !== false) startGps();  // off where a simulated fleet drives the cars
 }
 
 function logout() {

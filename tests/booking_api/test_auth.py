@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from booking_api.main import create_app
+from booking_api.settings import Settings
 from tests.booking_api.conftest import PASSWORD, Api
 
 
@@ -107,3 +115,18 @@ def test_admin_creates_accounts_and_the_audit_log_records_it(api: Api) -> None:
     log = api.client.get("/api/v1/audit", headers=admin).json()
     assert log[0]["action"] == "account.create" and log[0]["after"]["username"] == "driver7"
     assert "password" not in str(log[0]["after"])
+
+
+@pytest.mark.parametrize("gps", [True, False])
+def test_a_drivers_tablet_learns_whether_to_send_gps(
+    gps: bool, settings: Settings, engine: Any, clock: Any, city_map: Any, db: Engine
+) -> None:
+    """On by default; off where a simulated fleet reports the positions (the demo)."""
+    app = create_app(settings.model_copy(update={"tablet_gps": gps}), engine=engine,
+                     clock=clock, city_map=city_map, db=db)
+    with TestClient(app) as client:
+        api = Api(client, db)
+        driver = api.staff("driver", vehicle_id="V1")
+        assert client.get("/api/v1/auth/me", headers=driver).json()["report_gps"] is gps
+        operator = api.staff("operator")
+        assert client.get("/api/v1/auth/me", headers=operator).json()["report_gps"] is None
