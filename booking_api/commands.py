@@ -60,12 +60,12 @@ def _db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 def _admin_create(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy import select
-    from sqlalchemy.orm import Session
 
     from booking_api.db import AccountRow
     from booking_api.migrate import upgrade
     from booking_api.security import hash_password
     from dispatch.store.base import make_engine
+    from dispatch.store.repo import change_session
 
     password = args.password or getpass.getpass("password: ")
     if len(password) < 8:
@@ -76,7 +76,7 @@ def _admin_create(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(url)
     engine = make_engine(url)
     try:
-        with Session(engine) as db:
+        with change_session(engine) as db:
             if db.scalar(select(AccountRow.id).where(AccountRow.username == args.username)):
                 return _fail(f"the username {args.username!r} is taken")
             db.add(
@@ -88,7 +88,6 @@ def _admin_create(args: argparse.Namespace, settings: Settings) -> int:
                     vehicle_id=args.vehicle,
                 )
             )
-            db.commit()
     finally:
         engine.dispose()
     print(f"noriai: {args.role} account {args.username!r} created", file=sys.stderr)

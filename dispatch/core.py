@@ -28,7 +28,7 @@ from dispatch.domain import RideStatus, VehicleStatus
 from dispatch.ports import Clock, SnapResult, TravelTimes
 from dispatch.retime import schedule, stops_of
 from dispatch.state import ACTIVE_RIDE_STATUSES, ride_transition
-from dispatch.store.repo import append_event, read_session
+from dispatch.store.repo import append_event, change_session, read_session
 from dispatch.store.tables import EventRow, PlanRow, RideRow, ShiftRow, VehicleRow
 from optimizer import schedule_route
 from optimizer.model import Route, StopKind, StopRef
@@ -262,7 +262,7 @@ class EngineCore:
         alerts = [data for kind, data in pending if kind == "alert"]
         if alerts:
             # kept in the event log so a board that connects later still sees them
-            with Session(self.db, expire_on_commit=False) as s, s.begin():
+            with change_session(self.db) as s:
                 for data in alerts:
                     append_event(s, "alert", self.now(), ride_id=data.get("ride_id"),
                                  vehicle_id=data.get("vehicle_id"), payload={"at": at, **data})

@@ -32,6 +32,7 @@ from dispatch.domain import (
 from dispatch.moves import MoveOps
 from dispatch.store.repo import (
     append_event,
+    change_session,
     fill_request,
     read_session,
     request_from_json,
@@ -159,7 +160,7 @@ class DispatchEngine(MoveOps):
             expires_at=now + timedelta(seconds=self.config.offer_hold_s),
             created_at=now,
         )
-        with Session(self.db, expire_on_commit=False) as s, s.begin():
+        with change_session(self.db) as s:
             s.add(row)
         return self._offer_of(row, request)
 

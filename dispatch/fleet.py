@@ -26,7 +26,13 @@ from dispatch.domain import (
     VehicleStatus,
 )
 from dispatch.state import vehicle_transition
-from dispatch.store.repo import append_event, read_session, ride_of, write_session
+from dispatch.store.repo import (
+    append_event,
+    change_session,
+    read_session,
+    ride_of,
+    write_session,
+)
 from dispatch.store.tables import DriverTapRow, RideRow, ShiftRow, VehicleRow
 from optimizer import Quote, quote
 
@@ -69,7 +75,7 @@ class FleetOps(EngineCore):
             msg = "a vehicle needs at least one seat or wheelchair place"
             raise ValueError(msg)
         self.snap(depot.lat, depot.lon)  # a depot off the map is refused here
-        with read_session(self.db) as s, s.begin():
+        with change_session(self.db) as s:
             v = s.get(VehicleRow, vehicle_id)
             if v is None:
                 v = VehicleRow(id=vehicle_id, created_at=self.now(), status="off_shift", delay_s=0)
@@ -287,7 +293,7 @@ class FleetOps(EngineCore):
     # -- live events -----------------------------------------------------------
     def report_position(self, vehicle_id: str, lat: float, lon: float) -> None:
         """Record a vehicle's GPS position and show it on the board."""
-        with read_session(self.db) as s, s.begin():
+        with change_session(self.db) as s:
             v = s.get(VehicleRow, vehicle_id)
             if v is None:
                 raise _unknown_vehicle(vehicle_id)

@@ -47,6 +47,20 @@ def write_session(engine: Engine, service_date: date) -> Iterator[Session]:
 
 
 @contextmanager
+def change_session(engine: Engine) -> Iterator[Session]:
+    """Yield a session in a writing transaction that needs no day lock; commit on success.
+
+    On SQLite the transaction opens with ``BEGIN IMMEDIATE``: a deferred one
+    that reads and then writes fails at once with "database is locked" when
+    another writer committed in between (WAL cannot upgrade a stale snapshot),
+    whereas an immediate one waits for the lock under the busy timeout.
+    """
+    bind = engine.execution_options(**{IMMEDIATE: True})
+    with Session(bind=bind, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+@contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
     """Yield a session for reading; closing it releases (rolls back) the connection.
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from dispatch.domain import Channel, LatLon, RideStatus, TripRequest
-from dispatch.store import read_session, write_session
+from dispatch.store import change_session, read_session, write_session
 from dispatch.store.repo import (
     append_event,
     fill_request,
@@ -132,3 +132,41 @@ def test_writers_of_a_day_are_serialised(db: Engine) -> None:
         row = s.get(ServiceDay, DAY)
         assert row is not None
         assert row.version == 3
+
+
+def test_change_waits_for_a_concurrent_writer(db: Engine) -> None:
+    """A read-then-write change begun while another writer holds the lock waits, then succeeds.
+
+    On SQLite a deferred transaction that has read fails at once ("database is
+    locked") once the other writer commits; the change session must not.
+    """
+    with change_session(db) as s:
+        s.add(VehicleRow(id="V1", name="1号", seats=4, wheelchairs=0, status="off_shift",
+                         delay_s=0, depot_lat=35.9, depot_lon=140.6, created_at=T0))
+    holding, errors = threading.Event(), []
+
+    def other_writer() -> None:
+        try:
+            with write_session(db, DAY) as s:
+                append_event(s, "other", T0)
+                s.flush()
+                holding.set()
+                time.sleep(0.5)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+            holding.set()
+
+    t = threading.Thread(target=other_writer)
+    t.start()
+    holding.wait(5)
+    with change_session(db) as s:
+        row = s.get(VehicleRow, "V1")
+        assert row is not None
+        row.seats = 6
+        append_event(s, "vehicle.saved", T0, vehicle_id="V1")
+    t.join()
+    assert not errors
+    with read_session(db) as s:
+        assert s.get(VehicleRow, "V1").seats == 6  # type: ignore[union-attr]
+        kinds = sorted(r.kind for r in s.scalars(select(EventRow)))
+    assert kinds == ["other", "vehicle.saved"]
