@@ -9,6 +9,9 @@ from datetime import UTC, datetime, timedelta
 class SystemClock:
     """The real clock (UTC-aware)."""
 
+    #: Service seconds per real second (the web apps run their own clock at this rate).
+    rate = 1.0
+
     def now(self) -> datetime:
         """Return the current UTC time."""
         return datetime.now(UTC)
@@ -20,6 +23,8 @@ class OffsetClock:
     Every process given the same offset agrees on the time, so an API and a
     dispatcher started apart still share one service day.
     """
+
+    rate = 1.0
 
     def __init__(self, offset_s: float) -> None:
         self.offset = timedelta(seconds=offset_s)
@@ -36,6 +41,8 @@ def system_clock(offset_s: float = 0.0) -> SystemClock | OffsetClock:
 
 class SimClock:
     """A virtual clock that only moves when told to (thread-safe)."""
+
+    rate = 0.0  # it stands still between jumps
 
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
@@ -63,3 +70,14 @@ class SimClock:
         with self._lock:
             self._t += timedelta(seconds=seconds)
             return self._t
+
+
+def clock_rate(clock: object) -> float:
+    """Return how many service seconds pass per real second on ``clock``.
+
+    1 for the real clock, the speed-up of a sped-up demo clock, 0 for a
+    virtual clock that only jumps; a clock that does not say runs at 1. The
+    web apps use it to run the service's time between two readings of it.
+    """
+    rate = getattr(clock, "rate", 1.0)
+    return float(rate) if isinstance(rate, int | float) and rate >= 0 else 1.0

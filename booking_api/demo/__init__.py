@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tomllib
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -222,8 +223,11 @@ def run_demo(settings: Settings, host: str, port: int) -> int:
     day = demo_day(rules, datetime.now(tz(rules)).date())
     start = datetime.combine(day, rules.service_start, tzinfo=tz(rules))
     clock = SpeedClock(start, settings.demo_speed)
+    config = settings.engine_config()
+    # an offer is held for the city's real minutes, not a tenth of them
+    config = replace(config, offer_hold_s=int(config.offer_hold_s * settings.demo_speed))
     engine = DispatchEngine(
-        settings.engine_config(), db=db, bus=InProcessBus(), travel=cast(Any, city_map), clock=clock
+        config, db=db, bus=InProcessBus(), travel=cast(Any, city_map), clock=clock
     )
     state = AppState(
         settings=settings,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from booking_api.deps import CityMap, State
+from dispatch.clock import clock_rate
 
 router = APIRouter(tags=["reference"])
 
@@ -63,6 +65,24 @@ class TownOut(BaseModel):
     lon: float
     postal_code: str
     kana: str = ""
+
+
+class ClockOut(BaseModel):
+    """The service's current time and how fast it runs (the apps keep their own copy)."""
+
+    now: datetime
+    rate: float
+    timezone: str
+
+
+@router.get("/clock")
+def clock(state: State) -> ClockOut:
+    """The service's clock: the apps show and book by it, not by the device's clock.
+
+    ``rate`` is service seconds per real second: 1 in production, the speed-up
+    in the demo.
+    """
+    return ClockOut(now=state.now(), rate=clock_rate(state.clock), timezone=state.rules.timezone)
 
 
 @router.get("/rules")

@@ -37,6 +37,7 @@ class SpeedClock:
             raise ValueError(msg)
         self.start = start.astimezone(UTC)
         self.speedup = speedup
+        self.rate = speedup
         self._t0 = _time.monotonic()
 
     def now(self) -> datetime:

@@ -4,7 +4,7 @@
 // with a stable tap_id, so a tap made offline is sent once on reconnect. The car's GPS
 // position goes up the same socket.
 import { applyI18n, initLangSwitch, t, tf } from "/static/common/i18n.js";
-import { makeApi, esc, hm, ymd } from "/static/common/api.js";
+import { makeApi, esc, hm, ymd, now, startClock } from "/static/common/api.js";
 import { makeMap } from "/static/common/map.js";
 
 const api = makeApi("noriai.driver.token");
@@ -121,7 +121,7 @@ function applyManifest(newStops) {
 // HTTP manifest: a first view before the websocket answers, and a fallback.
 async function loadManifest() {
   try {
-    const m = await api.get(`/api/v1/driver/manifest?date=${ymd(new Date())}`);
+    const m = await api.get(`/api/v1/driver/manifest?date=${ymd(now())}`);
     if (stops.length) return;
     const s = [];
     for (const b of m.bookings || []) {
@@ -266,13 +266,15 @@ $("#login-form").addEventListener("submit", async (e) => {
 $("#logout").addEventListener("click", async () => { try { await api.post("/api/v1/auth/logout"); } catch { /* local logout anyway */ } logout(); });
 window.addEventListener("online", () => { online = true; flush(); });
 window.addEventListener("offline", () => { online = false; showOffline(); });
-setInterval(() => { $("#clock").textContent = hm(new Date().toISOString()); }, 1000);
-$("#clock").textContent = hm(new Date().toISOString());
+setInterval(() => { $("#clock").textContent = hm(now().toISOString()); }, 1000);
+$("#clock").textContent = hm(now().toISOString());
 initLangSwitch($("#lang"));
 applyI18n();
 document.addEventListener("langchange", () => render());
 
 (async () => {
+  await startClock();
+  $("#clock").textContent = hm(now().toISOString());
   if (api.token()) {
     try { me = await api.get("/api/v1/auth/me"); } catch { me = null; }
   }

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from booking_api.city import CITIES_DIR, load_city
 from booking_api.rules import RuleViolation, check_eligibility, in_closed_period, is_service_day
 from tests.booking_api.conftest import Api, quote_body
+from tests.booking_api.fakes import FixedClock
 
 KAMISU = load_city(CITIES_DIR / "kamisu.toml")
 
@@ -102,3 +103,13 @@ def test_fares_by_category_and_companions() -> None:
     assert fares.fare_yen("general", 2) == 600
     assert fares.fare_yen("disability", 2) == 150  # one carer rides free
     assert fares.fare_yen("unknown", 1) == 300  # default category
+
+
+def test_clock_endpoint_tells_the_service_time(api: Api, clock: FixedClock) -> None:
+    """The apps read the service's time, rate and zone from the API, not from the device."""
+    body = api.client.get("/api/v1/clock").json()
+    assert datetime.fromisoformat(body["now"]) == clock.now()
+    assert body["rate"] == 1.0 and body["timezone"] == "Asia/Tokyo"
+    clock.advance(3600)
+    assert datetime.fromisoformat(api.client.get("/api/v1/clock").json()["now"]) == clock.now()
+

@@ -170,18 +170,21 @@ def browser() -> Iterator[Any]:
 def new_page(browser: Any, live: Live) -> Iterator[Any]:
     """Return a factory of pages (own context each) whose clock is the app's clock.
 
+    ``make(size, device_off_s=...)`` gives a device whose clock is set wrong.
+
     Every page collects its JavaScript errors; the test fails if any page had one
     (requests refused offline or with a 4xx that the page explains are expected).
     """
     contexts: list[Any] = []
     errors: list[str] = []
 
-    def make(size: str = "phone", **kw: Any) -> Any:
+    def make(size: str = "phone", device_off_s: float = 0, **kw: Any) -> Any:
         w, h = SIZES[size]
         ctx = browser.new_context(viewport={"width": w, "height": h}, locale="ja-JP", **kw)
         contexts.append(ctx)
         page = ctx.new_page()
-        page.clock.install(time=live.clock.now())
+        # ``device_off_s``: a device whose own clock is that far off the service's
+        page.clock.install(time=live.clock.now() + timedelta(seconds=device_off_s))
         page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
         page.on(
             "console",

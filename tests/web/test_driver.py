@@ -38,9 +38,9 @@ def rider(live: Live, fleet: list[str]) -> dict[str, Any]:
     return created
 
 
-def tablet(new_page: Any, live: Live, vehicle: str) -> Any:
+def tablet(new_page: Any, live: Live, vehicle: str, device_off_s: float = 0) -> Any:
     """A tablet logged in for one vehicle."""
-    page = new_page("tablet")
+    page = new_page("tablet", device_off_s=device_off_s)
     page.goto(live.url + "/driver")
     page.fill("#dr-user", f"driver-{vehicle.lower()}")
     page.fill("#dr-pw", DRIVER_PASSWORD)
@@ -139,3 +139,18 @@ def test_tablet_reports_its_gps_position(new_page: Any, live: Live, fleet: list[
     moved = {"latitude": 35.893, "longitude": 140.664461}  # about 330 m north
     page.context.set_geolocation(moved)
     wait_for(moved["latitude"], moved["longitude"])
+
+
+def test_tablet_runs_on_the_service_clock(new_page: Any, live: Live, fleet: list[str]) -> None:
+    """A tablet whose own clock is a day and hours off shows the service's time and day."""
+    from datetime import timedelta
+
+    page = tablet(new_page, live, fleet[0], device_off_s=-29 * 3600)
+    shown = page.inner_text("#clock")
+    expected = {
+        (live.clock.now() + timedelta(minutes=m)).astimezone(TOKYO).strftime("%H:%M")
+        for m in (-1, 0, 1)
+    }
+    assert shown in expected, f"tablet shows {shown}, service time is {sorted(expected)}"
+    day = page.evaluate("import('/static/common/api.js').then((m) => m.ymd(m.now()))")
+    assert day == live.clock.now().astimezone(TOKYO).date().isoformat()

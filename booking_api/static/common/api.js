@@ -47,8 +47,34 @@ export function makeApi(tokenKey) {
   };
 }
 
-// Times: the API speaks UTC ISO strings; people read Asia/Tokyo.
-export const TZ = "Asia/Tokyo";
+// Times: the API speaks UTC ISO strings; people read the city's zone (the
+// service's clock says which; Asia/Tokyo until it has answered).
+export let TZ = "Asia/Tokyo";
+
+// The service's clock. The apps show and book by it, not by the device's
+// clock: a tablet may be set wrong or to another zone, and the demo runs
+// faster than real time. Read once at start and every few minutes; while it
+// cannot be read, the device's clock stands in.
+let clockBase = null;
+export async function syncClock() {
+  try {
+    const res = await fetch("/api/v1/clock", { headers: { Accept: "application/json" }, signal: AbortSignal.timeout(5000) });
+    if (!res.ok) return;
+    const c = await res.json();
+    clockBase = { server: Date.parse(c.now), device: Date.now(), rate: Number(c.rate) };
+    if (c.timezone) TZ = c.timezone;
+  } catch { /* offline: keep the last reading */ }
+}
+export function startClock() {
+  setInterval(syncClock, 5 * 60e3);
+  return syncClock();
+}
+// Milliseconds since the epoch on the service's clock.
+export function nowMs() {
+  if (!clockBase) return Date.now();
+  return clockBase.server + (Date.now() - clockBase.device) * clockBase.rate;
+}
+export const now = () => new Date(nowMs());
 export function hm(iso) {
   if (!iso) return "--:--";
   return new Date(iso).toLocaleTimeString("ja-JP", { timeZone: TZ, hour: "2-digit", minute: "2-digit" });
@@ -60,10 +86,6 @@ export function ymd(d) {
 export function dayLabel(iso) {
   const d = new Date(iso);
   return d.toLocaleDateString(lang() === "en" ? "en-GB" : "ja-JP", { timeZone: TZ, month: "long", day: "numeric", weekday: "short" });
-}
-// "2026-11-26" + "10:30" in Tokyo -> UTC ISO string (Tokyo has no DST).
-export function tokyoIso(dateStr, timeStr) {
-  return new Date(`${dateStr}T${timeStr}:00+09:00`).toISOString();
 }
 export function esc(s) {
   return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);

@@ -1,6 +1,6 @@
 // Operators' console shell: login, tabs (Alt+1..4), and the four views.
 import { applyI18n, initLangSwitch, t } from "/static/common/i18n.js";
-import { makeApi } from "/static/common/api.js";
+import { makeApi, startClock } from "/static/common/api.js";
 import { showCall } from "/static/operator/call.js";
 import { showApprovals, countPending } from "/static/operator/approvals.js";
 import { showBoard, stopBoard } from "/static/operator/board.js";
@@ -39,12 +39,12 @@ $("#login-form").addEventListener("submit", async (e) => {
     if (!["operator", "admin"].includes(res.role)) throw new Error(t("error.invalid"));
     api.setToken(res.token);
     me = res;
-    route();
+    startClock().then(route);
   } catch (ex) { err.textContent = ex.message; err.hidden = false; }
 });
 $("#logout").addEventListener("click", async () => {
   try { await api.post("/api/v1/auth/logout"); } catch { /* dropped locally anyway */ }
-  api.setToken(""); me = null; location.hash = "#/call"; route();
+  api.setToken(""); me = null; location.hash = "#/call"; startClock().then(route);
 });
 document.addEventListener("keydown", (e) => {
   if (!me || !e.altKey || e.ctrlKey || e.metaKey) return;
@@ -55,4 +55,4 @@ initLangSwitch($("#lang"));
 applyI18n();
 document.addEventListener("langchange", route);
 window.addEventListener("hashchange", route);
-route();
+startClock().then(route);

@@ -1,7 +1,7 @@
 // Day board: a timeline per vehicle (Gantt), a map with live vehicle
 // positions from the board websocket, and the alerts.
 import { t, tf, lang } from "/static/common/i18n.js";
-import { esc, hm, ymd, TZ } from "/static/common/api.js";
+import { esc, hm, ymd, TZ, now } from "/static/common/api.js";
 import { makeMap } from "/static/common/map.js";
 
 let ws = null;
@@ -112,7 +112,7 @@ export async function showBoard(api, el) {
   markers = {};
   lastSeq = 0; // a new view needs the full snapshot, not only what came after
 
-  const today = ymd(new Date());
+  const today = ymd(now());
   el.innerHTML = `<div class="board-head"><h1>${t("op.nav.board")}</h1><label for="b-day" class="visually-hidden">${t("book.date")}</label><input id="b-day" type="date" value="${today}"></div>
     <div class="board-grid"><section aria-labelledby="g-h"><h2 id="g-h">${t("op.board.vehicles")}</h2><div id="move-msg" role="status" aria-live="polite"></div><div id="move-panel"></div><div id="gantt"></div></section>
     <section aria-labelledby="m-h"><h2 id="m-h">${t("op.board.map")}</h2><div id="board-map" class="map tall"></div>

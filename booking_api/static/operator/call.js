@@ -2,7 +2,7 @@
 // from → to → day/time → quote → confirm. Enter always moves on; numbers pick
 // from the numbered lists; Esc steps back.
 import { t, tf } from "/static/common/i18n.js";
-import { hm, dayLabel, esc, ymd, toast } from "/static/common/api.js";
+import { hm, dayLabel, esc, ymd, toast, nowMs } from "/static/common/api.js";
 import { noShowHtml, wireNoShow } from "/static/operator/noshow.js";
 
 let api = null;
@@ -20,7 +20,7 @@ export function showCall(theApi, el) {
 }
 
 function layout() {
-  const tomorrow = ymd(new Date(Date.now() + 86400e3));
+  const tomorrow = ymd(new Date(nowMs() + 86400e3));
   return `<div class="call-grid">
   <div class="col">
     <h1 data-i18n="op.nav.call">${t("op.nav.call")}</h1>
@@ -73,7 +73,7 @@ function wire() {
     if (e.key !== "Enter") return;
     e.preventDefault();
     const v = q("#date").value.trim();
-    if (/^\+?\d$/.test(v)) q("#date").value = ymd(new Date(Date.now() + Number(v) * 86400e3));
+    if (/^\+?\d$/.test(v)) q("#date").value = ymd(new Date(nowMs() + Number(v) * 86400e3));
     q("#time").focus();
   });
   q("#trip").addEventListener("submit", (e) => { e.preventDefault(); doQuote(); });
@@ -218,7 +218,7 @@ async function doQuote(override) {
       <p class="muted" id="op-hold"></p>
       <button type="button" class="btn" id="confirm">${t("op.confirm")} <kbd>Enter</kbd></button></div>`;
     const hold = q("#op-hold");
-    const tick = () => { const s = Math.max(0, Math.floor((new Date(o.expires_at) - Date.now()) / 1000)); if (hold.isConnected) { hold.textContent = tf("book.offer.hold", { m: Math.floor(s / 60), s: s % 60 }); setTimeout(tick, 1000); } };
+    const tick = () => { const s = Math.max(0, Math.floor((new Date(o.expires_at) - nowMs()) / 1000)); if (hold.isConnected) { hold.textContent = tf("book.offer.hold", { m: Math.floor(s / 60), s: s % 60 }); setTimeout(tick, 1000); } };
     tick();
     q("#confirm").addEventListener("click", confirm);
     q("#confirm").focus();

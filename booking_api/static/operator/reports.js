@@ -1,7 +1,7 @@
 // Reports: rides per day, shared-ride share, occupancy, no-shows and the
 // online-registration share, as plain SVG charts, a table and a CSV download.
 import { t } from "/static/common/i18n.js";
-import { esc, ymd, toast } from "/static/common/api.js";
+import { esc, ymd, toast, now, nowMs } from "/static/common/api.js";
 
 function bars(days, key, { pct = false, color = "#0017c1" } = {}) {
   const w = 560;
@@ -22,8 +22,8 @@ function bars(days, key, { pct = false, color = "#0017c1" } = {}) {
 }
 
 export async function showReports(api, el) {
-  const end = ymd(new Date());
-  const start = ymd(new Date(Date.now() - 13 * 86400e3));
+  const end = ymd(now());
+  const start = ymd(new Date(nowMs() - 13 * 86400e3));
   if (!el.dataset.ready) {
     el.dataset.ready = "1";
     el.innerHTML = `<div class="board-head"><h1>${t("op.nav.reports")}</h1>

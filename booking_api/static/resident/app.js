@@ -1,7 +1,7 @@
 // Residents' app: routing between views, login, registration (draft kept in
 // localStorage), my bookings with cancel and live status (ride socket, polling as fallback).
 import { applyI18n, initLangSwitch, t, tf } from "/static/common/i18n.js";
-import { makeApi, hm, dayLabel, esc, toast } from "/static/common/api.js";
+import { makeApi, hm, dayLabel, esc, toast, nowMs, startClock, ymd } from "/static/common/api.js";
 import { makeMap, pin } from "/static/common/map.js";
 import { startBooking } from "/static/resident/book.js";
 
@@ -167,7 +167,6 @@ regForm().addEventListener("submit", async (e) => {
 // Statuses whose car can still be followed live on the day (docs/stream.md, /ws/ride).
 const LIVE = new Set(["booked", "assigned", "en_route", "arrived", "on_board"]);
 const rideSockets = new Map(); // ride id -> { ws, open, state, retry, timer, refused }
-const tokyoDay = (d) => new Date(d).toLocaleDateString("en-CA", { timeZone: "Asia/Tokyo" });
 function minutesText(status, min, live = false) {
   if (!["booked", "assigned", "en_route"].includes(status) || min == null) return "";
   // A polled estimate is shown only close to pickup; the socket's ETA follows the car all day.
@@ -175,7 +174,7 @@ function minutesText(status, min, live = false) {
   return min <= 1 ? t("my.live.soon") : tf("my.live.min", { m: min });
 }
 function liveLine(b) {
-  const min = b.estimated_pickup ? Math.round((new Date(b.estimated_pickup) - Date.now()) / 60000) : null;
+  const min = b.estimated_pickup ? Math.round((new Date(b.estimated_pickup) - nowMs()) / 60000) : null;
   const text = minutesText(b.status, min);
   return `<p class="live" role="status"${text ? "" : " hidden"}>${esc(text)}</p>`;
 }
@@ -194,7 +193,7 @@ function bookingCard(b, upcoming) {
 async function loadBookings() {
   let list = [];
   try { list = await api.get("/api/v1/bookings"); } catch (ex) { toast(ex.message, "error"); return; }
-  const now = Date.now();
+  const now = nowMs();
   const up = list.filter((b) => ACTIVE.has(b.status) && new Date(b.latest_dropoff || b.pickup_window_end) > now - 3600e3);
   const past = list.filter((b) => !up.includes(b)).reverse();
   up.sort((a, b) => a.pickup_window_start.localeCompare(b.pickup_window_start));
@@ -205,8 +204,8 @@ async function loadBookings() {
   }
   // Today's rides are followed over their socket; the others (and any ride whose socket
   // is down) are re-read every 15 s as before.
-  const today = tokyoDay(now);
-  const want = up.filter((b) => LIVE.has(b.status) && tokyoDay(b.pickup_window_start) === today).map((b) => b.id);
+  const today = ymd(new Date(now));
+  const want = up.filter((b) => LIVE.has(b.status) && ymd(new Date(b.pickup_window_start)) === today).map((b) => b.id);
   for (const id of [...rideSockets.keys()]) if (!want.includes(id)) closeRide(id);
   for (const id of want) { openRide(id); applyRide(id); }
   clearInterval(liveTimer);
@@ -290,5 +289,6 @@ initLangSwitch($("#lang"));
 applyI18n();
 document.addEventListener("langchange", route);
 window.addEventListener("hashchange", route);
-window.addEventListener("load", route);
+const clockReady = startClock();
+window.addEventListener("load", () => clockReady.then(route));
 if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});

@@ -1,7 +1,7 @@
 // The residents' booking flow: from → to → when → who → offer (with its hold
 // countdown) → confirm; a return trip can be asked in the same flow.
 import { lang, t, tf } from "/static/common/i18n.js";
-import { hm, dayLabel, esc, ymd, toast } from "/static/common/api.js";
+import { hm, dayLabel, esc, ymd, toast, now, nowMs } from "/static/common/api.js";
 import { makeMap, pin } from "/static/common/map.js";
 
 const ICONS = {
@@ -32,7 +32,7 @@ let holdTimer = null;
 let cats = null;
 
 function fresh() {
-  const tomorrow = new Date(Date.now() + 86400e3);
+  const tomorrow = new Date(nowMs() + 86400e3);
   return { step: "from", from: null, to: null, date: ymd(tomorrow), time: "10:00", mode: "depart_at", roundTrip: false, returnTime: "13:00", party: 1, wheelchair: !!(me && me.wheelchair), notes: "", offer: null, returnOffer: null, done: null };
 }
 export function startBooking(theApi, member) {
@@ -142,8 +142,8 @@ async function stepTo() {
 }
 
 function stepWhen() {
-  const today = ymd(new Date());
-  const tomorrow = ymd(new Date(Date.now() + 86400e3));
+  const today = ymd(now());
+  const tomorrow = ymd(new Date(nowMs() + 86400e3));
   box().innerHTML = `<h2>${t("book.when")}</h2>
     <fieldset><legend>${t("book.date")}</legend><div class="row">
       <button type="button" class="btn secondary day" data-d="${today}" aria-pressed="${st.date === today}">${t("book.today")}</button>
@@ -223,7 +223,7 @@ function stepOffer() {
   const hold = box().querySelector("#hold");
   const key = (crypto.randomUUID && crypto.randomUUID()) || `${Date.now()}-${Math.random()}`;
   const tick = () => {
-    const left = Math.max(0, Math.floor((new Date(o.expires_at) - Date.now()) / 1000));
+    const left = Math.max(0, Math.floor((new Date(o.expires_at) - nowMs()) / 1000));
     hold.textContent = left > 0 ? tf("book.offer.hold", { m: Math.floor(left / 60), s: left % 60 }) : t("book.offer.expired");
     if (!left) { clearInterval(holdTimer); hold.classList.add("expired"); box().querySelector(".confirm").textContent = t("book.quote"); box().querySelector(".confirm").dataset.requote = "1"; }
   };
