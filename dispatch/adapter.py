@@ -21,7 +21,7 @@ from dispatch.config import EngineConfig
 from dispatch.domain import RideStatus, TripRequest
 from dispatch.ports import TravelTimes
 from dispatch.store.tables import PlanRow, RideRow, ShiftRow, VehicleRow
-from dispatch.whereabouts import Whereabouts, planning_start, waiting
+from dispatch.whereabouts import Whereabouts, on_its_way, planning_start, waiting
 from optimizer.model import (
     Break,
     OnBoard,
@@ -259,11 +259,20 @@ class ProblemBuilder:
         drive = int(dur[where.location, where.target]) if where.target is not None else 0
         loc, at = planning_start(where, drive, noise_s=self.config.position_noise_s)
         free = waiting(where, drive)  # on its way or at the door: its next pickup is locked
+        # seen driving to its next pickup before anything marked the ride en route
+        driving = on_its_way(where, drive)
         locked: list[StopRef] = []
-        for s in stops:
+        for i, s in enumerate(stops):
             ride = by_id[s["ride_id"]]
-            committed = ride.status == RideStatus.ARRIVED.value or (
-                ride.status == RideStatus.EN_ROUTE.value and not free
+            committed = (
+                ride.status == RideStatus.ARRIVED.value
+                or (ride.status == RideStatus.EN_ROUTE.value and not free)
+                or (
+                    i == 0
+                    and driving
+                    and ride.status == RideStatus.ASSIGNED.value
+                    and self.index(parse_node(s["node"])) == where.target
+                )
             )
             if s["kind"] == StopKind.PICKUP.value and committed:
                 locked.append(StopRef(ride.id, StopKind.PICKUP))
@@ -288,6 +297,12 @@ class ProblemBuilder:
         """Return the persisted form of a route (pickup, drop-off and break stops)."""
         if route is None:
             return []
+        # leave_s: the latest time to leave the stop before and still start this one
+        # on time (the vehicle sets off for its next pickup then; dispatch.departures)
+        leave = {
+            id(s): s.start_s - (s.arrival_s - prev.departure_s)
+            for prev, s in zip(route.stops, route.stops[1:], strict=False)
+        }
         return [
             {
                 "kind": s.kind.value,
@@ -296,6 +311,7 @@ class ProblemBuilder:
                 "arrival_s": s.arrival_s,
                 "start_s": s.start_s,
                 "departure_s": s.departure_s,
+                "leave_s": leave.get(id(s), s.start_s),
                 "seats_after": s.seats_after,
                 "wheelchairs_after": s.wheelchairs_after,
             }

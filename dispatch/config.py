@@ -16,7 +16,9 @@ class EngineConfig:
     promised window is flagged late. A vehicle more than ``late_alert_s`` behind
     a promise raises an alert and the rider gets a new time. A position report
     that puts a vehicle on its way less than ``position_noise_s`` behind its plan
-    is taken as GPS and travel-time noise: the plan's times stand. The background
+    is taken as GPS and travel-time noise: the plan's times stand. A vehicle is on
+    its way to its next pickup (the ride ``en_route``) from ``departure_lead_s``
+    before the latest time it can set off for it. The background
     re-optimisation runs for ``reoptimize_time_limit_s``; with
     ``reoptimize_max_rounds`` it is bounded by work instead (the time limit stays a
     cap) and reproducible for a seed, leaving out the time-bounded OR-Tools warm start.
@@ -31,6 +33,7 @@ class EngineConfig:
     extra_service_s: int = 180
     late_alert_s: int = 300
     position_noise_s: int = 60
+    departure_lead_s: int = 60
     ride_factor: float = 1.5
     ride_offset_s: int = 600
     ride_cap_s: int = 5400

@@ -21,9 +21,10 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from dispatch import manifest
-from dispatch.adapter import DayData, ProblemBuilder, node_key
+from dispatch.adapter import DayData, ProblemBuilder, epoch, node_key
 from dispatch.bus.base import EventBus
 from dispatch.config import EngineConfig
+from dispatch.departures import must_set_off
 from dispatch.domain import RideStatus, VehicleStatus
 from dispatch.ports import Clock, SnapResult, TravelTimes
 from dispatch.retime import schedule, stops_of
@@ -173,8 +174,9 @@ class EngineCore:
     ) -> None:
         """Persist ``route`` as the vehicle's plan and copy its times onto the rides.
 
-        The first pickup of a live, serving vehicle becomes ``en_route``; a ride
-        that was ``en_route`` but is no longer next goes back to ``assigned``.
+        The first pickup of a live vehicle in service becomes ``en_route`` once the
+        vehicle must set off for it (``dispatch.departures``); a ride that was
+        ``en_route`` but is no longer next goes back to ``assigned``.
         """
         now = self.now()
         row = s.get(PlanRow, (vehicle_id, day))
@@ -200,7 +202,12 @@ class EngineCore:
             if st["kind"] == StopKind.PICKUP.value:
                 ride.estimated_pickup = t
                 status = RideStatus(ride.status)
-                if i == 0 and moving and status is RideStatus.ASSIGNED:
+                if (
+                    i == 0
+                    and moving
+                    and status is RideStatus.ASSIGNED
+                    and must_set_off(st, epoch(now), self.config.departure_lead_s)
+                ):
                     self.set_ride_status(s, ride, RideStatus.EN_ROUTE)
                 elif i > 0 and status is RideStatus.EN_ROUTE:
                     self.set_ride_status(s, ride, RideStatus.ASSIGNED)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dispatch.core import EngineCore
+from dispatch.departures import set_off
 from dispatch.domain import (
     DriverTap,
     IllegalTransition,
@@ -292,7 +293,8 @@ class FleetOps(EngineCore):
 
     # -- live events -----------------------------------------------------------
     def report_position(self, vehicle_id: str, lat: float, lon: float) -> None:
-        """Record a vehicle's GPS position and show it on the board."""
+        """Record a vehicle's GPS position, show it on the board, and mark its next
+        pickup en route when the vehicle must have set off for it."""
         with change_session(self.db) as s:
             v = s.get(VehicleRow, vehicle_id)
             if v is None:
@@ -311,6 +313,7 @@ class FleetOps(EngineCore):
                 "at": self.now().isoformat(),
             },
         )
+        set_off(self, self.local_date(self.now()), [vehicle_id])
 
     def report_delay(self, vehicle_id: str, delay_s: int) -> None:
         """Record that a vehicle runs ``delay_s`` behind (0 clears it); re-time its route."""
@@ -398,13 +401,15 @@ class FleetOps(EngineCore):
         """One round of the background loop (leader only).
 
         First give stranded rides (booked, no vehicle) a vehicle where their
-        promise fits, then re-plan today, then check promises. Returns the ids
-        of rides found late in this round.
+        promise fits, then mark en route the rides whose vehicle must set off
+        now, re-plan today, and check promises. Returns the ids of rides found
+        late in this round.
         """
         from dispatch.replan import replan
         from dispatch.stranded import place_stranded
 
         today = self.local_date(self.now())
         place_stranded(self, today)
+        set_off(self, today)  # before re-planning, so a car that set off keeps its pickup
         replan(self, today)
         return self.check_promises()

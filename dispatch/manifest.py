@@ -54,6 +54,7 @@ def stops_view(
             "ride_id": ride.id if ride else None,
             "ride_status": ride.status if ride else None,
             "eta": _iso(st["start_s"]),
+            "leave_at": _iso(st.get("leave_s")),  # set off for it by then
         }
         if ride is not None:
             pickup = kind == "pickup"

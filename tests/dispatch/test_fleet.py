@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import Engine
 
@@ -23,6 +25,15 @@ def test_driver_day(db: Engine) -> None:
     clock.set(at(8))
     info = engine.start_shift("V1")
     assert info.status is VehicleStatus.SERVING
+    # the car waits at its depot until it must set off for the 08:30 pickup
+    assert engine.get_ride(ride.ride_id).status is RideStatus.ASSIGNED
+    leave = datetime.fromisoformat(engine.vehicle_manifest("V1")["stops"][0]["leave_at"])
+    assert at(8) < leave < at(8, 30)
+    clock.set(leave - timedelta(minutes=5))
+    engine.tick()
+    assert engine.get_ride(ride.ride_id).status is RideStatus.ASSIGNED
+    clock.set(leave)
+    engine.tick()
     assert engine.get_ride(ride.ride_id).status is RideStatus.EN_ROUTE
     with pytest.raises(IllegalTransition):
         engine.driver_tap("V1", ride.ride_id, DriverTap.DROPPED_OFF, tap_id="t0")

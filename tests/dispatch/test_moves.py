@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from sqlalchemy import Engine, select
 
@@ -121,6 +123,9 @@ def test_move_en_route_ride_on_the_day(db: Engine) -> None:
     clock.set(at(8, 30))
     engine.start_shift("V1")
     engine.start_shift("V2")
+    first = engine.vehicle_manifest(str(ride.vehicle_id))["stops"][0]
+    clock.set(max(clock.now(), datetime.fromisoformat(first["leave_at"])))
+    engine.tick()  # the car sets off
     assert engine.get_ride(ride.ride_id).status is RideStatus.EN_ROUTE
     target = _other(ride.vehicle_id)
     moved = engine.move_ride(ride.ride_id, target, by="op1")

@@ -84,6 +84,9 @@ def test_new_booking_arrives_live_with_highlight_and_chime(
     # 不在 (no-show) asks first; "いいえ" changes nothing and queues nothing.
     card = page.locator("#next")
     if "知手 三郎" in card.inner_text():
+        # a 15:30 pickup seen at 09:00: the car is not on its way yet, the card says when to go
+        assert "までに出発" in card.inner_text()
+        assert "お迎えに向かっています" not in card.inner_text()
         page.click("#next .tap[data-tap=arrived]")
         page.locator("#next .tap[data-tap=no_show]").click()
         assert page.locator("#noshow-dialog").is_visible()

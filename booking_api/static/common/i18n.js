@@ -224,6 +224,7 @@ const DICT = {
   "dr.pickup": ["お迎え", "Pick up"],
   "dr.dropoff": ["お送り", "Drop off"],
   "dr.rest": ["本日の予定", "Rest of the day"],
+  "dr.leave": ["{t} までに出発", "Set off by {t}"],
   "dr.none": ["本日の予定はすべて終わりました", "All stops for today are done"],
   "dr.arrived": ["到着", "Arrived"],
   "dr.boarded": ["乗車", "Boarded"],

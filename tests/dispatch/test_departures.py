@@ -1,0 +1,85 @@
+"""A pickup is en route when its vehicle must set off for it, not as soon as it is next."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+
+from dispatch.departures import must_set_off
+from dispatch.domain import RideStatus
+from dispatch.store import read_session
+from optimizer.model import StopKind, StopRef
+from tests.dispatch.helpers import DAY, at, book, make_engine, point, trip
+
+
+def _waiting_for_a_far_pickup(db: Engine):  # type: ignore[no-untyped-def]
+    """One car on shift at 08:00, seen at its depot at 08:05, with an 11:00 pickup far away."""
+    engine, clock, bus = make_engine(db, vehicles=1)
+    far = book(engine, trip((0, 0), (0, 5), at(11)))
+    clock.set(at(8))
+    engine.start_shift("V1")
+    clock.set(at(8, 5))
+    depot = point(10, 10)
+    engine.report_position("V1", depot.lat, depot.lon)
+    first = engine.vehicle_manifest("V1")["stops"][0]
+    return engine, clock, bus, far, datetime.fromisoformat(first["leave_at"])
+
+
+def _statuses(bus, ride_id: str) -> list[str]:  # type: ignore[no-untyped-def]
+    msgs = bus.replay("vehicle.V1", 0) or []
+    rides = [m.data for m in msgs if m.data["type"] == "ride"]
+    return [d["status"] for d in rides if d["ride_id"] == ride_id]
+
+
+def test_a_waiting_car_sets_off_at_its_leave_time(db: Engine) -> None:
+    """Hours before the pickup the ride stays assigned; a report at the leave time makes it
+    en route, and the tablet and the rider's stream are told once."""
+    engine, clock, bus, far, leave = _waiting_for_a_far_pickup(db)
+    assert engine.get_ride(far.ride_id).status is RideStatus.ASSIGNED
+    assert at(10) < leave < at(11)  # the drive is well under an hour
+    clock.set(leave - timedelta(minutes=10))
+    depot = point(10, 10)
+    engine.report_position("V1", depot.lat, depot.lon)
+    assert engine.get_ride(far.ride_id).status is RideStatus.ASSIGNED
+    clock.set(leave - timedelta(seconds=30))  # within the lead
+    engine.report_position("V1", depot.lat, depot.lon)
+    assert engine.get_ride(far.ride_id).status is RideStatus.EN_ROUTE
+    engine.report_position("V1", depot.lat, depot.lon)
+    assert _statuses(bus, far.ride_id) == ["assigned", "en_route"]
+    assert engine.vehicle_manifest("V1")["stops"][0]["ride_status"] == "en_route"
+
+
+def test_the_background_round_marks_a_car_that_set_off_without_a_report(db: Engine) -> None:
+    """No report after the leave time: the next round of the loop marks the ride."""
+    engine, clock, _, far, leave = _waiting_for_a_far_pickup(db)
+    clock.set(leave + timedelta(minutes=2))
+    assert engine.get_ride(far.ride_id).status is RideStatus.ASSIGNED
+    engine.tick()
+    ride = engine.get_ride(far.ride_id)
+    assert (ride.status, ride.vehicle_id) == (RideStatus.EN_ROUTE, "V1")
+
+
+def test_a_car_seen_driving_keeps_its_pickup_before_the_status_says_so(db: Engine) -> None:
+    """Past its leave time the car is taken to be driving: its next pickup is locked for
+    the optimizer even while the ride still reads assigned; before, it is free."""
+    engine, clock, _, far, leave = _waiting_for_a_far_pickup(db)
+    pickup = StopRef(far.ride_id, StopKind.PICKUP)
+
+    def locked() -> tuple[StopRef, ...]:
+        with read_session(engine.db) as s:
+            problem, _ = engine.builder().build(engine.load_day(s, DAY), live=True)
+        return {st.vehicle_id: st for st in problem.states}["V1"].locked
+
+    assert pickup not in locked()
+    clock.set(leave + timedelta(minutes=2))
+    assert engine.get_ride(far.ride_id).status is RideStatus.ASSIGNED
+    assert pickup in locked()
+
+
+def test_must_set_off() -> None:
+    """Due from the lead before the leave time; an old plan without one counts as due."""
+    assert not must_set_off({"leave_s": 1_000}, 900, 60)
+    assert must_set_off({"leave_s": 1_000}, 940, 60)
+    assert must_set_off({"leave_s": 1_000}, 1_200, 60)
+    assert must_set_off({}, 0, 60)
