@@ -74,3 +74,20 @@ def book(engine: DispatchEngine, req: TripRequest) -> Ride:
     offer = engine.quote(req)
     assert isinstance(offer, Offer), offer
     return engine.confirm(offer.offer_id)
+
+
+def waiting_for_a_far_pickup(
+    db: Engine,
+) -> tuple[DispatchEngine, SimClock, InProcessBus, Ride]:
+    """One car on shift at 08:00, seen at its depot at 08:05, its first pickup far away at 11:00.
+
+    Returns the engine, its clock and bus, and that 11:00 ride.
+    """
+    engine, clock, bus = make_engine(db, vehicles=1)
+    far = book(engine, trip((0, 0), (0, 5), at(11)))
+    clock.set(at(8))
+    engine.start_shift("V1")
+    clock.set(at(8, 5))
+    depot = point(10, 10)
+    engine.report_position("V1", depot.lat, depot.lon)
+    return engine, clock, bus, far

@@ -10,18 +10,12 @@ from dispatch.departures import must_set_off
 from dispatch.domain import RideStatus
 from dispatch.store import read_session
 from optimizer.model import StopKind, StopRef
-from tests.dispatch.helpers import DAY, at, book, make_engine, point, trip
+from tests.dispatch.helpers import DAY, at, point, waiting_for_a_far_pickup
 
 
 def _waiting_for_a_far_pickup(db: Engine):  # type: ignore[no-untyped-def]
-    """One car on shift at 08:00, seen at its depot at 08:05, with an 11:00 pickup far away."""
-    engine, clock, bus = make_engine(db, vehicles=1)
-    far = book(engine, trip((0, 0), (0, 5), at(11)))
-    clock.set(at(8))
-    engine.start_shift("V1")
-    clock.set(at(8, 5))
-    depot = point(10, 10)
-    engine.report_position("V1", depot.lat, depot.lon)
+    """The waiting car and its far pickup, with the time the car must set off for it."""
+    engine, clock, bus, far = waiting_for_a_far_pickup(db)
     first = engine.vehicle_manifest("V1")["stops"][0]
     return engine, clock, bus, far, datetime.fromisoformat(first["leave_at"])
 

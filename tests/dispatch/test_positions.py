@@ -5,7 +5,14 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from dispatch.domain import DriverTap, Offer
-from tests.dispatch.helpers import at, book, later, make_engine, point, trip
+from tests.dispatch.helpers import (
+    at,
+    book,
+    later,
+    make_engine,
+    trip,
+    waiting_for_a_far_pickup,
+)
 
 
 def _after_first_drop_off(engine, clock, *later_trips):
@@ -80,13 +87,7 @@ def test_no_late_alert_for_a_vehicle_on_schedule_between_reports(db: Engine) -> 
 
 def test_a_vehicle_waiting_for_its_first_stop_can_take_a_ride_nearby_first(db: Engine) -> None:
     """Its first pickup is three hours away: it is not locked yet, so a nearby ride fits."""
-    engine, clock, _ = make_engine(db, vehicles=1)
-    far = book(engine, trip((0, 0), (0, 5), at(11)))
-    clock.set(at(8))
-    engine.start_shift("V1")
-    clock.set(at(8, 5))
-    depot = point(10, 10)
-    engine.report_position("V1", depot.lat, depot.lon)
+    engine, _, _, far = waiting_for_a_far_pickup(db)
     offer = engine.quote(trip((10, 11), (10, 13), at(8, 30)))
     assert isinstance(offer, Offer), offer
     assert offer.estimated_pickup <= later(at(8, 30), 5)
