@@ -87,6 +87,8 @@ class ProblemBuilder:
         self.now_s = epoch(now)
         self.nodes: list[Any] = []
         self._index: dict[str, int] = {}
+        # vehicles planned from the stop they are driving to: (that stop, when they left)
+        self.set_off: dict[str, tuple[int, int]] = {}
 
     def index(self, node: Any) -> int:
         """Return the location index of ``node``, adding it the first time."""
@@ -261,6 +263,8 @@ class ProblemBuilder:
         free = waiting(where, drive)  # on its way or at the door: its next pickup is locked
         # seen driving to its next pickup before anything marked the ride en route
         driving = on_its_way(where, drive)
+        if driving and where.target is not None and where.target_start_s is not None:
+            self.set_off[vrow.id] = (where.target, where.target_start_s - drive)
         locked: list[StopRef] = []
         for i, s in enumerate(stops):
             ride = by_id[s["ride_id"]]
@@ -303,6 +307,10 @@ class ProblemBuilder:
             id(s): s.start_s - (s.arrival_s - prev.departure_s)
             for prev, s in zip(route.stops, route.stops[1:], strict=False)
         }
+        gone = self.set_off.get(route.vehicle_id)
+        if gone is not None and len(route.stops) > 1 and route.stops[1].location == gone[0]:
+            # planned from the stop it drives to: it left for it then, not on arrival
+            leave[id(route.stops[1])] = gone[1]
         return [
             {
                 "kind": s.kind.value,

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from dispatch.departures import must_set_off
-from dispatch.domain import RideStatus
+from dispatch.domain import Offer, RideStatus
 from dispatch.store import read_session
 from optimizer.model import StopKind, StopRef
-from tests.dispatch.helpers import DAY, at, point, waiting_for_a_far_pickup
+from tests.dispatch.helpers import DAY, at, point, trip, waiting_for_a_far_pickup
 
 
 def _waiting_for_a_far_pickup(db: Engine):  # type: ignore[no-untyped-def]
@@ -77,3 +77,17 @@ def test_must_set_off() -> None:
     assert must_set_off({"leave_s": 1_000}, 940, 60)
     assert must_set_off({"leave_s": 1_000}, 1_200, 60)
     assert must_set_off({}, 0, 60)
+
+
+def test_a_new_plan_for_a_car_on_its_way_keeps_its_set_off_time(db: Engine) -> None:
+    """Past its leave time a booking re-plans the car from the stop it drives to: the plan
+    still says it left at the leave time (not on arrival), so the ride is en route at once."""
+    engine, clock, _, far, leave = _waiting_for_a_far_pickup(db)
+    clock.set(leave + timedelta(minutes=2))
+    offer = engine.quote(trip((10, 11), (10, 13), at(15)))
+    assert isinstance(offer, Offer), offer
+    engine.confirm(offer.offer_id)
+    assert engine.get_ride(far.ride_id).status is RideStatus.EN_ROUTE
+    first = engine.vehicle_manifest("V1")["stops"][0]
+    assert first["ride_id"] == far.ride_id
+    assert datetime.fromisoformat(first["leave_at"]) == leave
