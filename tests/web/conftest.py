@@ -95,7 +95,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """Start the real app with uvicorn in a thread; yield its URL; stop it afterwards."""
     uvicorn = pytest.importorskip("uvicorn")
@@ -141,7 +141,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         db.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fleet(live: Live) -> list[str]:
     """Two vehicles on shift on the service day, plus an operator and a driver per vehicle."""
     from tests.web.seed import seed_fleet, staff_account
@@ -153,9 +153,13 @@ def fleet(live: Live) -> list[str]:
     return ids
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
-    """Debian's chromium, headless, driven by Playwright (never a downloaded browser)."""
+    """Debian's chromium, headless, driven by Playwright (never a downloaded browser).
+
+    Package-scoped: Playwright's sync API keeps an event loop running in the main
+    thread, which would break ``asyncio.run`` in tests collected after these.
+    """
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is required at /usr/bin/chromium (.ci/run installs it)")
     from playwright.sync_api import sync_playwright
