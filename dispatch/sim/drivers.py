@@ -2,9 +2,10 @@
 
 ``SimFleet.step(now)`` is called as (virtual or sped-up) time goes by: it
 starts shifts, taps ``boarded`` / ``no_show`` / ``dropped_off`` when the plan
-says service starts, reports positions interpolated along the route geometry
-and ends shifts when the work is done. It goes through the engine's public
-methods only, as a real tablet would.
+says service starts, waits where it is until the plan says to set off, reports
+positions interpolated along the route geometry by driving time, and ends
+shifts when the work is done. It goes through the engine's public methods
+only, as a real tablet would.
 """
 
 from __future__ import annotations
@@ -154,8 +155,13 @@ class SimFleet:
         a, b = track.last_node, parse_node(nxt["node"])
         if a is None:
             return
-        span = max(1, int(nxt["arrival_s"]) - track.last_departure_s)
-        frac = (now_s - track.last_departure_s) / span
+        # the driver waits where they are until they must set off (the plan's
+        # leave_s), then drives to arrive when the stop starts
+        depart, arrive = track.last_departure_s, int(nxt["arrival_s"])
+        leave = int(nxt.get("leave_s", depart))
+        if leave > depart:
+            depart, arrive = leave, int(nxt["start_s"])
+        frac = (now_s - depart) / max(1, arrive - depart)
         try:
             route = self.engine.travel.route(a, b)
         except Exception:

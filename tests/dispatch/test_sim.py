@@ -300,3 +300,35 @@ def test_simulated_position_follows_driving_time_not_length() -> None:
     lat, lon = _interpolate(coords, 0.5)  # without times: by length
     assert (lat, lon) == pytest.approx((0.0, 1.5))
     assert _interpolate(coords, 1.2, times) == pytest.approx((0.0, 3.0))
+
+
+def test_simulated_driver_waits_until_it_must_set_off(db: Engine) -> None:
+    """A car with an 11:00 pickup stays at its depot until the plan's leave time, then drives
+    (it used to creep along the road from its shift start)."""
+    engine, clock, _ = make_engine(db, vehicles=1)
+    far = trip((0, 0), (0, 5), at(11))
+    offer = engine.quote(far)
+    assert isinstance(offer, Offer)
+    engine.confirm(offer.offer_id)
+    fleet = SimFleet(engine, DAY, position_every_s=60)
+    clock.set(at(8))
+    fleet.step(at(8))
+    first = engine.plan_stops("V1", DAY)[0]
+    leave_s, start_s = int(first["leave_s"]), int(first["start_s"])
+    assert int(at(9).timestamp()) < leave_s < start_s
+    depot = point(10, 10)
+    clock.set(utc(leave_s - 600))
+    fleet.step(clock.now())
+    seen = engine.get_vehicle("V1").position
+    assert seen is not None
+    assert (seen.lat, seen.lon) == pytest.approx((depot.lat, depot.lon))
+    clock.set(utc((leave_s + start_s) // 2))
+    fleet.step(clock.now())
+    seen = engine.get_vehicle("V1").position
+    assert seen is not None
+    pickup = far.pickup
+    gone = abs(seen.lat - depot.lat) + abs(seen.lon - depot.lon)
+    left = abs(seen.lat - pickup.lat) + abs(seen.lon - pickup.lon)
+    whole = abs(pickup.lat - depot.lat) + abs(pickup.lon - depot.lon)
+    assert 0.3 * whole < gone and 0.3 * whole < left  # on the road, about half-way
+    assert engine.list_rides()[0].status is RideStatus.EN_ROUTE
