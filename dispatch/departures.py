@@ -52,7 +52,10 @@ def _due(
         firsts = {
             p.vehicle_id: p.stops[0]
             for p in s.scalars(q)
-            if p.stops and p.stops[0].get("kind") == "pickup" and p.stops[0].get("ride_id")
+            if p.stops
+            and p.stops[0].get("kind") == "pickup"
+            and p.stops[0].get("ride_id")
+            and must_set_off(p.stops[0], now_s, lead)
         }
         if not firsts:
             return []
@@ -67,7 +70,6 @@ def _due(
         for vid, st in sorted(firsts.items())
         if statuses.get(vid) in _IN_SERVICE
         and rides.get(st["ride_id"]) == RideStatus.ASSIGNED.value
-        and must_set_off(st, now_s, lead)
     ]
 
 

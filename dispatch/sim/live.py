@@ -36,13 +36,12 @@ class SpeedClock:
             msg = "speedup must be positive"
             raise ValueError(msg)
         self.start = start.astimezone(UTC)
-        self.speedup = speedup
-        self.rate = speedup
+        self.rate = speedup  # service seconds per real second (dispatch.clock.clock_rate)
         self._t0 = _time.monotonic()
 
     def now(self) -> datetime:
         """Return the sped-up current time (UTC-aware)."""
-        return self.start + timedelta(seconds=(_time.monotonic() - self._t0) * self.speedup)
+        return self.start + timedelta(seconds=(_time.monotonic() - self._t0) * self.rate)
 
 
 def seed_fleet(

@@ -29,8 +29,7 @@ def write_session(engine: Engine, service_date: date) -> Iterator[Session]:
     On an exception the transaction is rolled back, so a refused change leaves
     the database as it was.
     """
-    bind = engine.execution_options(**{IMMEDIATE: True})
-    with Session(bind=bind, expire_on_commit=False) as session, session.begin():
+    with change_session(engine) as session:
         if engine.dialect.name == "postgresql":
             session.execute(
                 pg_insert(ServiceDay)

@@ -76,7 +76,7 @@ function render(changed = new Set()) {
     nextBox.className = `next-card ${next.kind}${changed.has(next.stop_id) ? " flash" : ""}`;
     nextBox.innerHTML = `<p class="nk"><span class="kind">${kindLabel}</span> <span class="status">${next.ride_status ? esc(t(`status.${next.ride_status}`)) : ""}</span></p>
       <p class="ntime">${hm(next.eta)} <small>(${hm(next.window_start)}〜${hm(next.window_end)})</small></p>
-      ${next.leave_at && new Date(next.leave_at) > now() ? `<p class="nleave">${esc(tf("dr.leave", { t: hm(next.leave_at) }))}</p>` : ""}
+      ${next.kind === "pickup" && next.leave_at && new Date(next.leave_at) > now() ? `<p class="nleave">${esc(tf("dr.leave", { t: hm(next.leave_at) }))}</p>` : ""}
       <p class="nname">${esc(next.rider_name || "")} <span class="nlabel">${esc(next.label || "")}</span></p>
       <p class="ntags">${needsTags(next)}</p>
       ${next.notes ? `<p class="nnotes">${esc(next.notes)}</p>` : ""}
@@ -267,15 +267,15 @@ $("#login-form").addEventListener("submit", async (e) => {
 $("#logout").addEventListener("click", async () => { try { await api.post("/api/v1/auth/logout"); } catch { /* local logout anyway */ } logout(); });
 window.addEventListener("online", () => { online = true; flush(); });
 window.addEventListener("offline", () => { online = false; showOffline(); });
-setInterval(() => { $("#clock").textContent = hm(now().toISOString()); }, 1000);
-$("#clock").textContent = hm(now().toISOString());
+const showClock = () => { $("#clock").textContent = hm(now().toISOString()); };
+setInterval(showClock, 1000);
 initLangSwitch($("#lang"));
 applyI18n();
 document.addEventListener("langchange", () => render());
 
 (async () => {
   await startClock();
-  $("#clock").textContent = hm(now().toISOString());
+  showClock();
   if (api.token()) {
     try { me = await api.get("/api/v1/auth/me"); } catch { me = null; }
   }

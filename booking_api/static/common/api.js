@@ -65,8 +65,9 @@ export async function syncClock() {
     if (c.timezone) TZ = c.timezone;
   } catch { /* offline: keep the last reading */ }
 }
+let clockTimer = null;
 export function startClock() {
-  setInterval(syncClock, 5 * 60e3);
+  if (clockTimer === null) clockTimer = setInterval(syncClock, 5 * 60e3);
   return syncClock();
 }
 // Milliseconds since the epoch on the service's clock.

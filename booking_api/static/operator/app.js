@@ -39,12 +39,12 @@ $("#login-form").addEventListener("submit", async (e) => {
     if (!["operator", "admin"].includes(res.role)) throw new Error(t("error.invalid"));
     api.setToken(res.token);
     me = res;
-    startClock().then(route);
+    route();
   } catch (ex) { err.textContent = ex.message; err.hidden = false; }
 });
 $("#logout").addEventListener("click", async () => {
   try { await api.post("/api/v1/auth/logout"); } catch { /* dropped locally anyway */ }
-  api.setToken(""); me = null; location.hash = "#/call"; startClock().then(route);
+  api.setToken(""); me = null; location.hash = "#/call"; route();
 });
 document.addEventListener("keydown", (e) => {
   if (!me || !e.altKey || e.ctrlKey || e.metaKey) return;

@@ -171,7 +171,9 @@ function minutesText(status, min, live = false) {
   if (!["booked", "assigned", "en_route"].includes(status) || min == null) return "";
   // A polled estimate is shown only close to pickup; the socket's ETA follows the car all day.
   if (!live && status !== "en_route" && (min > 30 || min < -30)) return "";
-  return min <= 1 ? t("my.live.soon") : tf("my.live.min", { m: min });
+  if (min <= 1) return t("my.live.soon");
+  // hours ahead, "約291分" is hard to read at a glance
+  return min < 60 ? tf("my.live.min", { m: min }) : tf("my.live.hm", { h: Math.floor(min / 60), m: min % 60 });
 }
 function liveLine(b) {
   const min = b.estimated_pickup ? Math.round((new Date(b.estimated_pickup) - nowMs()) / 60000) : null;
