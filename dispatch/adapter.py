@@ -108,12 +108,20 @@ class ProblemBuilder:
         pw = TimeWindow(epoch(row.pickup_window_start), epoch(row.pickup_window_end))
         latest = epoch(row.latest_dropoff)
         svc = self.service_s(row.needs_extra_time)
+        # the drop-off cannot come before the pickup window opens, while the rider is
+        # still to be fetched; a rider who boarded early (乗車 before the car reached
+        # the stop, or before the window) is taken straight on: a drop-off bound at the
+        # window's start would hold them on board past their ride time (and made the
+        # routing model unsolvable, issue 10)
+        earliest = pw.earliest_s
+        if row.status == RideStatus.ON_BOARD.value and row.picked_up_at is not None:
+            earliest = min(earliest, epoch(row.picked_up_at))
         req = Request(
             id=row.id,
             pickup=self.index(parse_node(row.pickup_node)),
             dropoff=self.index(parse_node(row.dropoff_node)),
             pickup_window=pw,
-            dropoff_window=TimeWindow(pw.earliest_s, max(latest, pw.earliest_s)),
+            dropoff_window=TimeWindow(earliest, max(latest, earliest)),
             seats=row.party_size,
             wheelchairs=row.wheelchairs,
             pickup_service_s=svc,

@@ -124,8 +124,26 @@ def build(problem: Problem, *, unserved_penalty: int, excess_ride_weight: float,
 
     ``unserved_penalty`` is the objective cost of leaving an optional request
     unserved, in seconds of vehicle travel; ``excess_ride_weight`` the weight of a
-    second of passenger ride time against a second of vehicle travel.
+    second of passenger ride time against a second of vehicle travel. Raises
+    ``ModelError`` when the bounds contradict each other (OR-Tools' bare
+    ``Exception("CP Solver fail")`` while the model is built becomes one, so a
+    caller can keep its plan instead of crashing).
     """
+    try:
+        return _build(problem, unserved_penalty=unserved_penalty,
+                      excess_ride_weight=excess_ride_weight,
+                      vehicle_fixed_cost=vehicle_fixed_cost)
+    except ModelError:
+        raise
+    except Exception as exc:
+        if "CP Solver fail" not in str(exc):
+            raise
+        msg = "the problem's bounds contradict each other (no plan can satisfy them)"
+        raise ModelError(msg) from exc
+
+
+def _build(problem: Problem, *, unserved_penalty: int, excess_ride_weight: float,
+           vehicle_fixed_cost: int) -> RoutingData:
     dur = problem.durations_s
     vehicles = problem.vehicles
     states = {s.vehicle_id: s for s in problem.states}
@@ -286,6 +304,10 @@ def build(problem: Problem, *, unserved_penalty: int, excess_ride_weight: float,
         _allow(routing, d_idx, allowed[ri], nv, must)
         if ri not in pickup_node:
             latest = onboard_pick[r.id] + r.pickup_service_s + max_ride - t0
+            if latest < d_cum.Min():
+                # reality broke the rule (a long delay): the model cannot keep it
+                msg = f"rider {r.id} on board can no longer be dropped off within the ride time"
+                raise ModelError(msg)
             d_cum.SetMax(min(d_cum.Max(), latest))
             continue
         p_idx = manager.NodeToIndex(pickup_node[ri])

@@ -51,8 +51,16 @@ class ReqInfo:
     wheelchairs: int
 
 
-def request_info(problem: Problem, r: Request, promise: Promise | None = None) -> ReqInfo:
-    """Return the effective windows of ``r`` under ``promise`` and ``problem``'s ride rule."""
+def request_info(
+    problem: Problem, r: Request, promise: Promise | None = None, picked_up_s: int | None = None
+) -> ReqInfo:
+    """Return the effective windows of ``r`` under ``promise`` and ``problem``'s ride rule.
+
+    ``picked_up_s`` is given for a rider already on board: the pickup happened
+    then, whatever its window said, so the drop-off's bounds follow from that
+    time and the request's own drop-off window only (a rider who boarded before
+    the pickup window is not held on board until the window's time).
+    """
     direct = int(problem.durations_s[r.pickup, r.dropoff])
     ride = problem.max_ride_s(r)
     e_p, l_p = (r.pickup_window.earliest_s, r.pickup_window.latest_s) if r.pickup_window else (
@@ -61,9 +69,14 @@ def request_info(problem: Problem, r: Request, promise: Promise | None = None) -
         0, INF)
     pr = promise
     if pr is not None:
+        l_d = min(l_d, pr.latest_dropoff_s)
+    if picked_up_s is not None:
+        l_d = min(l_d, picked_up_s + r.pickup_service_s + ride)
+        return ReqInfo(r.id, r.pickup, r.dropoff, picked_up_s, picked_up_s, e_d, l_d,
+                       r.pickup_service_s, r.dropoff_service_s, ride, r.seats, r.wheelchairs)
+    if pr is not None:
         e_p = max(e_p, pr.pickup_window.earliest_s)
         l_p = min(l_p, pr.pickup_window.latest_s)
-        l_d = min(l_d, pr.latest_dropoff_s)
     l_p = min(l_p, l_d - r.pickup_service_s - direct)
     e_p = max(e_p, e_d - r.pickup_service_s - ride)
     e_d = max(e_d, e_p + r.pickup_service_s + direct)
@@ -81,6 +94,9 @@ class Context:
         self.states: dict[str, VehicleState] = {s.vehicle_id: s for s in problem.states}
         self.promises = {p.request_id: p for p in problem.promises}
         self._info: dict[str, ReqInfo] = {}
+        self.picked_up: dict[str, int] = {
+            ob.request_id: ob.picked_up_s for st in problem.states for ob in st.onboard
+        }
         self.extra: dict[str, Request] = {}
         same = base is not None and base.problem.durations_s is problem.durations_s
         # a booking only adds a request and its promise: what was derived stays true
@@ -88,6 +104,7 @@ class Context:
             self._info = {
                 rid: info for rid, info in base._info.items()
                 if base.promises.get(rid) is self.promises.get(rid)
+                and base.picked_up.get(rid) == self.picked_up.get(rid)
             }
         self.dur: list[list[int]] = base.dur if base is not None and same else (
             problem.durations_s.tolist())
@@ -97,7 +114,9 @@ class Context:
         got = self._info.get(rid)
         if got is None:
             r = self.extra.get(rid) or self.problem.request(rid)
-            got = self._info[rid] = request_info(self.problem, r, self.promises.get(rid))
+            got = self._info[rid] = request_info(
+                self.problem, r, self.promises.get(rid), self.picked_up.get(rid)
+            )
         return got
 
     def start(self, vehicle_id: str) -> tuple[int, int]:
