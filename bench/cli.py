@@ -17,6 +17,7 @@ BENCHMARKS = {
     "quote": ("bench.quote", "instant-quote latency p50/p99 at two fleet sizes"),
     "darp": ("bench.darp", "Cordeau DARP instances: cost, gap to reference, feasibility"),
     "pdptw": ("bench.pdptw", "Li & Lim PDPTW instances against best-known, pyvroom and PyVRP"),
+    "load": ("bench.load", "quotes and bookings at 8/32/128 clients on PostgreSQL, 2 workers"),
 }
 
 

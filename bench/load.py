@@ -1,0 +1,658 @@
+"""``noriai bench load``: quotes and bookings under concurrent clients, against real servers.
+
+The benchmark starts its own stack on the local PostgreSQL and Redis: a fresh
+schema, a private Redis database, ``noriai serve --workers N`` and ``noriai
+dispatcher`` as subprocesses (their own process group, killed and the schema
+dropped at the end, also on Ctrl-C or an error). It seeds a full Kamisu day
+through the API (the scenario's vehicles with shifts, a few hundred approved
+members, ``--prefill`` booked rides), then drives closed-loop clients at each
+``--levels`` count for ``--seconds``: quotes (``POST /api/v1/quotes``) and
+bookings (a quote, then ``POST /api/v1/bookings``). Clients wait out a
+``Retry-After`` as a well-behaved app does. Per level and kind it prints the
+answers by status, throughput and latency percentiles of the answered (non-503)
+requests. The baseline, measured in the same run on a stack of its own, is the
+same load with admission control turned off; the targets of issue 10 are
+checked on the run with admission control.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+# `make bench` runs every benchmark; a full run (two stacks, 3 levels x 2 kinds x 20 s)
+# takes ~8 minutes on two cores, so `bench all` runs shorter levels.
+ALL_DEFAULT_ARGS: list[str] = ["--seconds", "8", "--members", "200", "--prefill", "60"]
+KINDS = ("quotes", "bookings")
+STATUSES = ("2xx", "409", "429", "503", "5xx", "4xx", "timeout", "conn")
+GATED_LEVELS = (32, 128)  # issue 10: no 5xx but 503 at 32 and 128 clients
+QUOTE_P99_TARGET_S, QUOTE_P99_LEVEL = 1.0, 32
+NO_ADMISSION = {"NORIAI_MAX_IN_FLIGHT": "0", "NORIAI_MAX_ENGINE_IN_FLIGHT": "0",
+                "NORIAI_MAX_QUEUED": "0"}
+NORIAI = [sys.executable, "-m", "booking_api.cli"]
+PASSWORD = "bench-" + "load-pass"  # staff accounts of the throwaway stack only
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``noriai bench load`` options."""
+    parser.add_argument("--levels", default="8,32,128", help="concurrent clients, comma-separated")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each level and kind")
+    parser.add_argument("--kinds", default="quotes,bookings", help="quotes, bookings")
+    parser.add_argument("--workers", type=int, default=2, help="API worker processes")
+    parser.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
+                        help="also measure the same load with admission control off")
+    parser.add_argument("--json", action="store_true", help="print the figures as one JSON object")
+    parser.add_argument("--vehicles", type=int, default=10, help="vehicles on shift that day")
+    parser.add_argument("--members", type=int, default=300, help="approved members")
+    parser.add_argument("--prefill", type=int, default=120, help="rides booked before the load")
+    parser.add_argument("--timeout", type=float, default=30.0, help="client time-out per request")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
+                        help="PostgreSQL to make a throwaway schema in")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7",
+                        help="a Redis database of its own (flushed before and after)")
+    parser.add_argument("--cache-dir", type=Path, default=None,
+                        help="map cache shared by the servers (default: a temporary one)")
+
+
+@dataclass
+class Phase:
+    """The answers of one run x level x kind."""
+
+    run: str
+    level: int
+    kind: str
+    elapsed_s: float = 0.0
+    http_requests: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    latencies_s: list[float] = field(default_factory=list)
+
+    @property
+    def attempts(self) -> int:
+        return sum(self.counts.values())
+
+    def pct(self, q: float) -> float | None:
+        xs = sorted(self.latencies_s)
+        return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"run": self.run, "clients": self.level, "kind": self.kind,
+                "attempts": self.attempts, "http_requests": self.http_requests,
+                "elapsed_s": round(self.elapsed_s, 2),
+                **{s: self.counts[s] for s in STATUSES},
+                "ok_per_s": round(self.counts["2xx"] / max(self.elapsed_s, 1e-9), 2),
+                **{f"p{int(q * 100)}_s": self.pct(q) for q in (0.5, 0.95, 0.99)}}
+
+
+@dataclass
+class Town:
+    """What the clients know of the city: members' homes and their allowed destinations."""
+
+    members: list[str]
+    dests: dict[str, list[str]]  # member id -> place ids reachable from home
+    day: date
+    tokens: list[str]
+
+
+# -- the stack ---------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _child_env(extra: dict[str, str]) -> dict[str, str]:
+    # The children get this process's environment (PATH, HOME ...) but none of the
+    # caller's service configuration: the stack is configured only by what we set.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("NORIAI_") and k not in {"DATABASE_URL", "REDIS_URL"}}
+    return {**env, **extra}
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate a child's whole process group (uvicorn's workers too), then kill it."""
+    for sig, wait_s in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
+        if proc.poll() is not None:
+            break
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(wait_s)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # a worker left behind by a dead parent
+
+
+def _tail(path: Path, n: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
+    except OSError:
+        return ""
+
+
+def _tracebacks(path: Path) -> list[str]:
+    """Return the tracebacks a server logged (each up to its exception line)."""
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    found, current = [], None
+    for line in lines:
+        if line.startswith("Traceback (most recent call last)"):
+            current = [line]
+        elif current is not None:
+            current.append(line)
+            if line and not line.startswith((" ", "\t", "Traceback", "During", "The above")):
+                found.append("\n".join(current))
+                current = None
+    return found
+
+
+@dataclass
+class Stack:
+    """A running ``noriai serve`` + ``noriai dispatcher`` on a private schema."""
+
+    base: str
+    logs: list[Path]
+
+
+def _wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path, limit_s: float) -> None:
+    import httpx
+
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"noriai serve exited ({proc.returncode}):\n{_tail(log)}")
+        with contextlib.suppress(httpx.HTTPError, ValueError):
+            health = httpx.get(f"{base}/health", timeout=2).json()
+            # bus == redis: it is our server on this port, not someone else's
+            if health.get("status") == "ok" and health.get("bus") == "redis":
+                return
+        time.sleep(0.5)
+    raise RuntimeError(f"noriai serve was not healthy after {limit_s:.0f} s:\n{_tail(log)}")
+
+
+def _create_admin(url: str) -> None:
+    """The admin account, written to the store as ``noriai admin create`` does (a
+    subprocess for it costs ~15 s of start-up on a busy machine).
+    """
+    from booking_api.db import AccountRow
+    from booking_api.security import hash_password
+    from dispatch.store.base import make_engine
+    from dispatch.store.repo import change_session
+
+    engine = make_engine(url)
+    try:
+        with change_session(engine) as db:
+            db.add(AccountRow(username="bench", role="admin", display_name="負荷試験",
+                              password_hash=hash_password(PASSWORD)))
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def stack(args: argparse.Namespace, name: str, extra: dict[str, str], tmp: Path,
+          cache_dir: Path) -> Iterator[Stack]:
+    """Start the servers on a fresh schema; stop them and drop everything on the way out."""
+    import redis
+    from sqlalchemy import create_engine, text
+
+    schema = f"bench_load_{name}_{secrets.token_hex(4)}"
+    admin = create_engine(args.database_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in args.database_url else "?"
+    rdb = redis.Redis.from_url(args.redis_url)
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        rdb.flushdb()
+        env = _child_env({
+            "DATABASE_URL": f"{args.database_url}{sep}options=-csearch_path%3D{schema}",
+            "REDIS_URL": args.redis_url, "NORIAI_DATA_DIR": str(tmp / name / "data"),
+            "NORIAI_CACHE_DIR": str(cache_dir), "NORIAI_SECRET_KEY": secrets.token_urlsafe(32),
+            **extra})
+        port = _free_port()
+        logs = [tmp / name / "serve.log", tmp / name / "dispatcher.log"]
+        for log, cmd in zip(logs, (["serve", "--workers", str(args.workers), "--port", str(port)],
+                                   ["dispatcher"]), strict=True):
+            with log.open("wb") as out:
+                procs.append(subprocess.Popen([*NORIAI, *cmd], cwd=tmp, env=env, stdout=out,
+                                              stderr=subprocess.STDOUT, start_new_session=True))
+            if cmd[0] == "serve":  # it migrates the schema before it answers
+                _wait_healthy(f"http://127.0.0.1:{port}", procs[0], log, 300)
+                _create_admin(env["DATABASE_URL"])
+        yield Stack(f"http://127.0.0.1:{port}", logs)
+    finally:
+        for proc in reversed(procs):
+            _stop(proc)
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+        with contextlib.suppress(redis.RedisError):
+            rdb.flushdb()
+
+
+# -- seeding through the API -------------------------------------------------------------------
+
+
+def _service_day(rules: Any, now: datetime) -> date:
+    from booking_api.rules import is_service_day
+
+    day = now.date() + timedelta(days=1)
+    for _ in range(rules.booking_horizon_days):
+        if is_service_day(rules, day):
+            return day
+        day += timedelta(days=1)
+    raise RuntimeError("no service day in the booking horizon")
+
+
+def _ok(res: Any, what: str) -> Any:
+    if res.status_code >= 300:
+        raise RuntimeError(f"{what}: {res.status_code} {res.text[:500]}")
+    return res.json() if res.content else None
+
+
+async def _seed(base: str, args: argparse.Namespace, settings: Any, city_map: Any) -> Town:
+    """Vehicles and shifts of the scenario, staff logins, members; return what clients need."""
+    import httpx
+    from tqdm import tqdm
+
+    from booking_api.rules import tz
+    from dispatch.sim.scenario import load_scenario
+
+    rules = settings.city_rules()
+    zone = tz(rules)
+    day = _service_day(rules, datetime.now(zone))
+    scen = load_scenario("kamisu-weekday")
+    fleet = scen.raw["fleet"]
+    rng = random.Random(args.seed)
+    async with httpx.AsyncClient(base_url=base, timeout=120) as c:
+        login = await c.post("/api/v1/auth/login", json={"login": "bench", "password": PASSWORD})
+        staff = {"Authorization": f"Bearer {_ok(login, 'admin login')['token']}"}
+        at = lambda t: datetime.combine(day, t, tzinfo=zone).isoformat()  # noqa: E731
+        b0, b1 = (datetime.strptime(x, "%H:%M").time() for x in scen.raw["break_window"])
+        for i in range(args.vehicles):
+            kind = "wagon" if (i + 1) % int(fleet["wagon_every"]) == 0 else "sedan"
+            depot = fleet["depots"][i % len(fleet["depots"])]
+            vid = f"L{i + 1:02d}"
+            _ok(await c.post("/api/v1/vehicles", headers=staff, json={
+                "id": vid, "name": f"{depot['name']} {i + 1}号車", **fleet[kind],
+                "depot_lat": depot["lat"], "depot_lon": depot["lon"]}), "vehicle")
+            _ok(await c.put(f"/api/v1/shifts/{vid}/{day.isoformat()}", headers=staff, json={
+                "start": at(scen.shift_start), "end": at(scen.shift_end),
+                "break_earliest": at(b0), "break_latest": at(b1),
+                "break_duration_s": int(scen.raw["break_min"]) * 60}), "shift")
+        tokens = [staff["Authorization"]]
+        for k in range(3):  # a call centre: several operators book for members by phone
+            user = f"operator{k + 1}"
+            _ok(await c.post("/api/v1/accounts", headers=staff, json={
+                "username": user, "password": PASSWORD, "role": "operator",
+                "display_name": f"予約センター {k + 1}"}), "operator")
+            res = await c.post("/api/v1/auth/login", json={"login": user, "password": PASSWORD})
+            tokens.append(f"Bearer {_ok(res, 'operator login')['token']}")
+        towns = [t for t in city_map.towns.all if city_map.area_of(t.lat, t.lon)]
+        places = [(p, city_map.area_of(p.lat, p.lon)) for p in city_map.places.all]
+        cross = rules.cross_area_categories
+        members, dests = [], {}
+        bar = tqdm(total=args.members, desc="members", unit="member", file=sys.stderr)
+        sem = asyncio.Semaphore(4)
+
+        async def member(n: int) -> None:
+            town = rng.choice(towns)
+            area = city_map.area_of(town.lat, town.lon)
+            born = date(1932, 1, 1) + timedelta(days=rng.randrange(26 * 365))
+            body = {"name": f"負荷 太郎{n:03d}", "kana": "ふか たろう",
+                    "birth_date": born.isoformat(),
+                    "phone": f"0299-{70 + n // 10000:02d}-{n % 10000:04d}",
+                    "address": f"茨城県神栖市{town.full_name}", "home_lat": town.lat,
+                    "home_lon": town.lon,
+                    "consent_terms": True, "consent_privacy": True,
+                    "password": secrets.token_urlsafe(9), "channel": "phone", "approve": True}
+            async with sem:
+                row = _ok(await c.post("/api/v1/members", headers=staff, json=body), "member")
+            members.append(row["id"])
+            dests[row["id"]] = [p.id for p, a in places if a == area or p.category in cross]
+            bar.update()
+
+        await asyncio.gather(*(member(n) for n in range(args.members)))
+        bar.close()
+    members.sort()
+    return Town(members, dests, day, tokens)
+
+
+# -- the clients -------------------------------------------------------------------------------
+
+
+def _trip(rng: random.Random, town: Town) -> dict[str, Any]:
+    member = rng.choice(town.members)
+    place = {"place_id": rng.choice(town.dests[member])}
+    outbound = rng.random() < 0.6
+    arrive = outbound and rng.random() < 0.4
+    minute = rng.randrange(9 * 60 if arrive else 8 * 60 + 30, 16 * 60, 5)
+    return {"member_id": member, "from": {"home": True} if outbound else place,
+            "to": place if outbound else {"home": True}, "date": town.day.isoformat(),
+            "time": f"{minute // 60:02d}:{minute % 60:02d}",
+            "time_mode": "arrive_by" if arrive else "depart_at", "party_size": 1}
+
+
+def _status(code: int) -> str:
+    if 200 <= code < 300:
+        return "2xx"
+    if code in (409, 429, 503):
+        return str(code)
+    return "5xx" if code >= 500 else "4xx"
+
+
+async def _send(client: Any, path: str, body: dict[str, Any], headers: dict[str, str],
+                phase: Phase) -> tuple[str, Any]:
+    import httpx
+
+    phase.http_requests += 1
+    try:
+        res = await client.post(path, json=body, headers=headers)
+    except httpx.TimeoutException:
+        return "timeout", None
+    except httpx.TransportError:
+        return "conn", None
+    return _status(res.status_code), res
+
+
+async def _attempt(client: Any, kind: str, rng: random.Random, town: Town,
+                   phase: Phase) -> tuple[str, Any]:
+    """One quote, or one booking (quote then confirm); the first answer that is not 2xx
+    decides the outcome of a booking.
+    """
+    headers = {"Authorization": rng.choice(town.tokens)}
+    status, res = await _send(client, "/api/v1/quotes", _trip(rng, town), headers, phase)
+    if kind == "quotes" or status != "2xx":
+        return status, res
+    offer = res.json()["offer"]["offer_id"]
+    headers["Idempotency-Key"] = secrets.token_hex(16)
+    return await _send(client, "/api/v1/bookings", {"offer_id": offer}, headers, phase)
+
+
+def _retry_after(res: Any) -> float:
+    try:
+        return min(30.0, float(res.headers.get("Retry-After", "1")))
+    except (TypeError, ValueError):
+        return 1.0
+
+
+async def drive(base: str, town: Town, phase: Phase, seconds: float, timeout: float,
+                seed: int, progress: bool = True) -> Phase:
+    """Run ``phase.level`` closed-loop clients for ``seconds``; record every answer."""
+    import httpx
+    from tqdm import tqdm
+
+    limits = httpx.Limits(max_connections=phase.level, max_keepalive_connections=phase.level)
+    t0 = time.monotonic()
+    deadline = t0 + seconds
+    bar = tqdm(total=round(seconds), desc=f"{phase.run} {phase.kind} x{phase.level}", unit="s",
+               file=sys.stderr, disable=not progress,
+               bar_format="{l_bar}{bar}| {n}/{total} s{postfix}")
+
+    async with httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits) as client:
+
+        async def one(i: int) -> None:
+            rng = random.Random(seed * 100_003 + i)
+            while time.monotonic() < deadline:
+                t = time.perf_counter()
+                status, res = await _attempt(client, phase.kind, rng, town, phase)
+                phase.counts[status] += 1
+                if status not in ("503", "timeout", "conn"):
+                    phase.latencies_s.append(time.perf_counter() - t)
+                if status in ("503", "429"):  # an app waits as told before trying again
+                    left = max(0.0, deadline - time.monotonic())
+                    await asyncio.sleep(min(_retry_after(res), left))
+
+        async def ticker() -> None:
+            while time.monotonic() < deadline:
+                await asyncio.sleep(1)
+                bar.n = min(bar.total, round(time.monotonic() - t0))
+                bar.set_postfix_str(" ".join(f"{k} {v}" for k, v in sorted(phase.counts.items())))
+
+        await asyncio.gather(ticker(), *(one(i) for i in range(phase.level)))
+    bar.close()
+    phase.elapsed_s = time.monotonic() - t0
+    return phase
+
+
+async def _settle(base: str, limit_s: float = 60.0) -> None:
+    """Wait until the servers answer /health within a second (work left by time-outs done)."""
+    import httpx
+
+    deadline = time.monotonic() + limit_s
+    async with httpx.AsyncClient(base_url=base, timeout=5) as c:
+        while time.monotonic() < deadline:
+            t = time.perf_counter()
+            with contextlib.suppress(httpx.HTTPError):
+                if (await c.get("/health")).status_code == 200 and time.perf_counter() - t < 1:
+                    return
+            await asyncio.sleep(1)
+
+
+async def _prefill(base: str, town: Town, n: int, timeout: float, seed: int) -> int:
+    """Book ``n`` rides of the day before the load (4 clients; refusals are skipped)."""
+    import httpx
+    from tqdm import tqdm
+
+    booked, tries = 0, 0
+    bar = tqdm(total=n, desc="prefill", unit="ride", file=sys.stderr)
+    scratch = Phase("prefill", 4, "bookings")
+    async with httpx.AsyncClient(base_url=base, timeout=timeout) as client:
+
+        async def one(i: int) -> None:
+            nonlocal booked, tries
+            rng = random.Random(seed * 7919 + i)
+            while booked < n and tries < 4 * n:
+                tries += 1
+                status, res = await _attempt(client, "bookings", rng, town, scratch)
+                if status == "2xx":
+                    booked += 1
+                    bar.update(int(booked <= n))
+                elif status in ("503", "429"):
+                    await asyncio.sleep(_retry_after(res))
+
+        await asyncio.gather(*(one(i) for i in range(4)))
+    bar.close()
+    return booked
+
+
+# -- a run and the report ----------------------------------------------------------------------
+
+
+async def _measure(base: str, run: str, town: Town, args: argparse.Namespace,
+                   levels: list[int], kinds: list[str]) -> list[Phase]:
+    phases = []
+    for level in levels:
+        for kind in kinds:
+            await _settle(base)
+            phase = Phase(run, level, kind)
+            phases.append(await drive(base, town, phase, args.seconds, args.timeout,
+                                      args.seed + level))
+    return phases
+
+
+def _one_run(args: argparse.Namespace, settings: Any, run: str, extra: dict[str, str],
+             tmp: Path, cache_dir: Path, city_map: Any, levels: list[int],
+             kinds: list[str]) -> tuple[list[Phase], dict[str, Any]]:
+    print(f"noriai bench load: {run}: starting {args.workers} API workers, a dispatcher, "
+          "PostgreSQL and Redis ...", file=sys.stderr, flush=True)
+    t0 = time.monotonic()
+    with stack(args, run, extra, tmp, cache_dir) as st:
+        town = asyncio.run(_seed(st.base, args, settings, city_map))
+        booked = asyncio.run(_prefill(st.base, town, args.prefill, args.timeout, args.seed))
+        setup_s = time.monotonic() - t0
+        phases = asyncio.run(_measure(st.base, run, town, args, levels, kinds))
+        tracebacks = [tb for log in st.logs for tb in _tracebacks(log)]
+    info = {"run": run, "day": town.day.isoformat(), "prefilled": booked,
+            "setup_s": round(setup_s, 1), "server_tracebacks": len(tracebacks),
+            "first_traceback": tracebacks[0] if tracebacks else None}
+    return phases, info
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def _table(phases: list[Phase]) -> str:
+    head = (f"{'run':9} {'clients':>7} {'kind':8} {'tries':>6} {'2xx':>6} {'409':>5} {'429':>4} "
+            f"{'503':>6} {'5xx':>5} {'t/o':>4} {'4xx':>4} {'conn':>4} {'ok/s':>6} "
+            f"{'p50 s':>6} {'p95 s':>6} {'p99 s':>6}")
+    rows = [head]
+    for p in phases:
+        c = p.counts
+        rows.append(f"{p.run:9} {p.level:7d} {p.kind:8} {p.attempts:6d} {c['2xx']:6d} "
+                    f"{c['409']:5d} {c['429']:4d} {c['503']:6d} {c['5xx']:5d} {c['timeout']:4d} "
+                    f"{c['4xx']:4d} {c['conn']:4d} {c['2xx'] / max(p.elapsed_s, 1e-9):6.1f} "
+                    f"{_fmt(p.pct(0.5)):>6} {_fmt(p.pct(0.95)):>6} {_fmt(p.pct(0.99)):>6}")
+    return "\n".join(rows)
+
+
+def verdict(phases: list[Phase]) -> list[tuple[str, bool]]:
+    """The issue's targets on the run with admission control: (what, met) for each."""
+    out = []
+    for p in phases:
+        if p.run != "admission":
+            continue
+        if p.level in GATED_LEVELS:
+            bad = p.counts["5xx"] + p.counts["timeout"] + p.counts["conn"]
+            out.append((f"{p.kind} at {p.level} clients: {p.counts['5xx']} 5xx other than 503, "
+                        f"{p.counts['timeout']} client time-outs, {p.counts['conn']} refused "
+                        "connections (target 0)", bad == 0))
+        if p.kind == "quotes" and p.level == QUOTE_P99_LEVEL:
+            p99 = p.pct(0.99)
+            out.append((f"quotes at {p.level} clients: p99 of the answered {_fmt(p99)} s "
+                        f"(target <= {QUOTE_P99_TARGET_S:g} s)",
+                        p99 is not None and p99 <= QUOTE_P99_TARGET_S))
+    return out
+
+
+def _compare(phases: list[Phase]) -> list[str]:
+    base = {(p.level, p.kind): p for p in phases if p.run == "baseline"}
+    lines = []
+    for p in phases:
+        b = base.get((p.level, p.kind))
+        if p.run != "admission" or b is None:
+            continue
+
+        def share(x: Phase) -> str:
+            return f"{100 * x.counts['5xx'] / max(x.attempts, 1):.1f} %"
+
+        bp, ap = b.pct(0.99), p.pct(0.99)
+        ratio = f" (x{bp / ap:.1f} faster)" if bp and ap else ""
+        lines.append(f"  {p.kind} at {p.level} clients: 5xx {share(b)} -> {share(p)}, time-outs "
+                     f"{b.counts['timeout']} -> {p.counts['timeout']}, p99 {_fmt(bp)} s -> "
+                     f"{_fmt(ap)} s{ratio}, ok/s {b.counts['2xx'] / max(b.elapsed_s, 1e-9):.1f} -> "
+                     f"{p.counts['2xx'] / max(p.elapsed_s, 1e-9):.1f}")
+    return lines
+
+
+def _parse(args: argparse.Namespace) -> tuple[list[int], list[str]] | str:
+    try:
+        levels = [int(x) for x in args.levels.split(",") if x.strip()]
+    except ValueError:
+        return f"--levels must be whole numbers, not {args.levels!r}"
+    kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
+    if bad := [k for k in kinds if k not in KINDS]:
+        return f"unknown kind {bad[0]!r} (quotes, bookings)"
+    if not levels or min(levels) < 1 or not kinds:
+        return "--levels and --kinds need at least one value; levels must be positive"
+    if min(args.seconds, args.timeout) <= 0 or min(args.workers, args.vehicles, args.members) < 1:
+        return "--seconds, --timeout, --workers, --vehicles and --members must be positive"
+    if args.prefill < 0:
+        return "--prefill must not be negative"
+    return levels, kinds
+
+
+def _raise_on_term(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # the stacks' clean-up runs as for Ctrl-C
+
+
+def run(args: argparse.Namespace, settings: Any) -> int:
+    """Run the benchmark: each stack seeded, loaded level by level; print figures and targets."""
+    from booking_api.settings import Settings
+    from maps import load_map
+
+    parsed = _parse(args)
+    if isinstance(parsed, str):
+        print(f"noriai: {parsed}", file=sys.stderr)
+        return 2
+    levels, kinds = parsed
+    settings = settings if isinstance(settings, Settings) else Settings(_env_file=None)
+    runs = [("baseline", NO_ADMISSION)] if args.baseline else []
+    runs.append(("admission", {}))
+    old_term = signal.signal(signal.SIGTERM, _raise_on_term)
+    load_before = os.getloadavg()
+    phases: list[Phase] = []
+    infos = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="noriai-bench-load-") as tmp_name:
+            tmp = Path(tmp_name)
+            cache_dir = args.cache_dir or tmp / "cache"
+            for name, _ in runs:
+                (tmp / name).mkdir()
+            # built once here: a cold map build in each worker outlasts uvicorn's
+            # 5 s worker health check, which then kills and restarts the workers
+            print("noriai bench load: loading the map ...", file=sys.stderr, flush=True)
+            city_map = load_map(settings.model_copy(update={"cache_dir": cache_dir}).maps_config())
+            for name, extra in runs:
+                ph, info = _one_run(args, settings, name, extra, tmp, cache_dir, city_map,
+                                    levels, kinds)
+                phases += ph
+                infos.append(info)
+    except RuntimeError as exc:
+        print(f"noriai: the load benchmark could not run: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        signal.signal(signal.SIGTERM, old_term)
+    checks = verdict(phases)
+    load_after = os.getloadavg()
+    admission_known = "max_in_flight" in Settings.model_fields
+    if args.json:
+        print(json.dumps({"phases": [p.as_dict() for p in phases], "runs": infos,
+                          "checks": [{"what": w, "met": m} for w, m in checks],
+                          "load_average": {"before": load_before, "after": load_after},
+                          "admission_settings_known": admission_known}, indent=1))
+        return 0
+    print(f"PostgreSQL, Redis, {args.workers} API workers and a dispatcher; {args.seconds:g} s "
+          f"per level and kind, client time-out {args.timeout:g} s; day "
+          f"{infos[-1]['day']} with {args.vehicles} vehicles, {args.members} members, "
+          + ", ".join(f"{i['prefilled']} rides prefilled ({i['run']})" for i in infos))
+    print("bookings = a quote then its confirm (the first answer that is not 2xx counts); "
+          "latency percentiles of answered requests, 503 and time-outs left out")
+    print(_table(phases))
+    if not admission_known:
+        print("note: booking_api.settings has no admission-control settings yet; the baseline "
+              "and the admission run are the same code")
+    if cmp := _compare(phases):
+        print("admission control against the baseline (admission off), same run:")
+        print("\n".join(cmp))
+    for info in infos:
+        if info["server_tracebacks"]:
+            print(f"{info['run']}: the servers logged {info['server_tracebacks']} tracebacks; "
+                  f"the first:\n{info['first_traceback']}")
+    for what, met in checks:
+        print(f"{'PASS' if met else 'FAIL'}  {what}")
+    print(f"machine load average (1/5/15 min) before {load_before[0]:.1f}/{load_before[1]:.1f}/"
+          f"{load_before[2]:.1f}, after {load_after[0]:.1f}/{load_after[1]:.1f}/{load_after[2]:.1f}"
+          f" on {os.cpu_count()} cores")
+    return 0
