@@ -90,6 +90,17 @@ def active_rides(engine: BookingEngine, member_id: str, day: date) -> list[Ride]
     ]
 
 
+def check_can_book(member: MemberRow) -> None:
+    """Refuse (403) a member who is not approved, at the quote and again at the confirm."""
+    if member.status != "approved":
+        raise ApiError(
+            403,
+            "member_not_approved",
+            "This member is not approved yet.",
+            "この会員はまだ承認されていません。",
+        )
+
+
 def build_request(
     db: Session,
     state: AppState,
@@ -107,13 +118,7 @@ def build_request(
 ) -> TripRequest:
     """Apply the service rules and return the engine's request (``swap`` for the return trip)."""
     rules = state.rules
-    if member.status != "approved":
-        raise ApiError(
-            403,
-            "member_not_approved",
-            "This member is not approved yet.",
-            "この会員はまだ承認されていません。",
-        )
+    check_can_book(member)
     check_not_suspended(engine, rules, member, state.now())
     origin = resolve_place(db, state, member, trip.from_)
     dest = resolve_place(db, state, member, trip.to)

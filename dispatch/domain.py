@@ -176,6 +176,31 @@ class NoCapacity(DispatchError):
         self.alternatives = alternatives
 
 
+class OfferTaken(DispatchError):
+    """The offer was booked already, by a confirmation that did not carry the same key.
+
+    ``ride_id`` is the booking it became, so the caller can point the rider to it.
+    """
+
+    code = "offer_taken"
+
+    def __init__(self, message_en: str, message_ja: str = "", ride_id: str = "") -> None:
+        super().__init__(message_en, message_ja)
+        self.ride_id = ride_id
+
+
+class LimitReached(DispatchError):
+    """Booking would give the member more rides that day than the rules allow."""
+
+    code = "daily_limit"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"You can book at most {limit} rides a day.", f"ご予約は1日 {limit} 回までです。"
+        )
+        self.limit = limit
+
+
 class UnknownRide(DispatchError):
     """No such ride (or not visible to the caller)."""
 

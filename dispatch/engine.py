@@ -11,18 +11,22 @@ come from ``dispatch.fleet``; the operators' manual move from ``dispatch.moves``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dispatch.adapter import DayData, epoch, node_key
 from dispatch.domain import (
     Alternative,
+    IllegalTransition,
+    LimitReached,
     NoCapacity,
     Offer,
     OfferExpired,
+    OfferTaken,
     Refusal,
     Ride,
     RideStatus,
@@ -50,6 +54,20 @@ _NO_CAPACITY_JA = "ご希望の時間帯に空いている車両がありませ�
 
 class _Refused(Exception):
     """Raised inside a transaction to roll it back when the promise no longer fits."""
+
+
+# Rides that no longer count towards a member's rides of the day.
+_INACTIVE = (RideStatus.CANCELLED, RideStatus.NO_SHOW, RideStatus.REJECTED)
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """What a confirmation must still meet when it books (see ``DispatchEngine.confirm``)."""
+
+    key: str | None
+    max_rides_per_day: int | None
+    replaces: RideRow | None
+    by: str
 
 
 def _dt(t_s: int) -> datetime:
@@ -183,25 +201,46 @@ class DispatchEngine(MoveOps):
             row = s.scalars(select(RideRow).where(RideRow.idempotency_key == key)).first()
             return ride_of(row) if row else None
 
-    def confirm(self, offer_id: str, *, idempotency_key: str | None = None) -> Ride:
-        """Book the offered ride if its promise still fits the current plan, or raise."""
+    def confirm(
+        self,
+        offer_id: str,
+        *,
+        idempotency_key: str | None = None,
+        max_rides_per_day: int | None = None,
+        replaces: str | None = None,
+        by: str = "",
+    ) -> Ride:
+        """Book the offered ride if its promise still fits the current plan, or raise.
+
+        Everything that must hold when the ride is booked is checked inside the
+        transaction that books it, under the day's writer lock: the offer is not
+        taken (``OfferTaken`` unless the same ``idempotency_key`` booked it, which
+        returns that ride), the member has fewer than ``max_rides_per_day`` live
+        rides that day (``LimitReached``), and the ride it ``replaces`` (a change
+        of booking) can still be changed (``IllegalTransition``); that ride is
+        cancelled in the same transaction, so racing changes give one new ride.
+        """
         if idempotency_key:
             done = self._ride_by_key(idempotency_key)
             if done is not None:
                 return done
         with read_session(self.db) as s:
             offer = s.get(OfferRow, offer_id)
+            old = s.get(RideRow, replaces) if replaces else None
         if offer is None:
             raise OfferExpired("This offer is unknown.", "この提案は見つかりません。")
         if offer.ride_id:
-            return self.get_ride(offer.ride_id)
+            return self._taken(offer.ride_id, idempotency_key)
         if offer.expires_at < self.now():
             raise OfferExpired(
                 "This offer has expired; please ask again.",
                 "提案の有効期限が切れました。もう一度検索してください。",
             )
+        if replaces and old is None:
+            raise UnknownRide(f"No ride {replaces}.", f"予約 {replaces} は見つかりません。")
+        terms = _Terms(idempotency_key, max_rides_per_day, old, by)
         try:
-            ride = self._book(offer, idempotency_key)
+            ride = self._book(offer, terms)
         except _Refused:
             self.discard_pending()
             req = request_from_json(offer.request)
@@ -220,18 +259,41 @@ class DispatchEngine(MoveOps):
             if done is None:
                 raise
             return done
-        self.flush_messages()
         return ride
 
-    def _book(self, offer: OfferRow, key: str | None) -> Ride:
+    def _taken(self, ride_id: str, key: str | None) -> Ride:
+        """Return the ride an offer became if ``key`` booked it, else raise ``OfferTaken``."""
+        ride = self.get_ride(ride_id)
+        with read_session(self.db) as s:
+            row = s.get(RideRow, ride_id)
+            booked_with = row.idempotency_key if row is not None else None
+        if key and booked_with == key:
+            return ride
+        raise OfferTaken(
+            "This offer has already been booked; see your bookings.",
+            "このご提案はすでに予約されています。予約の確認をご覧ください。",
+            ride_id,
+        )
+
+    def _book(self, offer: OfferRow, terms: _Terms) -> Ride:
         day = offer.service_date
         req = request_from_json(offer.request)
-        with write_session(self.db, day) as s:
+        old = terms.replaces
+        days = (day, old.service_date) if old is not None else (day,)
+        with self.publishing(), write_session(self.db, *days) as s:
             fresh = s.get(OfferRow, offer.id)
             if fresh is not None and fresh.ride_id:
-                row = s.get(RideRow, fresh.ride_id)
-                assert row is not None
-                return ride_of(row)
+                taken = s.get(RideRow, fresh.ride_id)
+                if taken is not None and terms.key and taken.idempotency_key == terms.key:
+                    return ride_of(taken)
+                raise OfferTaken(
+                    "This offer has already been booked; see your bookings.",
+                    "このご提案はすでに予約されています。予約の確認をご覧ください。",
+                    fresh.ride_id,
+                )
+            replaced = self._replaceable(s, old)
+            if terms.max_rides_per_day is not None:
+                self._check_daily_limit(s, req.member_id, day, terms.max_rides_per_day, old)
             ps = self.snap(req.pickup.lat, req.pickup.lon)
             ds = self.snap(req.dropoff.lat, req.dropoff.lon)
             row = RideRow(
@@ -246,9 +308,13 @@ class DispatchEngine(MoveOps):
                 latest_dropoff=offer.latest_dropoff,
                 created_at=self.now(),
                 offer_id=offer.id,
-                idempotency_key=key,
+                idempotency_key=terms.key,
             )
             fill_request(row, req)
+            if replaced is not None:
+                # The new ride is planned without the one it replaces (its places are freed).
+                self._cancel_row(s, replaced, terms.by, f"modified: replaced by {row.id}")
+                s.flush()
             b = self.builder()
             new, promise = b.ride_request(row)
             problem, plan = b.build(
@@ -264,10 +330,42 @@ class DispatchEngine(MoveOps):
             row.vehicle_id = vid
             self.set_ride_status(s, row, RideStatus.ASSIGNED)
             self.save_route(s, day, vid, b, res.plan.route_of(vid))
+            moved = replaced is not None and (replaced.service_date, replaced.vehicle_id) != (
+                day,
+                vid,
+            )
+            if replaced is not None and replaced.vehicle_id and moved:
+                # The old ride's car is re-timed without it (its own day may differ).
+                self.reschedule(s, replaced.service_date, [replaced.vehicle_id])
             if fresh is not None:
                 fresh.ride_id = row.id
             s.flush()
             return ride_of(row)
+
+    def _replaceable(self, s: Session, old: RideRow | None) -> RideRow | None:
+        """Return the ride being changed, re-read under the lock, if it can still change."""
+        if old is None:
+            return None
+        row = s.get(RideRow, old.id)
+        if row is None or row.status not in {RideStatus.BOOKED.value, RideStatus.ASSIGNED.value}:
+            raise IllegalTransition(
+                "This booking can no longer be changed.", "この予約は変更できません。"
+            )
+        return row
+
+    def _check_daily_limit(
+        self, s: Session, member_id: str, day: date, limit: int, old: RideRow | None
+    ) -> None:
+        """Raise ``LimitReached`` when the member already has ``limit`` live rides that day."""
+        q = select(func.count()).where(
+            RideRow.member_id == member_id,
+            RideRow.service_date == day,
+            RideRow.status.not_in([str(x) for x in _INACTIVE]),
+        )
+        if old is not None:
+            q = q.where(RideRow.id != old.id)
+        if int(s.scalar(q) or 0) >= limit:
+            raise LimitReached(limit)
 
     # -- cancel and read -----------------------------------------------------
     def cancel(self, ride_id: str, *, by: str, reason: str = "") -> Ride:
@@ -280,15 +378,18 @@ class DispatchEngine(MoveOps):
         with self.publishing(), write_session(self.db, day) as s:
             row = s.get(RideRow, ride_id)
             assert row is not None
-            vid = row.vehicle_id
-            self.set_ride_status(s, row, RideStatus.CANCELLED)
-            now = self.now()
-            notice = timedelta(seconds=self.config.late_cancel_notice_s)
-            row.cancelled_at, row.cancelled_by, row.cancel_reason = now, by, reason
-            row.late_cancellation = now > row.pickup_window_start - notice
-            if vid:
-                self.reschedule(s, day, [vid])
+            self._cancel_row(s, row, by, reason)
+            if row.vehicle_id:
+                self.reschedule(s, day, [row.vehicle_id])
             return ride_of(row)
+
+    def _cancel_row(self, s: Session, row: RideRow, by: str, reason: str) -> None:
+        """Mark ``row`` cancelled by ``by`` now; late when inside the notice period."""
+        self.set_ride_status(s, row, RideStatus.CANCELLED)
+        now = self.now()
+        notice = timedelta(seconds=self.config.late_cancel_notice_s)
+        row.cancelled_at, row.cancelled_by, row.cancel_reason = now, by, reason
+        row.late_cancellation = now > row.pickup_window_start - notice
 
     def get_ride(self, ride_id: str) -> Ride:
         """Return one ride or raise ``UnknownRide``."""

@@ -35,8 +35,18 @@ class BookingEngine(Protocol):
         """Return an offer with a promised pickup window, or a refusal."""
         ...
 
-    def confirm(self, offer_id: str, *, idempotency_key: str | None = None) -> Ride:
-        """Book the offered ride, keeping its promise, or raise."""
+    def confirm(
+        self,
+        offer_id: str,
+        *,
+        idempotency_key: str | None = None,
+        max_rides_per_day: int | None = None,
+        replaces: str | None = None,
+        by: str = "",
+    ) -> Ride:
+        """Book the offered ride, keeping its promise, or raise (checked as it books:
+        ``OfferTaken``, ``LimitReached``, and for a change ``IllegalTransition``).
+        """
         ...
 
     def cancel(self, ride_id: str, *, by: str, reason: str = "") -> Ride:

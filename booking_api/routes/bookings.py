@@ -33,8 +33,10 @@ from booking_api.state import AppState
 from dispatch.domain import (
     Channel,
     IllegalTransition,
+    LimitReached,
     NoCapacity,
     OfferExpired,
+    OfferTaken,
     Ride,
     RideStatus,
     UnknownRide,
@@ -92,19 +94,38 @@ def confirm_one(
     account: AccountRow,
     offer: OfferRow,
     key: str | None,
+    *,
+    replaces: str | None = None,
 ) -> Ride:
-    """Confirm one offer through the engine, translating its refusals into 409s
-    (and refusing a member suspended for no-shows since the quote).
+    """Confirm one offer through the engine, translating its refusals into 409s.
+
+    The member's standing is checked again (approved, not suspended for no-shows
+    since the quote), and the engine checks the day's ride limit and, for a
+    change, that the old booking can still change, inside the transaction that
+    books, so racing confirmations cannot get round them.
     """
     member = trips.find_member(db, offer.member_id)
+    trips.check_can_book(member)
     noshow.check_not_suspended(engine, state.rules, member, state.now())
     trips.release(db)
     try:
-        ride = engine.confirm(offer.offer_id, idempotency_key=key)
+        ride = engine.confirm(
+            offer.offer_id,
+            idempotency_key=key,
+            max_rides_per_day=state.rules.max_rides_per_day,
+            replaces=replaces,
+            by=account.id,
+        )
     except NoCapacity as exc:
         raise trips.refusal_error(exc) from exc
-    except OfferExpired as exc:
+    except OfferTaken as exc:
+        raise ApiError(
+            409, exc.code, exc.message_en, exc.message_ja, booking_id=exc.ride_id
+        ) from exc
+    except (OfferExpired, LimitReached, IllegalTransition) as exc:
         raise ApiError(409, exc.code, exc.message_en, exc.message_ja) from exc
+    except UnknownRide as exc:
+        raise not_found("booking", "予約") from exc
     trips.record_booking(db, state, offer, ride, account.id)
     return ride
 
@@ -332,20 +353,14 @@ def modify_quote(
 def modify_confirm(
     ride_id: str, body: ModifyConfirmIn, account: Booker, db: Db, state: State, engine: Engine
 ) -> BookingOut:
-    """Book the replacement, then cancel the old booking; if booking fails the old one stays."""
+    """Book the replacement and cancel the old booking in one step; if booking fails the old
+    one stays, and of racing changes to one booking exactly one succeeds (the others 409).
+    """
     old = visible_ride(engine, account, ride_id)
     offer = trips.own_offer(db, body.offer_id, None if is_staff(account) else account.member_id)
     if offer.replaces_ride_id != ride_id:
         raise not_found("offer", "ご提案")
-    new = confirm_one(db, state, engine, account, offer, None)
-    trips.release(db)
-    try:
-        engine.cancel(old.ride_id, by=account.id, reason=f"modified: replaced by {new.ride_id}")
-    except IllegalTransition as exc:
-        trips.release(db)
-        engine.cancel(new.ride_id, by=account.id, reason="modification rolled back")
-        db.commit()
-        raise ApiError(409, exc.code, exc.message_en, exc.message_ja) from exc
+    new = confirm_one(db, state, engine, account, offer, None, replaces=old.ride_id)
     if is_staff(account):
         audit(
             db,

@@ -23,25 +23,29 @@ from dispatch.store.tables import EventRow, RideRow, ServiceDay
 
 
 @contextmanager
-def write_session(engine: Engine, service_date: date) -> Iterator[Session]:
+def write_session(engine: Engine, service_date: date, *more_dates: date) -> Iterator[Session]:
     """Yield a session holding the writer lock of ``service_date``; commit on success.
 
-    On an exception the transaction is rolled back, so a refused change leaves
-    the database as it was.
+    A change that spans days (a booking moved to another date) names them all in
+    ``more_dates``; the locks are taken in date order, so two such changes cannot
+    deadlock. On an exception the transaction is rolled back, so a refused change
+    leaves the database as it was.
     """
+    days = sorted({service_date, *more_dates})
     with change_session(engine) as session:
-        if engine.dialect.name == "postgresql":
-            session.execute(
-                pg_insert(ServiceDay)
-                .values(service_date=service_date, version=0)
-                .on_conflict_do_nothing()
-            )
-            session.execute(
-                select(ServiceDay).where(ServiceDay.service_date == service_date).with_for_update()
-            )
-        elif session.get(ServiceDay, service_date) is None:
-            session.add(ServiceDay(service_date=service_date, version=0))
-            session.flush()
+        for day in days:
+            if engine.dialect.name == "postgresql":
+                session.execute(
+                    pg_insert(ServiceDay)
+                    .values(service_date=day, version=0)
+                    .on_conflict_do_nothing()
+                )
+                session.execute(
+                    select(ServiceDay).where(ServiceDay.service_date == day).with_for_update()
+                )
+            elif session.get(ServiceDay, day) is None:
+                session.add(ServiceDay(service_date=day, version=0))
+                session.flush()
         yield session
 
 

@@ -20,9 +20,11 @@ from dispatch.domain import (
     DriverTap,
     IllegalTransition,
     LatLon,
+    LimitReached,
     NoCapacity,
     Offer,
     OfferExpired,
+    OfferTaken,
     Refusal,
     Ride,
     RideStatus,
@@ -74,6 +76,7 @@ class FakeEngine:
         self.lock = threading.Lock()
         self.ids = itertools.count(1)
         self.quotes = 0
+        self.booked: dict[str, str] = {}  # offer id -> the ride it became
 
     def _slot(self, when: datetime) -> datetime:
         return when.replace(minute=0, second=0, microsecond=0)
@@ -120,19 +123,46 @@ class FakeEngine:
             self.offers[offer.offer_id] = offer
             return offer
 
-    def confirm(self, offer_id: str, *, idempotency_key: str | None = None) -> Ride:
+    def confirm(
+        self,
+        offer_id: str,
+        *,
+        idempotency_key: str | None = None,
+        max_rides_per_day: int | None = None,
+        replaces: str | None = None,
+        by: str = "",
+    ) -> Ride:
         with self.lock:
             if idempotency_key and idempotency_key in self.keys:
                 return self.rides[self.keys[idempotency_key]]
+            if offer_id in self.booked:
+                raise OfferTaken("Booked already.", "予約済みです。", self.booked[offer_id])
             offer = self.offers.get(offer_id)
             if offer is None or offer.expires_at < self.clock.now():
                 raise OfferExpired("The offer expired.", "提案の期限が切れました。")
+            day = offer.pickup_window_start.astimezone(TZ).date()
+            live = [
+                r
+                for r in self.list_rides(member_id=offer.request.member_id, service_date=day)
+                if r.status not in {RideStatus.CANCELLED, RideStatus.NO_SHOW}
+                and r.ride_id != replaces
+            ]
+            if max_rides_per_day is not None and len(live) >= max_rides_per_day:
+                raise LimitReached(max_rides_per_day)
+            if replaces is not None:
+                old = self.get_ride(replaces)
+                if old.status not in {RideStatus.BOOKED, RideStatus.ASSIGNED}:
+                    raise IllegalTransition("cannot change", "この予約は変更できません。")
+                self.rides[replaces] = replace(
+                    old, status=RideStatus.CANCELLED, cancelled_at=self.clock.now()
+                )
             slot = self._slot(offer.pickup_window_start)
             if self._used(slot) >= self.capacity:
                 raise NoCapacity("Taken meanwhile.", "満席になりました。", self._alternatives(slot))
             del self.offers[offer_id]
+            self.booked[offer_id] = f"R{next(self.ids)}"
             ride = Ride(
-                ride_id=f"R{next(self.ids)}",
+                ride_id=self.booked[offer_id],
                 request=offer.request,
                 status=RideStatus.BOOKED,
                 pickup_window_start=offer.pickup_window_start,

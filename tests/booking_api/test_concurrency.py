@@ -55,6 +55,25 @@ def server(
 ) -> Iterator[str]:
     """The API served by uvicorn on a free local port."""
     app = create_app(settings, engine=real_engine, clock=clock, city_map=city_map, db=db)
+    yield from _serve(app)
+
+
+@pytest.fixture
+def roomy_server(
+    settings: Settings, db: Engine, clock: FixedClock, city_map: Any
+) -> Iterator[str]:
+    """The API over three six-seat vehicles on shift all day: capacity is never the limit."""
+    engine = DispatchEngine(
+        settings.engine_config(), db=db, bus=InProcessBus(), travel=city_map, clock=clock
+    )
+    for i in (1, 2, 3):
+        engine.add_vehicle(f"V{i}", depot=LatLon(*HOME_A), seats=6, name=f"神栖{i}号")
+        engine.set_shift(f"V{i}", DAY, jst(2026, 12, 2, 8, 0), jst(2026, 12, 2, 18, 0))
+    app = create_app(settings, engine=engine, clock=clock, city_map=city_map, db=db)
+    yield from _serve(app)
+
+
+def _serve(app: Any) -> Iterator[str]:
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -241,3 +260,120 @@ def test_concurrent_approvals_issue_distinct_member_numbers(server: str, db: Eng
     assert [r.status_code for r in results] == [200] * 6, [r.text for r in results]
     numbers = sorted(r.json()["member_number"] for r in results)
     assert numbers == [f"K{i:06d}" for i in range(1, 7)]
+
+
+def _race(server: str, n: int, send: Any) -> list[httpx.Response]:
+    """Send ``n`` requests at the same instant from ``n`` threads; return every answer."""
+    barrier = threading.Barrier(n)
+    results: list[httpx.Response] = []
+
+    def one() -> None:
+        with httpx.Client(base_url=server, timeout=120) as client:
+            barrier.wait()
+            results.append(send(client))
+
+    threads = [threading.Thread(target=one) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return results
+
+
+@pytest.mark.parametrize("key", [None, "same-key"])
+def test_many_confirms_of_one_offer_book_once_and_answer_clearly(
+    server: str, db: Engine, key: str | None
+) -> None:
+    with httpx.Client(base_url=server, timeout=60) as http:
+        _, me = Api(http, db).member()  # type: ignore[arg-type]
+        offer = http.post("/api/v1/quotes", json=quote_body(), headers=me).json()["offer"]
+    headers = {**me, **({"Idempotency-Key": key} if key else {})}
+    results = _race(
+        server,
+        20,
+        lambda c: c.post("/api/v1/bookings", json={"offer_id": offer["offer_id"]}, headers=headers),
+    )
+    codes = sorted(r.status_code for r in results)
+    assert all(c < 500 for c in codes), [r.text for r in results if r.status_code >= 500]
+    booked = {r.json()["booking"]["id"] for r in results if r.status_code == 201}
+    assert len(booked) == 1, codes
+    if key:
+        assert codes == [201] * len(results)  # every retry gets the same booking back
+    for r in results:
+        if r.status_code == 409:
+            assert r.json()["detail"]["code"] in {"offer_taken", "busy"}, r.text
+    with httpx.Client(base_url=server, timeout=60) as http:
+        assert len(http.get("/api/v1/bookings", headers=me).json()) == 1
+
+
+def test_the_daily_ride_limit_holds_when_offers_are_confirmed_later(
+    roomy_server: str, db: Engine, settings: Settings
+) -> None:
+    limit = settings.city_rules().max_rides_per_day
+    with httpx.Client(base_url=roomy_server, timeout=60) as http:
+        _, me = Api(http, db).member()  # type: ignore[arg-type]
+        offers = []
+        for hour in range(9, 9 + 2 * limit):  # twice the limit, quoted before any is booked
+            r = http.post("/api/v1/quotes", json=quote_body(time=f"{hour:02d}:00"), headers=me)
+            assert r.status_code == 200, r.text
+            offers.append(r.json()["offer"]["offer_id"])
+        first = [http.post("/api/v1/bookings", json={"offer_id": o}, headers=me) for o in offers[:3]]
+        assert [r.status_code for r in first] == [201, 201, 201]
+    # The rest at once: exactly enough to reach the limit get through.
+    rest = iter(offers[3:])
+    lock = threading.Lock()
+
+    def next_offer(client: httpx.Client) -> httpx.Response:
+        with lock:
+            offer_id = next(rest)
+        return client.post("/api/v1/bookings", json={"offer_id": offer_id}, headers=me)
+
+    results = _race(roomy_server, len(offers) - 3, next_offer)
+    codes = sorted(r.status_code for r in results)
+    assert codes == [201] * (limit - 3) + [409] * (len(offers) - limit), [r.text for r in results]
+    refused = [r.json()["detail"] for r in results if r.status_code == 409]
+    assert {d["code"] for d in refused} == {"daily_limit"}
+    assert f"{limit}" in refused[0]["message_ja"]
+    with httpx.Client(base_url=roomy_server, timeout=60) as http:
+        mine = http.get("/api/v1/bookings", headers=me).json()
+    assert len([b for b in mine if b["status"] != "cancelled"]) == limit
+
+
+def test_racing_changes_of_one_booking_give_one_new_booking(
+    roomy_server: str, db: Engine
+) -> None:
+    with httpx.Client(base_url=roomy_server, timeout=60) as http:
+        _, me = Api(http, db).member()  # type: ignore[arg-type]
+        offer = http.post("/api/v1/quotes", json=quote_body(), headers=me).json()["offer"]
+        booking = http.post("/api/v1/bookings", json={"offer_id": offer["offer_id"]}, headers=me)
+        ride_id = booking.json()["booking"]["id"]
+        changes = []
+        for hour in (11, 12, 13, 14, 15):
+            r = http.post(
+                f"/api/v1/bookings/{ride_id}/modify",
+                json=quote_body(time=f"{hour:02d}:00"),
+                headers=me,
+            )
+            assert r.status_code == 200, r.text
+            changes.append(r.json()["offer"]["offer_id"])
+    pending = iter(changes)
+    lock = threading.Lock()
+
+    def change(client: httpx.Client) -> httpx.Response:
+        with lock:
+            offer_id = next(pending)
+        url = f"/api/v1/bookings/{ride_id}/modify/confirm"
+        return client.post(url, json={"offer_id": offer_id}, headers=me)
+
+    results = _race(roomy_server, len(changes), change)
+    codes = sorted(r.status_code for r in results)
+    assert codes == [200] + [409] * (len(changes) - 1), [r.text for r in results]
+    assert {r.json()["detail"]["code"] for r in results if r.status_code == 409} == {
+        "illegal_transition"
+    }
+    with httpx.Client(base_url=roomy_server, timeout=60) as http:
+        mine = http.get("/api/v1/bookings", headers=me).json()
+    live = [b for b in mine if b["status"] != "cancelled"]
+    winner = next(r.json() for r in results if r.status_code == 200)
+    assert [b["id"] for b in live] == [winner["id"]]
+    assert next(b for b in mine if b["id"] == ride_id)["status"] == "cancelled"
