@@ -8,10 +8,12 @@ file, read into the frozen ``CityRules`` object handed to the routes.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
 from typing import Any
+
+from dispatch.config import TapReason, TapRules
 
 CITIES_DIR = Path(__file__).resolve().parent / "cities"
 
@@ -87,6 +89,7 @@ class CityRules:
     min_age: int
     exempt_categories: frozenset[str]
     no_show: NoShowPolicy = NO_POLICY
+    taps: TapRules = field(default_factory=TapRules)
 
     def as_public_dict(self) -> dict[str, Any]:
         """Return the rules as plain JSON-able data for ``GET /api/v1/rules``."""
@@ -156,6 +159,25 @@ def parse_no_show(table: dict[str, Any] | None) -> NoShowPolicy:
     return policy
 
 
+def parse_taps(table: dict[str, Any] | None) -> TapRules:
+    """Build the driver-tap guards (``[driver_taps]``); without the table, the permissive rules."""
+    if table is None:
+        return TapRules()
+    radius = table.get("arrive_radius_m")
+    return TapRules(
+        arrive_radius_m=int(radius) if radius is not None else None,
+        gps_max_age_s=int(table.get("gps_max_age_s", 120)),
+        arrive_without_gps=str(table.get("arrive_without_gps", "allow")),
+        arrive_reasons=tuple(
+            TapReason(str(r["code"]), str(r["ja"]), str(r["en"]))
+            for r in table.get("arrive_reasons", [])
+        ),
+        no_show_wait_s=int(table.get("no_show_wait_min", 0)) * 60,
+        boarded_needs_arrived=bool(table.get("boarded_needs_arrived", False)),
+        undo_s=int(table.get("undo_s", 60)),
+    )
+
+
 def parse_city(data: dict[str, Any]) -> CityRules:
     """Build ``CityRules`` from the parsed TOML tables, with a clear error for a bad value."""
     try:
@@ -193,6 +215,7 @@ def parse_city(data: dict[str, Any]) -> CityRules:
             min_age=int(elig.get("min_age", 0)),
             exempt_categories=frozenset(elig.get("exempt_categories", [])),
             no_show=parse_no_show(data.get("no_show")),
+            taps=parse_taps(data.get("driver_taps")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         msg = f"bad city rules: {exc}"

@@ -1,4 +1,5 @@
-"""No-show policy: count a member's no-shows, warn, suspend bookings, lift a suspension.
+"""No-show policy: count a member's no-shows, warn, suspend bookings, lift a suspension,
+void one wrong no-show.
 
 The count comes from the rides the engine marked ``no_show`` (their pickup
 time), inside the city's window and after the last time staff cleared the
@@ -18,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from booking_api.city import CityRules, NoShowPolicy
 from booking_api.db import MemberRow, audit
-from booking_api.errors import ApiError
+from booking_api.errors import ApiError, not_found
 from booking_api.rules import tz
 from booking_api.schemas.members import NoShowOut
-from dispatch.domain import RideStatus
+from dispatch.domain import RideStatus, UnknownRide
 from dispatch.ports import BookingEngine
 
 State = Literal["ok", "warned", "suspended"]
@@ -158,6 +159,46 @@ def lift(
     audit(
         db, actor, "member.no_show_lift", "member", member.id,
         _snap(before), {**_snap(after), "reason": reason}, now,
+    )  # fmt: skip
+    return after
+
+
+def void(
+    db: Session,
+    engine: BookingEngine,
+    rules: CityRules,
+    member: MemberRow,
+    ride_id: str,
+    actor: str,
+    reason: str,
+    now: datetime,
+) -> NoShowStanding:
+    """Void one wrong no-show of the member (a driver's mistake), with the reason; audited.
+
+    The engine turns the ride from ``no_show`` into ``cancelled``, so it leaves the
+    count, and a warning or suspension it caused ends with it (the standing is
+    always computed from the rides). Other no-shows still count.
+    """
+    member_id, cleared = member.id, member.no_shows_cleared_at
+    db.commit()  # let go of the database before the engine writes (SQLite's one writer)
+    try:
+        ride = engine.get_ride(ride_id)
+    except UnknownRide as exc:
+        raise not_found("booking", "予約") from exc
+    if ride.request.member_id != member_id:
+        raise not_found("booking", "予約")
+    if ride.status != RideStatus.NO_SHOW:
+        raise ApiError(
+            409, "not_a_no_show", "This booking is not recorded as a no-show.",
+            "この予約は不在として記録されていません。",
+        )  # fmt: skip
+    before = assess(rules.no_show, no_show_times(engine, member_id), cleared, now)
+    engine.void_no_show(ride_id, by=actor, reason=reason)
+    after = assess(rules.no_show, no_show_times(engine, member_id), cleared, now)
+    audit(
+        db, actor, "ride.no_show_void", "ride", ride_id,
+        {**_snap(before), "status": RideStatus.NO_SHOW.value, "member_id": member_id},
+        {**_snap(after), "status": RideStatus.CANCELLED.value, "reason": reason}, now,
     )  # fmt: skip
     return after
 

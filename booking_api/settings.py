@@ -89,6 +89,7 @@ class Settings(BaseSettings):
             timezone=rules.timezone,
             offer_hold_s=rules.offer_hold_s,
             late_cancel_notice_s=rules.late_cancel_min * 60,
+            taps=rules.taps,
         )
 
     def maps_config(self) -> Any:

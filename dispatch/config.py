@@ -2,7 +2,69 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TapReason:
+    """A reason the driver may pick for 到着 away from the stop (``code`` is stored)."""
+
+    code: str
+    label_ja: str
+    label_en: str
+
+
+@dataclass(frozen=True)
+class TapRules:
+    """Guards on the driver's taps, so a mis-tap cannot hurt a rider (city file ``[driver_taps]``).
+
+    到着 is accepted within ``arrive_radius_m`` of the pickup, measured from the
+    tap's own GPS fix or else the vehicle's last GPS report if at most
+    ``gps_max_age_s`` old; farther away only with one of ``arrive_reasons``
+    (with no recent fix at all, only with a reason when ``arrive_without_gps``
+    is ``"reason"``; ``"allow"`` accepts it). ``arrive_radius_m`` None switches
+    the geofence off. 不在 is accepted only on an arrived ride, ``no_show_wait_s``
+    after the later of the arrival and the pickup window's start. With
+    ``boarded_needs_arrived`` 乗車 needs 到着 first. The vehicle's last tap can be
+    undone for ``undo_s`` seconds (0: never). The defaults are the permissive
+    rules of old; the service takes its rules from the city file.
+    """
+
+    arrive_radius_m: int | None = None
+    gps_max_age_s: int = 120
+    arrive_without_gps: str = "allow"
+    arrive_reasons: tuple[TapReason, ...] = ()
+    no_show_wait_s: int = 0
+    boarded_needs_arrived: bool = False
+    undo_s: int = 60
+
+    def __post_init__(self) -> None:
+        if self.arrive_without_gps not in ("allow", "reason"):
+            msg = "TapRules: arrive_without_gps must be 'allow' or 'reason'"
+            raise ValueError(msg)
+        if (self.arrive_radius_m is not None and self.arrive_radius_m <= 0) or min(
+            self.gps_max_age_s, self.no_show_wait_s, self.undo_s
+        ) < 0:
+            msg = "TapRules: radius must be > 0, ages and waits >= 0"
+            raise ValueError(msg)
+
+    def reason(self, code: str | None) -> TapReason | None:
+        """Return the configured reason with ``code``, or None."""
+        return next((r for r in self.arrive_reasons if r.code == code), None)
+
+    def as_json(self) -> dict[str, object]:
+        """Return the rules as the tablet reads them (in its manifest)."""
+        return {
+            "arrive_radius_m": self.arrive_radius_m,
+            "arrive_without_gps": self.arrive_without_gps,
+            "arrive_reasons": [
+                {"code": r.code, "label_ja": r.label_ja, "label_en": r.label_en}
+                for r in self.arrive_reasons
+            ],
+            "no_show_wait_s": self.no_show_wait_s,
+            "boarded_needs_arrived": self.boarded_needs_arrived,
+            "undo_s": self.undo_s,
+        }
 
 
 @dataclass(frozen=True)
@@ -22,6 +84,7 @@ class EngineConfig:
     re-optimisation runs for ``reoptimize_time_limit_s``; with
     ``reoptimize_max_rounds`` it is bounded by work instead (the time limit stays a
     cap) and reproducible for a seed, leaving out the time-bounded OR-Tools warm start.
+    ``taps`` guards the driver's taps (``TapRules``).
     """
 
     timezone: str = "Asia/Tokyo"
@@ -43,6 +106,7 @@ class EngineConfig:
     reoptimize_time_limit_s: float = 2.0
     reoptimize_max_rounds: int | None = None
     seed: int = 0
+    taps: TapRules = field(default_factory=TapRules)
 
     def __post_init__(self) -> None:
         if self.flex_s < 0 or self.promise_width_s <= 0 or self.offer_hold_s <= 0:

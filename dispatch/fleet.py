@@ -13,10 +13,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from dispatch.core import EngineCore
 from dispatch.departures import set_off
 from dispatch.domain import (
-    DriverTap,
     IllegalTransition,
     LatLon,
     Ride,
@@ -34,7 +32,8 @@ from dispatch.store.repo import (
     ride_of,
     write_session,
 )
-from dispatch.store.tables import DriverTapRow, RideRow, ShiftRow, VehicleRow
+from dispatch.store.tables import RideRow, ShiftRow, VehicleRow
+from dispatch.taps import TapOps
 from optimizer import Quote, quote
 
 
@@ -57,7 +56,7 @@ def _unknown_vehicle(vehicle_id: str) -> UnknownRide:
     return UnknownRide(f"No vehicle {vehicle_id}.", f"車両 {vehicle_id} は見つかりません。")
 
 
-class FleetOps(EngineCore):
+class FleetOps(TapOps):
     """Vehicle, shift and live-event operations of ``DispatchEngine``."""
 
     # -- vehicles and shifts ---------------------------------------------------
@@ -300,6 +299,7 @@ class FleetOps(EngineCore):
             if v is None:
                 raise _unknown_vehicle(vehicle_id)
             v.lat, v.lon, v.position_at = lat, lon, self.now()
+            v.gps_lat, v.gps_lon, v.gps_at = lat, lon, self.now()  # for the 到着 geofence
             status, delay = v.status, v.delay_s
         self.bus.publish(
             "board",
@@ -327,68 +327,6 @@ class FleetOps(EngineCore):
                          payload={"delay_s": v.delay_s})
             self.reschedule(s, day, [vehicle_id])
         self.check_promises(day)
-
-    def driver_tap(self, vehicle_id: str, ride_id: str, tap: DriverTap, *, tap_id: str) -> Ride:
-        """Apply a driver's tap; a repeated ``tap_id`` changes nothing the second time."""
-        with read_session(self.db) as s:
-            done = s.get(DriverTapRow, tap_id)
-            row = s.get(RideRow, ride_id)
-            if row is None or row.vehicle_id != vehicle_id:
-                raise UnknownRide(
-                    f"Ride {ride_id} is not on vehicle {vehicle_id}.",
-                    f"予約 {ride_id} はこの車両 {vehicle_id} の予約ではありません。",
-                )
-            if done is not None:
-                return ride_of(row)
-            day = row.service_date
-        with self.publishing(), write_session(self.db, day) as s:
-            if s.get(DriverTapRow, tap_id) is not None:
-                row = s.get(RideRow, ride_id)
-                assert row is not None
-                return ride_of(row)
-            row = s.get(RideRow, ride_id)
-            assert row is not None
-            self._apply_tap(s, row, tap)
-            s.add(DriverTapRow(tap_id=tap_id, vehicle_id=vehicle_id, ride_id=ride_id,
-                               tap=tap.value, at=self.now()))
-            self.reschedule(s, day, [vehicle_id])
-            return ride_of(row)
-
-    def _apply_tap(self, s: Session, row: RideRow, tap: DriverTap) -> None:
-        now = self.now()
-        status = RideStatus(row.status)
-        v = s.get(VehicleRow, row.vehicle_id)
-        assert v is not None
-        if tap in (DriverTap.ARRIVED, DriverTap.BOARDED) and status in (
-            RideStatus.ASSIGNED,
-            RideStatus.EN_ROUTE,
-        ):
-            self.set_ride_status(s, row, RideStatus.ARRIVED)
-            v.lat, v.lon, v.position_at = row.pickup_lat, row.pickup_lon, now
-        if tap is DriverTap.BOARDED:
-            self.set_ride_status(s, row, RideStatus.ON_BOARD)
-            row.picked_up_at = now
-        elif tap is DriverTap.NO_SHOW:
-            self.set_ride_status(s, row, RideStatus.NO_SHOW)
-            self.pending.append(self._alert_no_show(row))
-        elif tap is DriverTap.DROPPED_OFF:
-            self.set_ride_status(s, row, RideStatus.COMPLETED)
-            row.dropped_off_at = now
-            v.lat, v.lon, v.position_at = row.dropoff_lat, row.dropoff_lon, now
-        elif tap is DriverTap.ARRIVED and status not in (RideStatus.ASSIGNED, RideStatus.EN_ROUTE):
-            self.set_ride_status(s, row, RideStatus.ARRIVED)  # raises: already past arrival
-
-    def _alert_no_show(self, row: RideRow) -> tuple[str, dict[str, object]]:
-        return (
-            "alert",
-            {
-                "kind": "no_show",
-                "vehicle_id": row.vehicle_id,
-                "ride_id": row.id,
-                "message_en": f"Rider of {row.id} did not show up",
-                "message_ja": f"予約{row.id}のお客様が不在でした",
-            },
-        )
 
     # -- background ------------------------------------------------------------
     def check_promises(self, day: date | None = None) -> list[str]:

@@ -67,6 +67,10 @@ def stops_view(
             view["lat"] = ride.pickup_lat if pickup else ride.dropoff_lat
             view["lon"] = ride.pickup_lon if pickup else ride.dropoff_lon
             view["label"] = ride.pickup_label if pickup else ride.dropoff_label
+            if pickup and ride.status == "arrived":
+                # the tablet counts down to when 不在 may be tapped (dispatch.taps)
+                start = core.no_show_from(s, ride)  # type: ignore[attr-defined]
+                view["no_show_from"] = start.isoformat() if start else None
             view.update(
                 rider_name=ride.rider_name,
                 rider_phone=ride.rider_phone,
@@ -115,6 +119,8 @@ def vehicle_manifest(
         "vehicle": vehicle_view(vrow),
         "plan_version": plan.version if plan else 0,
         "stops": stops_view(core, s, vrow, plan),
+        "tap_rules": core.config.taps.as_json(),
+        "undo": core.undoable_tap(s, vehicle_id),  # type: ignore[attr-defined]
     }
 
 

@@ -67,8 +67,29 @@ class BookingEngine(Protocol):
         """Return rides matching every given filter, by pickup time (dates in local time)."""
         ...
 
-    def driver_tap(self, vehicle_id: str, ride_id: str, tap: DriverTap, *, tap_id: str) -> Ride:
-        """Apply a driver's tap; a repeated ``tap_id`` changes nothing the second time."""
+    def driver_tap(
+        self,
+        vehicle_id: str,
+        ride_id: str,
+        tap: DriverTap,
+        *,
+        tap_id: str,
+        reason: str | None = None,
+        lat: float | None = None,
+        lon: float | None = None,
+    ) -> Ride:
+        """Apply a driver's tap if the city's tap rules allow it (``dispatch.taps``).
+
+        A repeated ``tap_id`` changes nothing the second time.
+        """
+        ...
+
+    def undo_tap(self, vehicle_id: str, tap_id: str) -> Ride:
+        """Undo the vehicle's last tap within the undo window, or raise."""
+        ...
+
+    def void_no_show(self, ride_id: str, *, by: str, reason: str) -> Ride:
+        """Void a wrong no-show (staff): it no longer counts against the rider."""
         ...
 
 

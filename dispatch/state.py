@@ -39,6 +39,19 @@ VEHICLE_TRANSITIONS: Mapping[VehicleStatus, frozenset[VehicleStatus]] = {
     _V.OUT_OF_SERVICE: frozenset({_V.OFF_SHIFT, _V.AVAILABLE}),
 }
 
+#: Corrections, never part of the normal life cycle: a driver's last tap undone within
+#: the undo window puts the ride back where the tap found it, and staff may void a
+#: wrong no-show (the ride is then cancelled, and no longer counts against the rider).
+RIDE_UNDO_TRANSITIONS: Mapping[RideStatus, frozenset[RideStatus]] = {
+    _R.ARRIVED: frozenset({_R.ASSIGNED, _R.EN_ROUTE}),  # 到着 undone
+    _R.ON_BOARD: frozenset({_R.ARRIVED}),  # 乗車 undone
+    _R.NO_SHOW: frozenset({_R.ARRIVED}),  # 不在 undone
+    _R.COMPLETED: frozenset({_R.ON_BOARD}),  # 降車 undone
+}
+RIDE_VOID_TRANSITIONS: Mapping[RideStatus, frozenset[RideStatus]] = {
+    _R.NO_SHOW: frozenset({_R.CANCELLED}),
+}
+
 #: Ride statuses after which nothing more happens to the ride.
 TERMINAL_RIDE_STATUSES = frozenset(s for s, nxt in RIDE_TRANSITIONS.items() if not nxt)
 
@@ -85,6 +98,25 @@ def ride_transition(current: RideStatus, target: RideStatus, *, ride_id: str = "
     msg_en = f"{who}a ride that is {current.value} cannot become {target.value}"
     msg_ja = f"{_RIDE_JA[current]}の予約を「{_RIDE_JA[target]}」にはできません"
     raise IllegalTransition(msg_en, msg_ja)
+
+
+def ride_correction(
+    current: RideStatus, target: RideStatus, *, undo: bool, ride_id: str = ""
+) -> RideStatus:
+    """Return ``target`` if an undo (``undo``) or a staff void may move the ride there, else raise.
+
+    Uses ``RIDE_UNDO_TRANSITIONS`` or ``RIDE_VOID_TRANSITIONS``; raises
+    ``IllegalTransition`` with English and Japanese messages otherwise.
+    """
+    table = RIDE_UNDO_TRANSITIONS if undo else RIDE_VOID_TRANSITIONS
+    if target in table.get(current, frozenset()):
+        return target
+    who = f"ride {ride_id}: " if ride_id else ""
+    what_en, what_ja = ("undo", "取り消し") if undo else ("void", "無効化")
+    raise IllegalTransition(
+        f"{who}a {what_en} cannot move a ride that is {current.value} to {target.value}",
+        f"{_RIDE_JA[current]}の予約は{what_ja}で「{_RIDE_JA[target]}」に戻せません",
+    )
 
 
 def vehicle_transition(

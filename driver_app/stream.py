@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import inspect
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -56,8 +57,9 @@ async def _handle_tablet(ws: WebSocket, engine: Any, vehicle_id: str, data: Any)
                 msg = "tap_id is required"
                 raise ValueError(msg)
             ride = await run_in_threadpool(
-                engine.driver_tap, vehicle_id, str(data.get("ride_id")), tap, tap_id=tap_id
-            )
+                partial(engine.driver_tap, vehicle_id, str(data.get("ride_id")), tap,
+                        tap_id=tap_id, **_tap_extras(data))
+            )  # fmt: skip
         except DispatchError as exc:
             await ws.send_json(
                 {
@@ -67,6 +69,7 @@ async def _handle_tablet(ws: WebSocket, engine: Any, vehicle_id: str, data: Any)
                     "code": exc.code,
                     "message_en": exc.message_en,
                     "message_ja": exc.message_ja,
+                    **getattr(exc, "details", {}),
                 }
             )
             return
@@ -91,6 +94,8 @@ async def _handle_tablet(ws: WebSocket, engine: Any, vehicle_id: str, data: Any)
                 "status": ride.status.value,
             }
         )
+    elif kind == "undo":
+        await _handle_undo(ws, engine, vehicle_id, str(data.get("tap_id") or ""))
     elif kind == "break":
         action = data.get("action")
         fn = {"start": engine.start_break, "end": engine.end_break}.get(action)
@@ -115,6 +120,28 @@ async def _handle_tablet(ws: WebSocket, engine: Any, vehicle_id: str, data: Any)
         await run_in_threadpool(engine.report_position, vehicle_id, lat, lon)
     else:
         await ws.send_json(_error("bad_message", f"unknown message type {kind!r}"))
+
+
+def _tap_extras(data: dict[str, Any]) -> dict[str, Any]:
+    """The reason and GPS fix a tap may carry (``ValueError`` for a position that is no number)."""
+    reason = data.get("reason")
+    out: dict[str, Any] = {"reason": str(reason)[:40] if reason else None}
+    if data.get("lat") is not None and data.get("lon") is not None:
+        out["lat"], out["lon"] = float(data["lat"]), float(data["lon"])
+    return out
+
+
+async def _handle_undo(ws: WebSocket, engine: Any, vehicle_id: str, tap_id: str) -> None:
+    """Undo the vehicle's last tap (「取り消す」) and answer ``undo_result``."""
+    try:
+        ride = await run_in_threadpool(engine.undo_tap, vehicle_id, tap_id)
+    except DispatchError as exc:
+        await ws.send_json({"type": "undo_result", "tap_id": tap_id, "ok": False,
+                            "code": exc.code, "message_en": exc.message_en,
+                            "message_ja": exc.message_ja})  # fmt: skip
+        return
+    await ws.send_json({"type": "undo_result", "tap_id": tap_id, "ok": True,
+                        "ride_id": ride.ride_id, "status": ride.status.value})  # fmt: skip
 
 
 def _error(code: str, message_en: str) -> dict[str, Any]:

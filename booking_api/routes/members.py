@@ -108,6 +108,18 @@ def lift_no_shows(
     return noshow.standing_out(state.rules, st)
 
 
+@router.post("/{member_id}/no-shows/{ride_id}/void", responses={404: {}, 409: {}, 503: {}})
+def void_no_show(
+    member_id: str, ride_id: str, body: LiftIn, staff: Staff, db: Db, state: State, engine: Engine
+) -> NoShowOut:
+    """Void one wrong no-show (e.g. a driver's mis-tap): it stops counting, and a suspension
+    it caused ends (audited with the reason)."""
+    row = _member(db, member_id)
+    st = noshow.void(db, engine, state.rules, row, ride_id, staff.id, body.reason, state.now())
+    db.commit()
+    return noshow.standing_out(state.rules, st)
+
+
 @router.patch("/{member_id}", responses={404: {}, 409: {}, 422: {}})
 def edit_member(member_id: str, body: MemberPatch, staff: Staff, db: Db, state: State) -> MemberOut:
     """Change a member's data (recorded in the audit log)."""

@@ -18,6 +18,7 @@ from booking_api.schemas.bookings import BookingOut, DayOut, ManifestOut, TapIn,
 from booking_api.schemas.members import AccountIn, AccountOut
 from booking_api.security import hash_password
 from dispatch.domain import (
+    DispatchError,
     DriverTap,
     IllegalTransition,
     NoCapacity,
@@ -274,9 +275,31 @@ def tap(body: TapIn, driver: Driver, db: Db, engine: Engine) -> BookingOut:
         raise not_found("booking", "予約")
     trips.release(db)
     try:
-        ride = engine.driver_tap(vehicle_id, body.ride_id, DriverTap(body.tap), tap_id=body.tap_id)
-    except IllegalTransition as exc:
-        raise ApiError(409, exc.code, exc.message_en, exc.message_ja) from exc
+        ride = engine.driver_tap(
+            vehicle_id, body.ride_id, DriverTap(body.tap), tap_id=body.tap_id,
+            reason=body.reason, lat=body.lat, lon=body.lon,
+        )  # fmt: skip
     except UnknownRide as exc:
         raise not_found("booking", "予約") from exc
+    except DispatchError as exc:  # refused by the tap rules or the ride's state machine
+        raise _refused(exc) from exc
+    return trips.booking_out(db, ride, detail=True)
+
+
+def _refused(exc: DispatchError) -> ApiError:
+    """A refused tap or undo as a 409 the tablet shows (with the rule's details)."""
+    return ApiError(409, exc.code, exc.message_en, exc.message_ja, **getattr(exc, "details", {}))
+
+
+@router.post("/driver/taps/{tap_id}/undo", responses=ERRORS)
+def undo_tap(tap_id: str, driver: Driver, db: Db, engine: Engine) -> BookingOut:
+    """Undo the vehicle's last tap within the city's undo window (「取り消す」); twice is once."""
+    vehicle_id = _vehicle_of(driver)
+    trips.release(db)
+    try:
+        ride = engine.undo_tap(vehicle_id, tap_id)
+    except UnknownRide as exc:
+        raise not_found("tap", "操作") from exc
+    except DispatchError as exc:
+        raise _refused(exc) from exc
     return trips.booking_out(db, ride, detail=True)

@@ -1,7 +1,8 @@
 """Simulated drivers: follow each vehicle's plan, move along the road, tap at every stop.
 
 ``SimFleet.step(now)`` is called as (virtual or sped-up) time goes by: it
-starts shifts, taps ``boarded`` / ``no_show`` / ``dropped_off`` when the plan
+starts shifts, taps ``arrived`` (with the tablet's fix at the door) then
+``boarded`` or, after the city's wait, ``no_show``, and ``dropped_off`` when the plan
 says service starts, waits where it is until the plan says to set off, reports
 positions interpolated along the route geometry by driving time, and ends
 shifts when the work is done. It goes through the engine's public methods
@@ -20,6 +21,8 @@ from typing import Any
 from dispatch.adapter import parse_node
 from dispatch.domain import DispatchError, DriverTap, VehicleStatus
 from dispatch.fleet import FleetOps
+from dispatch.store.repo import read_session
+from dispatch.store.tables import RideRow
 
 log = logging.getLogger("noriai.sim")
 
@@ -34,6 +37,7 @@ class VehicleTrack:
     last_node: Any = None
     last_departure_s: int = 0
     break_until_s: int = 0
+    no_show_due: tuple[str, int] | None = None  # (ride, when 不在 may be tapped)
 
 
 def _interpolate(
@@ -89,12 +93,23 @@ class SimFleet:
                 depot = engine.snap(v.depot.lat, v.depot.lon).node
                 self.tracks[v.vehicle_id] = VehicleTrack(v.vehicle_id, depot)
 
-    def _tap(self, vid: str, ride_id: str, tap: DriverTap) -> None:
+    def _tap(self, vid: str, ride_id: str, tap: DriverTap) -> DispatchError | None:
+        """Tap as a driver at the stop would (with the tablet's fix there); return a refusal."""
         self._taps += 1
+        lat = lon = None
+        if tap is DriverTap.ARRIVED:  # the tablet's fix at the door
+            with read_session(self.engine.db) as s:
+                row = s.get(RideRow, ride_id)
+                if row is not None:
+                    lat, lon = row.pickup_lat, row.pickup_lon
         try:
-            self.engine.driver_tap(vid, ride_id, tap, tap_id=f"sim-{vid}-{ride_id}-{tap.value}")
+            self.engine.driver_tap(
+                vid, ride_id, tap, tap_id=f"sim-{vid}-{ride_id}-{tap.value}", lat=lat, lon=lon
+            )
         except DispatchError as exc:  # e.g. the ride was cancelled a moment ago
             log.info("sim tap refused: %s", exc.message_en)
+            return exc
+        return None
 
     def step(self, now: datetime) -> None:
         """Advance every vehicle to ``now``."""
@@ -126,6 +141,12 @@ class SimFleet:
                 self._move(vid, track, stops[0], now_s)
 
     def _serve(self, vid: str, track: VehicleTrack, now_s: int) -> None:
+        if track.no_show_due is not None:
+            waiting, due = track.no_show_due
+            if now_s < due:
+                return  # the driver waits at the door for the rider (dispatch.taps rules)
+            track.no_show_due = None
+            self._tap(vid, waiting, DriverTap.NO_SHOW)
         for _ in range(50):
             stops = self.engine.plan_stops(vid, self.day)
             if not stops or stops[0]["start_s"] > now_s:
@@ -139,10 +160,15 @@ class SimFleet:
             if rid is None:
                 return
             if st["kind"] == "pickup":
-                no_show = self.no_shows(rid)
-                self._tap(vid, rid, DriverTap.ARRIVED if no_show else DriverTap.BOARDED)
-                if no_show:
-                    self._tap(vid, rid, DriverTap.NO_SHOW)
+                self._tap(vid, rid, DriverTap.ARRIVED)
+                if not self.no_shows(rid):
+                    self._tap(vid, rid, DriverTap.BOARDED)
+                else:
+                    refused = self._tap(vid, rid, DriverTap.NO_SHOW)
+                    wait = getattr(refused, "details", {}).get("wait_s")
+                    if wait:
+                        track.no_show_due = (rid, now_s + int(wait))
+                        return
             else:
                 self._tap(vid, rid, DriverTap.DROPPED_OFF)
             node = parse_node(st["node"])

@@ -52,6 +52,10 @@ class VehicleRow(Base):
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     position_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # the last GPS report only (a tap also moves lat/lon to the stop): the 到着 geofence
+    gps_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    gps_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    gps_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     delay_s: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -172,7 +176,11 @@ class EventRow(Base):
 
 
 class DriverTapRow(Base):
-    """A processed driver tap, so that a repeated ``tap_id`` changes nothing twice."""
+    """A processed driver tap, so that a repeated ``tap_id`` changes nothing twice.
+
+    Also what the tap was based on (the reason picked, the fix and its distance to
+    the stop) and what it changed (``before``), so that it can be undone.
+    """
 
     __tablename__ = "driver_taps"
 
@@ -181,3 +189,7 @@ class DriverTapRow(Base):
     ride_id: Mapped[str] = mapped_column(String(40))
     tap: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    distance_m: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

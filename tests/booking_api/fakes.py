@@ -216,7 +216,17 @@ class FakeEngine:
         ]
         return sorted(rides, key=lambda r: r.pickup_window_start)
 
-    def driver_tap(self, vehicle_id: str, ride_id: str, tap: DriverTap, *, tap_id: str) -> Ride:
+    def driver_tap(
+        self,
+        vehicle_id: str,
+        ride_id: str,
+        tap: DriverTap,
+        *,
+        tap_id: str,
+        reason: str | None = None,
+        lat: float | None = None,
+        lon: float | None = None,
+    ) -> Ride:
         with self.lock:
             ride = self.get_ride(ride_id)
             if tap_id in self.taps:

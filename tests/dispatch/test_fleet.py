@@ -68,6 +68,7 @@ def test_no_show(db: Engine) -> None:
     engine.start_shift("V1")
     with pytest.raises(IllegalTransition):
         engine.driver_tap("V1", ride.ride_id, DriverTap.NO_SHOW, tap_id="n0")
+    clock.set(at(8, 30))  # not before the pickup window opens (dispatch.taps)
     engine.driver_tap("V1", ride.ride_id, DriverTap.ARRIVED, tap_id="n1")
     r = engine.driver_tap("V1", ride.ride_id, DriverTap.NO_SHOW, tap_id="n2")
     assert r.status is RideStatus.NO_SHOW
