@@ -9,5 +9,9 @@ from booking_api.settings import Settings
 
 
 def make_app() -> FastAPI:
-    """Build the app from the environment's settings (one per worker process)."""
-    return create_app(Settings())
+    """Build the app from the environment's settings (one per worker process); refuses
+    the development secret key, like ``noriai serve``.
+    """
+    settings = Settings()
+    settings.require_secret_key()
+    return create_app(settings)

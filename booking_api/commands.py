@@ -23,6 +23,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     workers = args.workers or settings.workers
+    settings.require_secret_key()  # a SettingsError: one line on stderr, exit 2
     try:
         upgrade(settings.resolved_database_url())
     except Exception as exc:
@@ -33,7 +34,16 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             "set REDIS_URL so every tablet sees every change",
             file=sys.stderr,
         )
-    uvicorn.run("booking_api.asgi:make_app", factory=True, host=host, port=port, workers=workers)
+    # proxy_headers=False: uvicorn would believe X-Forwarded-For from 127.0.0.1; we decide
+    # which proxies to trust ourselves (NORIAI_TRUSTED_PROXIES, booking_api.clientaddr).
+    uvicorn.run(
+        "booking_api.asgi:make_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+    )
     return 0
 
 

@@ -116,14 +116,32 @@ class SessionRow(Base):
 
 
 class LoginAttemptRow(Base):
-    """One failed login, counted per identity and client address for rate limiting."""
+    """One failed login, counted per account (``identity``) and per client address."""
 
     __tablename__ = "api_login_attempts"
-    __table_args__ = (Index("ix_api_login_attempts_key", "identity", "ip", "at"),)
+    __table_args__ = (
+        Index("ix_api_login_attempts_key", "identity", "ip", "at"),
+        Index("ix_api_login_attempts_ip", "ip", "at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     identity: Mapped[str] = mapped_column(String(100))
     ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RegistrationAttemptRow(Base):
+    """One online registration attempt, counted per client address and per phone number."""
+
+    __tablename__ = "api_registration_attempts"
+    __table_args__ = (
+        Index("ix_api_registration_attempts_ip", "ip", "at"),
+        Index("ix_api_registration_attempts_phone", "phone_digits", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ip: Mapped[str] = mapped_column(String(64))
+    phone_digits: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -8,15 +8,18 @@ libraries receive the plain config objects derived from it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import platformdirs
-from pydantic import AliasChoices, Field, PrivateAttr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, PrivateAttr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from booking_api.city import CITIES_DIR, CityFileError, CityRules, load_city
+from booking_api.clientaddr import parse_networks
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The key a fresh checkout runs with; only the demo and the tests may use it.
+DEV_SECRET_KEY = "dev-only-change-me"
 
 
 class SettingsError(ValueError):
@@ -50,11 +53,22 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Tokyo"
     host: str = "127.0.0.1"
     port: int = 8000
-    secret_key: str = "dev-only-change-me"
+    secret_key: str = DEV_SECRET_KEY
     city_file: Path | None = None
     token_ttl_s: int = 12 * 3600
+    # Failed logins per account (every way to name it) in the window, and in a day;
+    # per client address over any logins, known or not (see booking_api.security).
     login_max_failures: int = 5
     login_window_s: int = 15 * 60
+    login_max_failures_per_day: int = 20
+    login_max_failures_per_address: int = 20
+    # Online registrations per client address and per phone number in the window.
+    registration_max_per_address: int = 5
+    registration_max_per_phone: int = 3
+    registration_window_s: int = 3600
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses
+    # or CIDR blocks, comma-separated. Empty: the socket's peer is the client.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
     workers: int = 1
     demo_speed: float = 10.0
     # Drivers' tablets send the car's GPS position; off in the demo, whose simulated
@@ -66,6 +80,27 @@ class Settings(BaseSettings):
     clock_offset_s: float = 0.0
 
     _rules: CityRules | None = PrivateAttr(default=None)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        """Accept ``10.0.0.1, 10.1.0.0/16`` from the environment; refuse what is no address."""
+        if isinstance(value, str):
+            value = [v for v in (p.strip() for p in value.split(",")) if v]
+        if isinstance(value, list | tuple):
+            parse_networks(tuple(str(v) for v in value))
+        return value
+
+    def require_secret_key(self) -> None:
+        """Raise SettingsError unless a real secret key is set (every process but the demo
+        and the tests: a key everyone can read in the source protects nothing).
+        """
+        if self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < 16:
+            raise SettingsError(
+                "NORIAI_SECRET_KEY is the development value or shorter than 16 characters; "
+                "set a long random value (e.g. python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))')"
+            )
 
     def model_post_init(self, context: Any, /) -> None:
         """Read the city rules at once, so a bad rules file is reported at start-up."""

@@ -259,7 +259,10 @@ def run_demo(settings: Settings, host: str, port: int) -> int:
     )
 
     async def main() -> None:
-        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", proxy_headers=False
+        )  # the client's address is decided by booking_api.clientaddr
+        server = uvicorn.Server(config)
         stop = asyncio.Event()
         fleet = asyncio.create_task(run_live_fleet(engine, clock=clock, stop=stop))
         try:

@@ -7,20 +7,23 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from booking_api.clientaddr import client_address
 from booking_api.db import AccountRow, MemberRow
 from booking_api.deps import Account, Db, State, bearer_token
 from booking_api.errors import ApiError
 from booking_api.security import (
     DUMMY_HASH,
+    LoginLimits,
     check_rate_limit,
     clear_failures,
+    failure_key,
     find_account,
     issue_token,
-    login_identity,
     record_failure,
     revoke_token,
     verify_password,
 )
+from booking_api.settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -65,19 +68,31 @@ def me_out(db: Db, account: AccountRow, tablet_gps: bool = True) -> MeOut:
     )
 
 
+def login_limits(settings: Settings) -> LoginLimits:
+    """Return the failed-login limits of ``settings``."""
+    return LoginLimits(
+        per_account=settings.login_max_failures,
+        window_s=settings.login_window_s,
+        per_day=settings.login_max_failures_per_day,
+        per_address=settings.login_max_failures_per_address,
+    )
+
+
 @router.post("/login", responses={401: {}, 403: {}, 429: {}})
 def login(body: LoginIn, request: Request, db: Db, state: State) -> LoginOut:
-    """Log in and receive a bearer token (5 failures in 15 minutes → 429)."""
+    """Log in and receive a bearer token. 5 failures in 15 minutes (20 in a day) on one
+    account, however it is named, or 20 from one address → 429 with ``Retry-After``.
+    """
     now = state.now()
-    identity = login_identity(body.login)
-    ip = request.client.host if request.client else "-"
     settings = state.settings
-    check_rate_limit(db, identity, ip, now, settings.login_max_failures, settings.login_window_s)
+    ip = client_address(request, settings.trusted_proxies)
     account = find_account(db, body.login)
+    key = failure_key(account, body.login)
+    check_rate_limit(db, key, ip, now, login_limits(settings))
     # Verify against a dummy hash for unknown logins too, so timing does not tell which exist.
     stored = account.password_hash if account is not None else DUMMY_HASH
     if not verify_password(stored, body.password) or account is None or not account.active:
-        record_failure(db, identity, ip, now)
+        record_failure(db, key, ip, now)
         db.commit()
         raise ApiError(
             401,
@@ -102,7 +117,7 @@ def login(body: LoginIn, request: Request, db: Db, state: State) -> LoginOut:
                 f"ご登録は承認されませんでした。理由: {member.rejection_reason}",
                 rejection_reason=member.rejection_reason,
             )
-    clear_failures(db, identity, ip)
+    clear_failures(db, key)
     token, expires = issue_token(db, account.id, now, settings.token_ttl_s)
     db.commit()
     out = me_out(db, account, settings.tablet_gps)

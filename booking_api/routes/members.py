@@ -24,7 +24,7 @@ from booking_api.schemas.members import (
     SavedPlaceOut,
     StaffRegistrationIn,
 )
-from booking_api.security import hash_password
+from booking_api.security import clear_failures, failure_key, hash_password, revoke_sessions
 from booking_api.text import digits, normalise
 
 router = APIRouter(prefix="/members", tags=["members"])
@@ -182,12 +182,18 @@ def reject_member(member_id: str, body: RejectIn, staff: Staff, db: Db, state: S
 def reset_password(
     member_id: str, body: PasswordIn, staff: Staff, db: Db, state: State
 ) -> Response:
-    """Set a new password/PIN for a member (e.g. when they forgot it); audited."""
+    """Set a new password/PIN for a member (e.g. when they forgot it); ends the member's
+    sessions and lifts a login lock; audited.
+    """
     row = _member(db, member_id)
     account = db.scalar(select(AccountRow).where(AccountRow.member_id == row.id))
     if account is None:
         raise not_found("account", "アカウント")
     account.password_hash = hash_password(body.password)
+    # Whoever holds the old PIN (or a device logged in with it) is signed out; the lock
+    # of failed logins is lifted so the member can log in at once.
+    revoke_sessions(db, account.id)
+    clear_failures(db, failure_key(account, ""))
     audit(db, staff.id, "member.password_reset", "member", row.id, None, None, state.now())
     db.commit()
     return Response(status_code=204)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -14,9 +14,10 @@ from booking_api.db import AccountRow, AuditRow, audit
 from booking_api.deps import Admin, Db, Driver, Engine, Staff, State
 from booking_api.errors import ApiError, not_found
 from booking_api.routes.bookings import ERRORS
+from booking_api.schemas.accounts import AccountPasswordIn, AccountPatch
 from booking_api.schemas.bookings import BookingOut, DayOut, ManifestOut, TapIn, VehicleDay
 from booking_api.schemas.members import AccountIn, AccountOut
-from booking_api.security import hash_password
+from booking_api.security import clear_failures, failure_key, hash_password, revoke_sessions
 from dispatch.domain import (
     DispatchError,
     DriverTap,
@@ -216,6 +217,55 @@ def create_account(body: AccountIn, admin: Admin, db: Db, state: State) -> Accou
     )
     db.commit()
     return account_out(row)
+
+
+def _staff_account(db: Db, account_id: str) -> AccountRow:
+    row = db.get(AccountRow, account_id)
+    if row is None or row.username is None:  # residents are managed under /members
+        raise not_found("account", "アカウント")
+    return row
+
+
+@router.patch("/accounts/{account_id}", responses={404: {}, 409: {}, 422: {}})
+def edit_account(
+    account_id: str, body: AccountPatch, admin: Admin, db: Db, state: State
+) -> AccountOut:
+    """Disable (ends every session of the account at once) or enable an account; audited."""
+    row = _staff_account(db, account_id)
+    before = account_out(row).model_dump()
+    if body.active is False and row.id == admin.id:
+        raise ApiError(
+            409,
+            "cannot_disable_self",
+            "You cannot disable your own account; ask another admin.",
+            "ご自身のアカウントは無効にできません。別の管理者に依頼してください。",
+        )
+    if body.display_name is not None:
+        row.display_name = body.display_name
+    action = "account.edit"
+    if body.active is not None and body.active != row.active:
+        row.active = body.active
+        action = "account.enable" if body.active else "account.disable"
+    if not row.active:
+        revoke_sessions(db, row.id)  # enabling again must not revive a lost device's token
+    after = account_out(row).model_dump()
+    audit(db, admin.id, action, "account", row.id, before, after, state.now())
+    db.commit()
+    return account_out(row)
+
+
+@router.post("/accounts/{account_id}/password", status_code=204, responses={404: {}, 422: {}})
+def reset_account_password(
+    account_id: str, body: AccountPasswordIn, admin: Admin, db: Db, state: State
+) -> Response:
+    """Set a new password for an account; ends its sessions and lifts a login lock; audited."""
+    row = _staff_account(db, account_id)
+    row.password_hash = hash_password(body.password)
+    revoke_sessions(db, row.id)
+    clear_failures(db, failure_key(row, ""))
+    audit(db, admin.id, "account.password_reset", "account", row.id, None, None, state.now())
+    db.commit()
+    return Response(status_code=204)
 
 
 @router.get("/audit")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
 from booking_api import membership, noshow
+from booking_api.clientaddr import client_address
 from booking_api.db import SavedPlaceRow
 from booking_api.deps import CityMap, Db, Resident, State
 from booking_api.errors import not_found
@@ -16,16 +17,29 @@ from booking_api.schemas.members import (
     SavedPlaceIn,
     SavedPlaceOut,
 )
+from booking_api.security import RegistrationLimits, admit_registration, phone_digits_of
+from booking_api.text import digits
 
 router = APIRouter(tags=["members"])
 
 
-@router.post("/registrations", status_code=201, responses={409: {}, 422: {}, 503: {}})
+@router.post("/registrations", status_code=201, responses={409: {}, 422: {}, 429: {}, 503: {}})
 def register_online(
-    body: RegistrationIn, db: Db, state: State, city_map: CityMap
+    body: RegistrationIn, request: Request, db: Db, state: State, city_map: CityMap
 ) -> RegistrationOut:
-    """Apply for membership online; staff review the application."""
+    """Apply for membership online; staff review the application. Limited per client
+    address and per phone number (429 with ``Retry-After``).
+    """
     del city_map  # the dependency only guarantees the map is loaded before snapping
+    settings = state.settings
+    limits = RegistrationLimits(
+        per_address=settings.registration_max_per_address,
+        per_phone=settings.registration_max_per_phone,
+        window_s=settings.registration_window_s,
+    )
+    phone = phone_digits_of(body.phone) or digits(body.phone)
+    ip = client_address(request, settings.trusted_proxies)
+    admit_registration(db, ip, phone, state.now(), limits)
     row = membership.register(db, state, body, channel="online")
     db.commit()
     return RegistrationOut(

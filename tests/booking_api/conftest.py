@@ -117,6 +117,8 @@ def settings(tmp_path: Path) -> Settings:
         cache_dir=tmp_path / "cache",
         database_url="",
         redis_url="",
+        # Tests register many members from one client; test_signin checks the limits.
+        registration_max_per_address=10_000,
     )  # type: ignore[call-arg]
 
 
