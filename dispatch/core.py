@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from dispatch import manifest
 from dispatch.adapter import DayData, ProblemBuilder, epoch, node_key
-from dispatch.bus.base import EventBus
+from dispatch.bus.base import EventBus, finite_only
 from dispatch.config import EngineConfig
 from dispatch.departures import must_set_off
 from dispatch.domain import RideStatus, VehicleStatus
@@ -312,13 +312,15 @@ class EngineCore:
         """Return the tablet's full manifest of ``vehicle_id`` for today (see docs/stream.md)."""
         now = self.now()
         with read_session(self.db) as s:
-            return manifest.vehicle_manifest(self, s, vehicle_id, self.local_date(now), now)
+            m = manifest.vehicle_manifest(self, s, vehicle_id, self.local_date(now), now)
+        return finite_only(m, f"manifest of {vehicle_id}")
 
     def board_snapshot(self) -> dict[str, Any]:
         """Return the operator board's full state (see docs/stream.md)."""
         now = self.now()
         with read_session(self.db) as s:
-            return manifest.board_snapshot(self, s, self.local_date(now), now)
+            snap = manifest.board_snapshot(self, s, self.local_date(now), now)
+        return finite_only(snap, "board snapshot")  # a NaN stored by an older version
 
     def plan_stops(self, vehicle_id: str, day: date) -> list[dict[str, Any]]:
         """Return the persisted stop list of a vehicle's plan (light: no geometry)."""

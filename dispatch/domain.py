@@ -219,6 +219,12 @@ class IllegalTransition(DispatchError):
     code = "illegal_transition"
 
 
+class InvalidPosition(DispatchError):
+    """A reported position is no number, infinite, or far outside the city; not recorded."""
+
+    code = "invalid_position"
+
+
 @dataclass(frozen=True)
 class VehicleInfo:
     """A vehicle as the engine knows it: capacity, depot, areas, live status and position.

@@ -24,6 +24,7 @@ from dispatch.domain import (
     VehicleInfo,
     VehicleStatus,
 )
+from dispatch.gps import check_position, city_bbox
 from dispatch.state import vehicle_transition
 from dispatch.store.repo import (
     append_event,
@@ -293,7 +294,11 @@ class FleetOps(TapOps):
     # -- live events -----------------------------------------------------------
     def report_position(self, vehicle_id: str, lat: float, lon: float) -> None:
         """Record a vehicle's GPS position, show it on the board, and mark its next
-        pickup en route when the vehicle must have set off for it."""
+        pickup en route when the vehicle must have set off for it.
+
+        Raises ``InvalidPosition`` (nothing stored or published) for a point that is
+        not finite or far outside the city (``dispatch.gps``)."""
+        lat, lon = check_position(lat, lon, city_bbox(self.travel))
         with change_session(self.db) as s:
             v = s.get(VehicleRow, vehicle_id)
             if v is None:

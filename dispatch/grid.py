@@ -74,6 +74,12 @@ class GridCity:
         r, c = divmod(int(node), self.cols)
         return self.origin_lat + r * self._dlat, self.origin_lon + c * self._dlon
 
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """The grid's bounding box as ``(south, west, north, east)`` in degrees."""
+        north, east = self.node_latlon(self.rows * self.cols - 1)
+        return self.origin_lat, self.origin_lon, north, east
+
     def area_of_node(self, node: int) -> str:
         """Return the quadrant "A".."D" of ``node``."""
         r, c = divmod(int(node), self.cols)

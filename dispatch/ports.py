@@ -92,6 +92,11 @@ class BookingEngine(Protocol):
         """Void a wrong no-show (staff): it no longer counts against the rider."""
         ...
 
+    def report_position(self, vehicle_id: str, lat: float, lon: float) -> None:
+        """Record a vehicle's GPS position (``InvalidPosition`` for a non-finite point or
+        one far outside the city: nothing is stored or published)."""
+        ...
+
 
 class SnapResult(Protocol):
     """A point moved onto the road network (``maps.Snap`` satisfies it; read-only)."""

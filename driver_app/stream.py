@@ -113,11 +113,12 @@ async def _handle_tablet(ws: WebSocket, engine: Any, vehicle_id: str, data: Any)
         await ws.send_json({"type": "break_result", "ok": True, "status": info.status.value})
     elif kind == "position":
         try:
-            lat, lon = float(data["lat"]), float(data["lon"])
-        except (KeyError, TypeError, ValueError):
-            await ws.send_json(_error("bad_message", "position needs lat and lon"))
-            return
-        await run_in_threadpool(engine.report_position, vehicle_id, lat, lon)
+            # NaN, infinity or a point far outside the city: refused (dispatch.gps)
+            await run_in_threadpool(engine.report_position, vehicle_id, data.get("lat"),
+                                    data.get("lon"))
+        except DispatchError as exc:
+            await ws.send_json({"type": "error", "code": exc.code,
+                                "message_en": exc.message_en, "message_ja": exc.message_ja})
     else:
         await ws.send_json(_error("bad_message", f"unknown message type {kind!r}"))
 

@@ -124,6 +124,12 @@ class CityMap:
         """Id of the service area containing the point, or None."""
         return self.areas.area_of(lat, lon)
 
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        """The boundary's bounding box as ``(south, west, north, east)`` in degrees."""
+        west, south, east, north = (float(x) for x in self.boundary.bounds)
+        return south, west, north, east
+
     def inside(self, lat: float, lon: float) -> bool:
         """Whether the point lies inside the city's service boundary."""
         import shapely

@@ -22,6 +22,7 @@ from dispatch.domain import (
     DispatchError,
     DriverTap,
     IllegalTransition,
+    InvalidPosition,
     NoCapacity,
     UnknownRide,
     VehicleUnavailable,
@@ -311,6 +312,29 @@ def manifest(
         date=day,
         bookings=[trips.booking_out(db, r, detail=True) for r in rides],
     )
+
+
+class PositionIn(BaseModel):
+    """The tablet's GPS position (finite degrees; the city's box is checked by the engine)."""
+
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+
+
+@router.post("/driver/position", status_code=204, response_class=Response, responses=ERRORS)
+def report_position(body: PositionIn, driver: Driver, db: Db, engine: Engine) -> Response:
+    """Record where the driver's car is (the socket's ``position`` message over HTTP).
+
+    A point that is not finite or more than the margin outside the city's box is
+    refused with 422 and nothing is stored or shown on the board.
+    """
+    vehicle_id = _vehicle_of(driver)
+    trips.release(db)
+    try:
+        engine.report_position(vehicle_id, body.lat, body.lon)
+    except InvalidPosition as exc:
+        raise ApiError(422, exc.code, exc.message_en, exc.message_ja) from exc
+    return Response(status_code=204)
 
 
 @router.post("/driver/taps", responses=ERRORS)

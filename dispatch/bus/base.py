@@ -9,11 +9,41 @@ full state instead.
 
 from __future__ import annotations
 
+import json
+import logging
+import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 #: How many messages per topic a bus keeps for replay.
 KEEP_PER_TOPIC = 2000
+
+_log = logging.getLogger(__name__)
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(v) for v in value]
+    return value
+
+
+def finite_only(data: dict[str, Any], what: str = "message") -> dict[str, Any]:
+    """Return ``data`` with every NaN or infinity replaced by ``None`` (logged).
+
+    Such numbers are not JSON: one in a board message or snapshot made every
+    operator's board fail to parse it. Positions are refused where they come in
+    (``dispatch.gps``); this is the last guard so no path can poison a client.
+    """
+    try:
+        json.dumps(data, allow_nan=False, default=str)
+    except ValueError:
+        _log.warning("%s with a non-finite number: replaced by null", what)
+        return _scrub(data)  # type: ignore[no-any-return]
+    return data
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from dispatch.bus.base import KEEP_PER_TOPIC, Message
+from dispatch.bus.base import KEEP_PER_TOPIC, Message, finite_only
 
 
 class _Topic:
@@ -71,6 +71,7 @@ class InProcessBus:
 
     def publish(self, topic: str, data: dict[str, Any]) -> int:
         """Publish ``data`` on ``topic``; return its sequence number."""
+        data = finite_only(data, f"bus message on {topic}")
         with self._lock:
             t = self._topic(topic)
             t.seq += 1

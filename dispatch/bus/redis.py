@@ -21,7 +21,7 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 
-from dispatch.bus.base import KEEP_PER_TOPIC, Message
+from dispatch.bus.base import KEEP_PER_TOPIC, Message, finite_only
 
 log = logging.getLogger("noriai.bus")
 
@@ -154,7 +154,8 @@ class RedisBus:
         A lost message is not a lost booking: subscribers resync from the
         database when they see the gap.
         """
-        payload = json.dumps(data, ensure_ascii=False)
+        data = finite_only(data, f"bus message on {topic}")
+        payload = json.dumps(data, ensure_ascii=False, allow_nan=False)
         for attempt in range(2):
             try:
                 keys = [self.seq_key(topic), self.stream_key(topic)]
