@@ -25,29 +25,30 @@ import os
 import random
 import secrets
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench._loadstack import database, stack, tracebacks
+
 # `make bench` runs every benchmark; a full run (two stacks, 3 levels x 2 kinds x 20 s)
 # takes ~8 minutes on two cores, so `bench all` runs shorter levels.
-ALL_DEFAULT_ARGS: list[str] = ["--seconds", "8", "--members", "200", "--prefill", "60"]
+ALL_DEFAULT_ARGS: list[str] = ["--levels", "32,128", "--seconds", "6", "--members", "150",
+                              "--prefill", "60"]
 KINDS = ("quotes", "bookings")
 STATUSES = ("2xx", "409", "429", "503", "5xx", "4xx", "timeout", "conn")
 GATED_LEVELS = (32, 128)  # issue 10: no 5xx but 503 at 32 and 128 clients
 QUOTE_P99_TARGET_S, QUOTE_P99_LEVEL = 1.0, 32
 NO_ADMISSION = {"NORIAI_MAX_IN_FLIGHT": "0", "NORIAI_MAX_ENGINE_IN_FLIGHT": "0",
                 "NORIAI_MAX_QUEUED": "0"}
-NORIAI = [sys.executable, "-m", "booking_api.cli"]
 PASSWORD = "bench-" + "load-pass"  # staff accounts of the throwaway stack only
+OPERATORS = ("operator1", "operator2", "operator3")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -114,142 +115,6 @@ class Town:
 # -- the stack ---------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _child_env(extra: dict[str, str]) -> dict[str, str]:
-    # The children get this process's environment (PATH, HOME ...) but none of the
-    # caller's service configuration: the stack is configured only by what we set.
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("NORIAI_") and k not in {"DATABASE_URL", "REDIS_URL"}}
-    return {**env, **extra}
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate a child's whole process group (uvicorn's workers too), then kill it."""
-    for sig, wait_s in ((signal.SIGTERM, 15.0), (signal.SIGKILL, 5.0)):
-        if proc.poll() is not None:
-            break
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, sig)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(wait_s)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)  # a worker left behind by a dead parent
-
-
-def _tail(path: Path, n: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-n:])
-    except OSError:
-        return ""
-
-
-def _tracebacks(path: Path) -> list[str]:
-    """Return the tracebacks a server logged (each up to its exception line)."""
-    try:
-        lines = path.read_text(errors="replace").splitlines()
-    except OSError:
-        return []
-    found, current = [], None
-    for line in lines:
-        if line.startswith("Traceback (most recent call last)"):
-            current = [line]
-        elif current is not None:
-            current.append(line)
-            if line and not line.startswith((" ", "\t", "Traceback", "During", "The above")):
-                found.append("\n".join(current))
-                current = None
-    return found
-
-
-@dataclass
-class Stack:
-    """A running ``noriai serve`` + ``noriai dispatcher`` on a private schema."""
-
-    base: str
-    logs: list[Path]
-
-
-def _wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path, limit_s: float) -> None:
-    import httpx
-
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"noriai serve exited ({proc.returncode}):\n{_tail(log)}")
-        with contextlib.suppress(httpx.HTTPError, ValueError):
-            health = httpx.get(f"{base}/health", timeout=2).json()
-            # bus == redis: it is our server on this port, not someone else's
-            if health.get("status") == "ok" and health.get("bus") == "redis":
-                return
-        time.sleep(0.5)
-    raise RuntimeError(f"noriai serve was not healthy after {limit_s:.0f} s:\n{_tail(log)}")
-
-
-def _create_admin(url: str) -> None:
-    """The admin account, written to the store as ``noriai admin create`` does (a
-    subprocess for it costs ~15 s of start-up on a busy machine).
-    """
-    from booking_api.db import AccountRow
-    from booking_api.security import hash_password
-    from dispatch.store.base import make_engine
-    from dispatch.store.repo import change_session
-
-    engine = make_engine(url)
-    try:
-        with change_session(engine) as db:
-            db.add(AccountRow(username="bench", role="admin", display_name="負荷試験",
-                              password_hash=hash_password(PASSWORD)))
-    finally:
-        engine.dispose()
-
-
-@contextlib.contextmanager
-def stack(args: argparse.Namespace, name: str, extra: dict[str, str], tmp: Path,
-          cache_dir: Path) -> Iterator[Stack]:
-    """Start the servers on a fresh schema; stop them and drop everything on the way out."""
-    import redis
-    from sqlalchemy import create_engine, text
-
-    schema = f"bench_load_{name}_{secrets.token_hex(4)}"
-    admin = create_engine(args.database_url)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in args.database_url else "?"
-    rdb = redis.Redis.from_url(args.redis_url)
-    procs: list[subprocess.Popen[bytes]] = []
-    try:
-        rdb.flushdb()
-        env = _child_env({
-            "DATABASE_URL": f"{args.database_url}{sep}options=-csearch_path%3D{schema}",
-            "REDIS_URL": args.redis_url, "NORIAI_DATA_DIR": str(tmp / name / "data"),
-            "NORIAI_CACHE_DIR": str(cache_dir), "NORIAI_SECRET_KEY": secrets.token_urlsafe(32),
-            **extra})
-        port = _free_port()
-        logs = [tmp / name / "serve.log", tmp / name / "dispatcher.log"]
-        for log, cmd in zip(logs, (["serve", "--workers", str(args.workers), "--port", str(port)],
-                                   ["dispatcher"]), strict=True):
-            with log.open("wb") as out:
-                procs.append(subprocess.Popen([*NORIAI, *cmd], cwd=tmp, env=env, stdout=out,
-                                              stderr=subprocess.STDOUT, start_new_session=True))
-            if cmd[0] == "serve":  # it migrates the schema before it answers
-                _wait_healthy(f"http://127.0.0.1:{port}", procs[0], log, 300)
-                _create_admin(env["DATABASE_URL"])
-        yield Stack(f"http://127.0.0.1:{port}", logs)
-    finally:
-        for proc in reversed(procs):
-            _stop(proc)
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-        with contextlib.suppress(redis.RedisError):
-            rdb.flushdb()
-
-
 # -- seeding through the API -------------------------------------------------------------------
 
 
@@ -300,14 +165,10 @@ async def _seed(base: str, args: argparse.Namespace, settings: Any, city_map: An
                 "start": at(scen.shift_start), "end": at(scen.shift_end),
                 "break_earliest": at(b0), "break_latest": at(b1),
                 "break_duration_s": int(scen.raw["break_min"]) * 60}), "shift")
-        tokens = [staff["Authorization"]]
-        for k in range(3):  # a call centre: several operators book for members by phone
-            user = f"operator{k + 1}"
+        for user in OPERATORS:  # a call centre: several operators book for members by phone
             _ok(await c.post("/api/v1/accounts", headers=staff, json={
                 "username": user, "password": PASSWORD, "role": "operator",
-                "display_name": f"予約センター {k + 1}"}), "operator")
-            res = await c.post("/api/v1/auth/login", json={"login": user, "password": PASSWORD})
-            tokens.append(f"Bearer {_ok(res, 'operator login')['token']}")
+                "display_name": f"予約センター {user}"}), "operator")
         towns = [t for t in city_map.towns.all if city_map.area_of(t.lat, t.lon)]
         places = [(p, city_map.area_of(p.lat, p.lon)) for p in city_map.places.all]
         cross = rules.cross_area_categories
@@ -335,7 +196,19 @@ async def _seed(base: str, args: argparse.Namespace, settings: Any, city_map: An
         await asyncio.gather(*(member(n) for n in range(args.members)))
         bar.close()
     members.sort()
-    return Town(members, dests, day, tokens)
+    return Town(members, dests, day, await _login(base))
+
+
+async def _login(base: str) -> list[str]:
+    """Sign the admin and the operators in on this stack (its own secret key)."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=base, timeout=120) as c:
+        tokens = []
+        for user in ("bench", *OPERATORS):
+            res = await c.post("/api/v1/auth/login", json={"login": user, "password": PASSWORD})
+            tokens.append(f"Bearer {_ok(res, f'{user} login')['token']}")
+    return tokens
 
 
 # -- the clients -------------------------------------------------------------------------------
@@ -454,20 +327,21 @@ async def _prefill(base: str, town: Town, n: int, timeout: float, seed: int) -> 
     import httpx
     from tqdm import tqdm
 
-    booked, tries = 0, 0
+    booked, tries, busy = 0, 0, 0
     bar = tqdm(total=n, desc="prefill", unit="ride", file=sys.stderr)
     scratch = Phase("prefill", 4, "bookings")
     async with httpx.AsyncClient(base_url=base, timeout=timeout) as client:
 
         async def one(i: int) -> None:
-            nonlocal booked, tries
+            nonlocal booked, tries, busy
             rng = random.Random(seed * 7919 + i)
-            while booked < n and tries < 4 * n:
-                tries += 1
+            while booked + busy < n and tries < 4 * n:
+                tries, busy = tries + 1, busy + 1
                 status, res = await _attempt(client, "bookings", rng, town, scratch)
+                busy -= 1
                 if status == "2xx":
                     booked += 1
-                    bar.update(int(booked <= n))
+                    bar.update()
                 elif status in ("503", "429"):
                     await asyncio.sleep(_retry_after(res))
 
@@ -491,22 +365,72 @@ async def _measure(base: str, run: str, town: Town, args: argparse.Namespace,
     return phases
 
 
-def _one_run(args: argparse.Namespace, settings: Any, run: str, extra: dict[str, str],
-             tmp: Path, cache_dir: Path, city_map: Any, levels: list[int],
-             kinds: list[str]) -> tuple[list[Phase], dict[str, Any]]:
-    print(f"noriai bench load: {run}: starting {args.workers} API workers, a dispatcher, "
-          "PostgreSQL and Redis ...", file=sys.stderr, flush=True)
-    t0 = time.monotonic()
-    with stack(args, run, extra, tmp, cache_dir) as st:
-        town = asyncio.run(_seed(st.base, args, settings, city_map))
-        booked = asyncio.run(_prefill(st.base, town, args.prefill, args.timeout, args.seed))
-        setup_s = time.monotonic() - t0
-        phases = asyncio.run(_measure(st.base, run, town, args, levels, kinds))
-        tracebacks = [tb for log in st.logs for tb in _tracebacks(log)]
-    info = {"run": run, "day": town.day.isoformat(), "prefilled": booked,
-            "setup_s": round(setup_s, 1), "server_tracebacks": len(tracebacks),
-            "first_traceback": tracebacks[0] if tracebacks else None}
-    return phases, info
+@dataclass
+class _Bench:
+    """What every run of one invocation shares."""
+
+    args: argparse.Namespace
+    settings: Any
+    city_map: Any
+    tmp: Path
+    cache_dir: Path
+    levels: list[int]
+    kinds: list[str]
+
+    def stack(self, db_url: str, name: str, extra: dict[str, str], **kw: Any) -> Any:
+        a = self.args
+        return stack(db_url, a.redis_url, a.workers, extra, self.tmp / name, self.cache_dir, **kw)
+
+    def seed(self, base: str) -> tuple[Town, int]:
+        """Seed the day through the API and prefill it; return it and the rides booked."""
+        a = self.args
+        town = asyncio.run(_seed(base, a, self.settings, self.city_map))
+        return town, asyncio.run(_prefill(base, town, a.prefill, a.timeout, a.seed))
+
+    def measured(self, run: str, extra: dict[str, str], db_url: str,
+                 town: Town | None) -> tuple[list[Phase], dict[str, Any]]:
+        """Start the run's stack, seed it unless ``town`` was seeded before, load it."""
+        print(f"noriai bench load: {run}: starting {self.args.workers} API workers and a "
+              "dispatcher ...", file=sys.stderr, flush=True)
+        t0 = time.monotonic()
+        booked = None
+        with self.stack(db_url, run, extra,
+                        admin=None if town else ("bench", PASSWORD)) as st:
+            if town is None:
+                town, booked = self.seed(st.base)
+            else:
+                town.tokens = asyncio.run(_login(st.base))
+            setup_s = time.monotonic() - t0
+            phases = asyncio.run(_measure(st.base, run, town, self.args, self.levels,
+                                          self.kinds))
+            found = [tb for log in st.logs for tb in tracebacks(log)]
+        info = {"run": run, "day": town.day.isoformat(), "prefilled": booked,
+                "setup_s": round(setup_s, 1), "server_tracebacks": len(found),
+                "first_traceback": found[0] if found else None}
+        return phases, info
+
+    def all_runs(self, runs: list[tuple[str, dict[str, str]]]
+                 ) -> tuple[list[Phase], list[dict[str, Any]]]:
+        """Every run; with several, each starts from a copy of one seeded day."""
+        server = self.args.database_url
+        if len(runs) == 1:
+            with database(server, runs[0][0]) as (_, url):
+                phases, info = self.measured(*runs[0], url, None)
+            return phases, [info]
+        phases, infos = [], []
+        # copies of one seeded day: the runs differ only in their settings
+        with database(server, "seed") as (seed_name, seed_url):
+            print("noriai bench load: seeding the day once for every run ...",
+                  file=sys.stderr, flush=True)
+            with self.stack(seed_url, "seed", NO_ADMISSION, dispatcher=False,
+                            admin=("bench", PASSWORD)) as st:
+                town, booked = self.seed(st.base)
+            for name, extra in runs:
+                with database(server, name, template=seed_name) as (_, url):
+                    ph, info = self.measured(name, extra, url, town)
+                phases += ph
+                infos.append({**info, "prefilled": booked})
+        return phases, infos
 
 
 def _fmt(x: float | None) -> str:
@@ -558,7 +482,7 @@ def _compare(phases: list[Phase]) -> list[str]:
             return f"{100 * x.counts['5xx'] / max(x.attempts, 1):.1f} %"
 
         bp, ap = b.pct(0.99), p.pct(0.99)
-        ratio = f" (x{bp / ap:.1f} faster)" if bp and ap else ""
+        ratio = f" (baseline/admission x{bp / ap:.1f})" if bp and ap else ""
         lines.append(f"  {p.kind} at {p.level} clients: 5xx {share(b)} -> {share(p)}, time-outs "
                      f"{b.counts['timeout']} -> {p.counts['timeout']}, p99 {_fmt(bp)} s -> "
                      f"{_fmt(ap)} s{ratio}, ok/s {b.counts['2xx'] / max(b.elapsed_s, 1e-9):.1f} -> "
@@ -597,33 +521,28 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         print(f"noriai: {parsed}", file=sys.stderr)
         return 2
     levels, kinds = parsed
-    settings = settings if isinstance(settings, Settings) else Settings(_env_file=None)
+    settings = settings if isinstance(settings, Settings) else Settings(_env_file=None)  # type: ignore[call-arg]
     runs = [("baseline", NO_ADMISSION)] if args.baseline else []
     runs.append(("admission", {}))
-    old_term = signal.signal(signal.SIGTERM, _raise_on_term)
+    main = threading.current_thread() is threading.main_thread()
+    old_term = signal.signal(signal.SIGTERM, _raise_on_term) if main else None
     load_before = os.getloadavg()
-    phases: list[Phase] = []
-    infos = []
     try:
         with tempfile.TemporaryDirectory(prefix="noriai-bench-load-") as tmp_name:
             tmp = Path(tmp_name)
             cache_dir = args.cache_dir or tmp / "cache"
-            for name, _ in runs:
-                (tmp / name).mkdir()
             # built once here: a cold map build in each worker outlasts uvicorn's
             # 5 s worker health check, which then kills and restarts the workers
             print("noriai bench load: loading the map ...", file=sys.stderr, flush=True)
-            city_map = load_map(settings.model_copy(update={"cache_dir": cache_dir}).maps_config())
-            for name, extra in runs:
-                ph, info = _one_run(args, settings, name, extra, tmp, cache_dir, city_map,
-                                    levels, kinds)
-                phases += ph
-                infos.append(info)
+            config = settings.model_copy(update={"cache_dir": cache_dir}).maps_config()
+            bench = _Bench(args, settings, load_map(config), tmp, cache_dir, levels, kinds)
+            phases, infos = bench.all_runs(runs)
     except RuntimeError as exc:
         print(f"noriai: the load benchmark could not run: {exc}", file=sys.stderr)
         return 1
     finally:
-        signal.signal(signal.SIGTERM, old_term)
+        if main:
+            signal.signal(signal.SIGTERM, old_term)
     checks = verdict(phases)
     load_after = os.getloadavg()
     admission_known = "max_in_flight" in Settings.model_fields
@@ -636,7 +555,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     print(f"PostgreSQL, Redis, {args.workers} API workers and a dispatcher; {args.seconds:g} s "
           f"per level and kind, client time-out {args.timeout:g} s; day "
           f"{infos[-1]['day']} with {args.vehicles} vehicles, {args.members} members, "
-          + ", ".join(f"{i['prefilled']} rides prefilled ({i['run']})" for i in infos))
+          f"{infos[-1]['prefilled']} rides prefilled"
+          + (" (every run starts from a copy of that day)" if len(infos) > 1 else ""))
     print("bookings = a quote then its confirm (the first answer that is not 2xx counts); "
           "latency percentiles of answered requests, 503 and time-outs left out")
     print(_table(phases))

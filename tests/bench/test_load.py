@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bench import load as bench_load
+from bench._loadstack import DB_PREFIX
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -18,12 +19,11 @@ def parse(*argv: str) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
-def _bench_schemas(url: str) -> set[str]:
+def _bench_databases(url: str) -> set[str]:
     engine = create_engine(url)
     with engine.connect() as conn:
-        names = conn.execute(text(
-            "SELECT schema_name FROM information_schema.schemata "
-            "WHERE schema_name LIKE 'bench_load_%'")).scalars()
+        names = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                             {"p": DB_PREFIX + "%"}).scalars()
         found = set(names)
     engine.dispose()
     return found
@@ -32,11 +32,11 @@ def _bench_schemas(url: str) -> set[str]:
 def test_tiny_load_gets_every_request_answered(
     postgres_url: str, redis_url: str, request: pytest.FixtureRequest, capsys
 ) -> None:
-    """Two clients for 3 s per kind on one worker: every attempt answered, none a 5xx."""
-    before = _bench_schemas(postgres_url)
+    """Two clients for 2 s per kind on one worker: every attempt answered, none a 5xx."""
+    before = _bench_databases(postgres_url)
     cache = request.config.cache.mkdir("noriai-bench-load-maps")  # kept between sessions
-    args = parse("--levels", "2", "--seconds", "3", "--no-baseline", "--workers", "1",
-                 "--vehicles", "3", "--members", "12", "--prefill", "3",
+    args = parse("--levels", "2", "--seconds", "2", "--no-baseline", "--workers", "1",
+                 "--vehicles", "3", "--members", "10", "--prefill", "3",
                  "--database-url", postgres_url,
                  "--redis-url", redis_url.rsplit("/", 1)[0] + "/12", "--cache-dir", str(cache))
     assert bench_load.run(args, None) == 0
@@ -53,7 +53,7 @@ def test_tiny_load_gets_every_request_answered(
         assert float(fields[-1]) >= float(fields[-3]) > 0  # p99 >= p50
     assert "rides prefilled" in out
     assert "machine load average" in out
-    assert _bench_schemas(postgres_url) == before  # its schema dropped
+    assert _bench_databases(postgres_url) == before  # its database dropped
 
 
 def test_bad_options_print_one_line(capsys) -> None:
