@@ -40,8 +40,12 @@ def not_found(what_en: str = "record", what_ja: str = "データ") -> ApiError:
 
 
 def prefers_english(request: Request) -> bool:
-    """Return whether ``Accept-Language`` ranks English above Japanese."""
-    header = request.headers.get("accept-language", "")
+    """Return whether the request's ``Accept-Language`` ranks English above Japanese."""
+    return prefers_english_header(request.headers.get("accept-language", ""))
+
+
+def prefers_english_header(header: str) -> bool:
+    """Return whether an ``Accept-Language`` value ranks English above Japanese."""
     best_lang, best_q = "ja", 0.0
     for part in header.split(","):
         bits = part.strip().split(";")

@@ -17,10 +17,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from booking_api import wiring
+from booking_api.admission import AdmissionControl, AdmissionLimits
+from booking_api.dberrors import install_database_handler
 from booking_api.deps import State
 from booking_api.errors import ApiError, install_handlers
 from booking_api.routes import (
@@ -39,6 +42,16 @@ from dispatch.clock import system_clock
 from dispatch.ports import BookingEngine, Clock
 
 log = logging.getLogger(__name__)
+
+
+class HealthOut(BaseModel):
+    """What ``/health`` reports of each part."""
+
+    status: str
+    db: str
+    bus: str
+    optimizer: str
+    map: str
 
 
 def api_router() -> APIRouter:
@@ -91,8 +104,17 @@ def create_app(
         lifespan=lifespan,
     )
     install_handlers(app)
+    install_database_handler(app, retry_after_s=settings.retry_after_s)
+    app.add_middleware(AdmissionControl, limits=admission_limits(settings))
     app.include_router(api_router())
-    app.add_api_route("/health", health, methods=["GET"], tags=["health"])
+    app.add_api_route(
+        "/health",
+        health,
+        methods=["GET"],
+        tags=["health"],
+        response_model=HealthOut,
+        responses={503: {"model": HealthOut, "description": "A part is down"}},
+    )
     app.add_api_route(
         "/map", map_page, methods=["GET"], response_class=HTMLResponse, include_in_schema=False
     )
@@ -102,8 +124,21 @@ def create_app(
     return app
 
 
-def health(state: State) -> dict[str, str]:
-    """Report the database, bus, optimizer (engine) and map status."""
+def admission_limits(settings: Settings) -> AdmissionLimits:
+    """Return the admission gate's sizes from the settings."""
+    return AdmissionLimits(
+        max_in_flight=settings.max_in_flight,
+        max_engine_in_flight=settings.max_engine_in_flight,
+        max_queued=settings.max_queued,
+        queue_wait_s=settings.queue_wait_s,
+        retry_after_s=settings.retry_after_s,
+    )
+
+
+def health(state: State) -> JSONResponse:
+    """Report the database, bus, optimizer (engine) and map status: 200 when all are up,
+    503 otherwise, so a load balancer sends no traffic to a process that cannot book.
+    """
     try:
         with state.db.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -119,13 +154,15 @@ def health(state: State) -> dict[str, str]:
         "ok" if state.city_map is not None else f"unavailable: {state.map_error or 'not loaded'}"
     )
     ok = db_status == "ok" and state.engine is not None and state.city_map is not None
-    return {
+    report = {
         "status": "ok" if ok else "degraded",
         "db": db_status,
         "bus": bus,
         "optimizer": optimizer,
         "map": city_map,
     }
+    headers = None if ok else {"Retry-After": str(state.settings.retry_after_s)}
+    return JSONResponse(report, status_code=200 if ok else 503, headers=headers)
 
 
 def map_page(request: Request, state: State) -> HTMLResponse:

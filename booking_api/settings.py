@@ -78,6 +78,18 @@ class Settings(BaseSettings):
     # Rehearsals, operator training and the multi-process tests run the service as
     # if it were another time; always 0 in production.
     clock_offset_s: float = 0.0
+    # Admission control (per process): requests worked on at once, and how many may
+    # wait for a slot and for how long; beyond that the answer is 503 with Retry-After
+    # at once, so overload never piles up into time-outs and pool exhaustion. 0 = no limit.
+    max_in_flight: int = Field(default=8, ge=0)
+    max_engine_in_flight: int = Field(default=2, ge=0)
+    max_queued: int = Field(default=64, ge=0)
+    queue_wait_s: float = Field(default=10.0, gt=0)
+    retry_after_s: int = Field(default=2, ge=1)
+    # Database work is bounded too: a statement, a wait for a pooled connection or for
+    # a lock that takes longer is given up and answered 503 instead of piling up.
+    db_statement_timeout_s: float = Field(default=15.0, gt=0)
+    db_pool_timeout_s: float = Field(default=10.0, gt=0)
 
     _rules: CityRules | None = PrivateAttr(default=None)
 

@@ -37,7 +37,13 @@ def build_state(
     if db is None:
         url = settings.resolved_database_url()
         upgrade(url)
-        db = make_engine(url)
+        db = make_engine(
+            url,
+            # Two connections for each admitted request (its own and the engine's).
+            pool_size=max(8, 2 * settings.max_in_flight),
+            pool_timeout_s=settings.db_pool_timeout_s,
+            statement_timeout_s=settings.db_statement_timeout_s,
+        )
     state = AppState(
         settings=settings, rules=rules, db=db, clock=clock, engine=engine, city_map=city_map
     )

@@ -59,31 +59,52 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def make_engine(url: str, *, echo: bool = False) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 8,
+    max_overflow: int = 16,
+    pool_timeout_s: float = 10.0,
+    statement_timeout_s: float | None = None,
+) -> Engine:
     """Return an engine for ``url`` (``sqlite:///...`` or ``postgresql+psycopg://...``).
 
-    SQLite gets WAL journaling, foreign keys, a 30 s busy timeout and
-    driver-level autocommit so that SQLAlchemy emits ``BEGIN`` itself (``BEGIN
-    IMMEDIATE`` when the ``IMMEDIATE`` execution option is set, which takes the
-    write lock at once and serialises writers). A plain ``postgresql://`` URL
-    is routed to psycopg 3.
+    SQLite gets WAL journaling, foreign keys, a busy timeout and driver-level
+    autocommit so that SQLAlchemy emits ``BEGIN`` itself (``BEGIN IMMEDIATE``
+    when the ``IMMEDIATE`` execution option is set, which takes the write lock
+    at once and serialises writers). A plain ``postgresql://`` URL is routed to
+    psycopg 3. Waits are bounded: for a pooled connection ``pool_timeout_s``,
+    and with ``statement_timeout_s`` for a statement, a row lock (PostgreSQL)
+    or the write lock (SQLite); work that outlasts them fails instead of
+    piling up (the API answers such a failure 503, see ``booking_api.errors``).
     """
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    pool = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout_s}
     if not url.startswith("sqlite"):
-        return create_engine(url, echo=echo, pool_pre_ping=True, future=True)
+        pg = create_engine(url, echo=echo, pool_pre_ping=True, future=True, **pool)
+        if statement_timeout_s is not None:
+            _bound_postgres(pg, int(statement_timeout_s * 1000))
+        return pg
+    busy_ms = int((statement_timeout_s or 30.0) * 1000)
+    memory = ":memory:" in url or url in {"sqlite://", "sqlite:///"}
     engine = create_engine(
-        url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}, future=True
+        url,
+        echo=echo,
+        connect_args={"check_same_thread": False, "timeout": busy_ms / 1000},
+        future=True,
+        **({} if memory else pool),
     )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
-        if ":memory:" not in url and url not in {"sqlite://", "sqlite:///"}:
+        if not memory:
             cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -92,6 +113,17 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _bound_postgres(engine: Engine, timeout_ms: int) -> None:
+    """Give every new PostgreSQL connection a statement and lock-wait time limit."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cur:
+            cur.execute(f"SET statement_timeout = {timeout_ms}")
+            cur.execute(f"SET lock_timeout = {timeout_ms}")
+        dbapi_connection.commit()
 
 
 def create_all(engine: Engine) -> None:
