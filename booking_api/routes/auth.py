@@ -11,6 +11,7 @@ from booking_api.clientaddr import client_address
 from booking_api.db import AccountRow, MemberRow
 from booking_api.deps import Account, Db, State, bearer_token
 from booking_api.errors import ApiError
+from booking_api.schemas.types import Line
 from booking_api.security import (
     DUMMY_HASH,
     LoginLimits,
@@ -31,8 +32,8 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 class LoginIn(BaseModel):
     """Credentials: member number, phone or username, and password/PIN."""
 
-    login: str = Field(min_length=1, max_length=100)
-    password: str = Field(min_length=1, max_length=128)
+    login: Line = Field(min_length=1, max_length=100)
+    password: Line = Field(min_length=1, max_length=128)
 
 
 class MeOut(BaseModel):

@@ -14,6 +14,7 @@ from booking_api.deps import Admin, Db, Engine, Staff, State
 from booking_api.errors import ApiError, not_found
 from booking_api.routes.bookings import ERRORS
 from booking_api.routes.operator import VehicleOut, vehicle_out
+from booking_api.schemas.types import Line
 from dispatch.domain import DispatchError, LatLon
 
 router = APIRouter(tags=["fleet"])
@@ -23,12 +24,12 @@ class VehicleIn(BaseModel):
     """A vehicle to add or update."""
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
-    name: str = Field(default="", max_length=100)
+    name: Line = Field(default="", max_length=100)
     seats: int = Field(default=4, ge=0, le=20)
     wheelchairs: int = Field(default=0, ge=0, le=4)
     depot_lat: float = Field(ge=-90, le=90)
     depot_lon: float = Field(ge=-180, le=180)
-    areas: list[str] | None = Field(default=None, max_length=20)
+    areas: list[Annotated[Line, Field(max_length=64)]] | None = Field(default=None, max_length=20)
 
 
 class ShiftIn(BaseModel):

@@ -17,6 +17,7 @@ from booking_api.routes.bookings import ERRORS
 from booking_api.schemas.accounts import AccountPasswordIn, AccountPatch
 from booking_api.schemas.bookings import BookingOut, DayOut, ManifestOut, TapIn, VehicleDay
 from booking_api.schemas.members import AccountIn, AccountOut
+from booking_api.schemas.types import Line
 from booking_api.security import clear_failures, failure_key, hash_password, revoke_sessions
 from dispatch.domain import (
     DispatchError,
@@ -86,7 +87,7 @@ def day_board(
 class MoveIn(BaseModel):
     """The vehicle an operator moves a ride to."""
 
-    vehicle_id: str = Field(min_length=1, max_length=64)
+    vehicle_id: Line = Field(min_length=1, max_length=64)
 
 
 @router.post("/operator/rides/{ride_id}/move", responses=ERRORS)

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from booking_api.rules import RuleViolation
+from booking_api.schemas.types import Day, Line, Text
 
 HHMM_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 HHMM = Field(pattern=HHMM_PATTERN)
@@ -17,11 +18,11 @@ class PlaceRef(BaseModel):
     """One end of a trip: home, a saved place, a designated place, or a point."""
 
     home: bool = False
-    saved_place_id: str | None = Field(default=None, min_length=1, max_length=64)
-    place_id: str | None = Field(default=None, min_length=1, max_length=64)
+    saved_place_id: Line | None = Field(default=None, min_length=1, max_length=64)
+    place_id: Line | None = Field(default=None, min_length=1, max_length=64)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    label: str = Field(default="", max_length=200)
+    label: Line = Field(default="", max_length=200)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> PlaceRef:
@@ -43,14 +44,14 @@ class PlaceRef(BaseModel):
 class TripIn(BaseModel):
     """The common part of a quote, a modification and a series."""
 
-    member_id: str | None = Field(default=None, max_length=64)
+    member_id: Line | None = Field(default=None, max_length=64)
     from_: PlaceRef = Field(alias="from")
     to: PlaceRef
     time: str = HHMM
     time_mode: Literal["depart_at", "arrive_by"] = "depart_at"
     party_size: int = Field(default=1, ge=1, le=20)
     wheelchair: bool = False
-    notes: str = Field(default="", max_length=500)
+    notes: Text = Field(default="", max_length=500)
 
     model_config = {"populate_by_name": True}
 
@@ -58,7 +59,7 @@ class TripIn(BaseModel):
 class QuoteIn(TripIn):
     """A request for an instant quote (and optionally the return trip)."""
 
-    date: date
+    date: Day
     return_time: str | None = Field(default=None, pattern=HHMM_PATTERN)
 
 
@@ -66,8 +67,8 @@ class SeriesIn(TripIn):
     """A weekly recurring booking until a date."""
 
     weekdays: list[int] = Field(min_length=1, max_length=7)
-    start_date: date
-    until: date
+    start_date: Day
+    until: Day
 
     @model_validator(mode="after")
     def _check(self) -> SeriesIn:
@@ -119,20 +120,20 @@ class QuoteOut(BaseModel):
 class ConfirmIn(BaseModel):
     """Confirmation of one offer (and its return offer)."""
 
-    offer_id: str = Field(min_length=1, max_length=64)
-    return_offer_id: str | None = Field(default=None, min_length=1, max_length=64)
+    offer_id: Line = Field(min_length=1, max_length=64)
+    return_offer_id: Line | None = Field(default=None, min_length=1, max_length=64)
 
 
 class ModifyConfirmIn(BaseModel):
     """Confirmation of the replacement offer of a modification."""
 
-    offer_id: str = Field(min_length=1, max_length=64)
+    offer_id: Line = Field(min_length=1, max_length=64)
 
 
 class CancelIn(BaseModel):
     """Why a booking is cancelled."""
 
-    reason: str = Field(default="", max_length=500)
+    reason: Text = Field(default="", max_length=500)
 
 
 class BookingOut(BaseModel):
@@ -217,9 +218,9 @@ class SeriesCancelOut(BaseModel):
 class TapIn(BaseModel):
     """A driver's tap on the tablet."""
 
-    ride_id: str = Field(min_length=1, max_length=64)
+    ride_id: Line = Field(min_length=1, max_length=64)
     tap: Literal["arrived", "boarded", "no_show", "dropped_off"]
-    tap_id: str = Field(min_length=1, max_length=100)
+    tap_id: Line = Field(min_length=1, max_length=100)
     # why 到着 away from the stop (a code of the city's arrive_reasons), and the
     # tablet's GPS fix when the driver tapped (checked against the stop's geofence)
     reason: str | None = Field(default=None, min_length=1, max_length=40)

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from booking_api.schemas.types import BirthDate, Line, Text
+
 PHONE_PATTERN = r"^[0-9０-９+\-‐－ー() （）]+$"
 Phone = Field(min_length=6, max_length=20, pattern=PHONE_PATTERN)
 
@@ -16,50 +18,50 @@ class RegistrationIn(BaseModel):
 
     model_config = ConfigDict(str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=100)
-    kana: str = Field(min_length=1, max_length=100)
-    birth_date: date
+    name: Line = Field(min_length=1, max_length=100)
+    kana: Line = Field(min_length=1, max_length=100)
+    birth_date: BirthDate
     phone: str = Phone
-    address: str = Field(min_length=1, max_length=200)
+    address: Line = Field(min_length=1, max_length=200)
     home_lat: float = Field(ge=-90, le=90)
     home_lon: float = Field(ge=-180, le=180)
     wheelchair: bool = False
     walking_aid: bool = False
     needs_help_boarding: bool = False
     companion_allowed: bool = False
-    emergency_contact_name: str = Field(default="", max_length=100)
-    emergency_contact_phone: str = Field(default="", max_length=20)
+    emergency_contact_name: Line = Field(default="", max_length=100)
+    emergency_contact_phone: Line = Field(default="", max_length=20)
     consent_terms: bool = False
     consent_privacy: bool = False
-    password: str = Field(min_length=4, max_length=128)
+    password: Line = Field(min_length=4, max_length=128)
 
 
 class StaffRegistrationIn(RegistrationIn):
     """A registration taken by staff over the phone or at the counter."""
 
     channel: Literal["phone", "counter", "online"] = "phone"
-    category: str | None = Field(default=None, max_length=32)
-    notes: str = Field(default="", max_length=2000)
+    category: Line | None = Field(default=None, max_length=32)
+    notes: Text = Field(default="", max_length=2000)
     approve: bool = False
 
 
 class MemberPatch(BaseModel):
     """Fields staff may change on a member (all optional)."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    kana: str | None = Field(default=None, min_length=1, max_length=100)
+    name: Line | None = Field(default=None, min_length=1, max_length=100)
+    kana: Line | None = Field(default=None, min_length=1, max_length=100)
     phone: str | None = Field(default=None, min_length=6, max_length=20, pattern=PHONE_PATTERN)
-    address: str | None = Field(default=None, min_length=1, max_length=200)
+    address: Line | None = Field(default=None, min_length=1, max_length=200)
     home_lat: float | None = Field(default=None, ge=-90, le=90)
     home_lon: float | None = Field(default=None, ge=-180, le=180)
     wheelchair: bool | None = None
     walking_aid: bool | None = None
     needs_help_boarding: bool | None = None
     companion_allowed: bool | None = None
-    emergency_contact_name: str | None = Field(default=None, max_length=100)
-    emergency_contact_phone: str | None = Field(default=None, max_length=20)
-    category: str | None = Field(default=None, min_length=1, max_length=32)
-    notes: str | None = Field(default=None, max_length=2000)
+    emergency_contact_name: Line | None = Field(default=None, max_length=100)
+    emergency_contact_phone: Line | None = Field(default=None, max_length=20)
+    category: Line | None = Field(default=None, min_length=1, max_length=32)
+    notes: Text | None = Field(default=None, max_length=2000)
 
 
 class NoShowOut(BaseModel):
@@ -78,7 +80,7 @@ class NoShowOut(BaseModel):
 class LiftIn(BaseModel):
     """Why staff lift a member's no-show warning or suspension (kept in the audit log)."""
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Text = Field(min_length=1, max_length=500)
 
 
 class MemberOut(BaseModel):
@@ -121,28 +123,28 @@ class RegistrationOut(BaseModel):
 class ApproveIn(BaseModel):
     """Approval of a pending member, optionally setting the fare category."""
 
-    category: str | None = Field(default=None, min_length=1, max_length=32)
+    category: Line | None = Field(default=None, min_length=1, max_length=32)
 
 
 class RejectIn(BaseModel):
     """Rejection with the reason shown to the applicant."""
 
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Text = Field(min_length=1, max_length=500)
 
 
 class PasswordIn(BaseModel):
     """A new password or PIN set by an operator."""
 
-    password: str = Field(min_length=4, max_length=128)
+    password: Line = Field(min_length=4, max_length=128)
 
 
 class SavedPlaceIn(BaseModel):
     """A place to save: a point, or a designated destination by id."""
 
-    label: str = Field(min_length=1, max_length=100)
+    label: Line = Field(min_length=1, max_length=100)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    place_id: str | None = Field(default=None, min_length=1, max_length=32)
+    place_id: Line | None = Field(default=None, min_length=1, max_length=32)
 
 
 class SavedPlaceOut(BaseModel):
@@ -160,10 +162,10 @@ class AccountIn(BaseModel):
     """A staff, driver or admin account created by an admin."""
 
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
-    password: str = Field(min_length=8, max_length=128)
+    password: Line = Field(min_length=8, max_length=128)
     role: Literal["operator", "driver", "admin"]
-    display_name: str = Field(default="", max_length=100)
-    vehicle_id: str | None = Field(default=None, min_length=1, max_length=64)
+    display_name: Line = Field(default="", max_length=100)
+    vehicle_id: Line | None = Field(default=None, min_length=1, max_length=64)
 
 
 class AccountOut(BaseModel):
