@@ -8,7 +8,6 @@ confirmations so two people taking the last place get one booking and one 409.
 from __future__ import annotations
 
 import hashlib
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request
@@ -29,6 +28,7 @@ from booking_api.schemas.bookings import (
     QuoteIn,
     QuoteOut,
 )
+from booking_api.schemas.types import Day
 from booking_api.state import AppState
 from dispatch.domain import (
     Channel,
@@ -259,7 +259,7 @@ def list_bookings(
     db: Db,
     state: State,
     engine: Engine,
-    date_: Annotated[date | None, Query(alias="date")] = None,
+    date_: Annotated[Day | None, Query(alias="date")] = None,
     member_id: Annotated[str | None, Query(max_length=64)] = None,
     vehicle_id: Annotated[str | None, Query(max_length=64)] = None,
     upcoming: bool = False,

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from booking_api import trips
+from booking_api import dates, trips
 from booking_api.db import audit
 from booking_api.deps import Admin, Db, Engine, Staff, State
 from booking_api.errors import ApiError, not_found
 from booking_api.routes.bookings import ERRORS
 from booking_api.routes.operator import VehicleOut, vehicle_out
-from booking_api.schemas.types import Line
+from booking_api.schemas.types import Day, Line
 from dispatch.domain import DispatchError, LatLon
 
 router = APIRouter(tags=["fleet"])
@@ -111,7 +111,7 @@ def list_shifts(
     staff: Staff,
     state: State,
     engine: Engine,
-    date_: Annotated[date | None, Query(alias="date")] = None,
+    date_: Annotated[Day | None, Query(alias="date")] = None,
 ) -> list[ShiftOut]:
     """The shifts of a day (default today)."""
     day = date_ or trips.local_date(state, state.now())
@@ -121,15 +121,22 @@ def list_shifts(
 @router.put("/shifts/{vehicle_id}/{service_date}", responses=ERRORS)
 def set_shift(
     vehicle_id: str,
-    service_date: date,
+    service_date: Day,
     body: ShiftIn,
     admin: Admin,
     db: Db,
     state: State,
     engine: Engine,
 ) -> ShiftOut:
-    """Create or replace a vehicle's shift on a day."""
+    """Create or replace a vehicle's shift on a day (within a year back and two years ahead;
+    its times within a day of it).
+    """
     _aware(body.start, body.end, body.break_earliest, body.break_latest)
+    dates.shift_day("path.service_date", service_date, trips.local_date(state, state.now()))
+    for name, at in vars(body).items():
+        if isinstance(at, datetime):
+            first, last = service_date - timedelta(days=1), service_date + timedelta(days=2)
+            dates.check_within(f"body.{name}", at.date(), first, last)
     if body.end <= body.start:
         raise ApiError(
             422,

@@ -17,7 +17,7 @@ from booking_api.routes.bookings import ERRORS
 from booking_api.schemas.accounts import AccountPasswordIn, AccountPatch
 from booking_api.schemas.bookings import BookingOut, DayOut, ManifestOut, TapIn, VehicleDay
 from booking_api.schemas.members import AccountIn, AccountOut
-from booking_api.schemas.types import Line
+from booking_api.schemas.types import Day, Line
 from booking_api.security import clear_failures, failure_key, hash_password, revoke_sessions
 from dispatch.domain import (
     DispatchError,
@@ -68,7 +68,7 @@ def day_board(
     db: Db,
     state: State,
     engine: Engine,
-    date_: Annotated[date | None, Query(alias="date")] = None,
+    date_: Annotated[Day | None, Query(alias="date")] = None,
 ) -> DayOut:
     """The day's bookings per vehicle, by pickup time."""
     day = _day(state, date_)
@@ -302,7 +302,7 @@ def manifest(
     db: Db,
     state: State,
     engine: Engine,
-    date_: Annotated[date | None, Query(alias="date")] = None,
+    date_: Annotated[Day | None, Query(alias="date")] = None,
 ) -> ManifestOut:
     """The driver's own vehicle's bookings of the day (with phone and notes)."""
     vehicle_id = _vehicle_of(driver)

@@ -9,10 +9,11 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
-from booking_api import reports, trips
+from booking_api import dates, reports, trips
 from booking_api.db import MemberRow
 from booking_api.deps import Db, Engine, Staff, State
 from booking_api.errors import ApiError
+from booking_api.schemas.types import DAY_RANGE, Day
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 MAX_DAYS = 92
@@ -23,6 +24,8 @@ def _range(state: State, start: date | None, end: date | None) -> tuple[date, da
     today = trips.local_date(state, state.now())
     end = end or today
     start = start or end - timedelta(days=29)
+    dates.report_day("query.start", start, today)
+    dates.report_day("query.end", end, today)
     if start > end or (end - start).days >= MAX_DAYS:
         raise ApiError(
             422,
@@ -42,8 +45,9 @@ def _days(engine: Engine, start: date, end: date) -> list[reports.DayFigures]:
     return out
 
 
-Start = Annotated[date | None, Query()]
-End = Annotated[date | None, Query()]
+_RANGE = f"{DAY_RANGE} At most a year ahead; at most {MAX_DAYS} days from start to end."
+Start = Annotated[Day | None, Query(description=f"First day (default: end - 29 days). {_RANGE}")]
+End = Annotated[Day | None, Query(description=f"Last day (default: today). {_RANGE}")]
 
 
 @router.get("/summary", responses={422: {}, 503: {}})

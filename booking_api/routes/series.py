@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from sqlalchemy import select
 
-from booking_api import trips
+from booking_api import dates, trips
 from booking_api.db import BookingMetaRow, SeriesRow, audit
 from booking_api.deps import Booker, Db, Engine, State
 from booking_api.errors import ApiError, not_found, prefers_english
@@ -44,7 +44,10 @@ def series_out(row: SeriesRow) -> SeriesOut:
 def book_series(
     body: SeriesIn, request: Request, account: Booker, db: Db, state: State, engine: Engine
 ) -> SeriesResult:
-    """Book every occurrence of a weekly pattern; occurrences that cannot be booked are listed."""
+    """Book every occurrence of a weekly pattern (starting today or within a year, for at most
+    62 days); occurrences that cannot be booked are listed.
+    """
+    dates.series_start("body.start_date", body.start_date, trips.local_date(state, state.now()))
     member = acting_member(db, account, body.member_id)
     if member.status != "approved":
         raise ApiError(

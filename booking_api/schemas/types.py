@@ -31,6 +31,7 @@ _TEXT_RE = re.compile(f"[{_TEXT_CONTROLS}]")
 FIRST_DAY = date(2000, 1, 1)  # before the service could have started
 LAST_DAY = date(2099, 12, 31)  # far beyond any horizon, far from date.max
 FIRST_BIRTH_DAY = date(1900, 1, 1)
+DAY_RANGE = f"A date from {FIRST_DAY} to {LAST_DAY}."
 
 
 def control_character_error() -> PydanticCustomError:
@@ -83,7 +84,7 @@ Text = Annotated[str, AfterValidator(_text), Field(json_schema_extra={"pattern":
 Day = Annotated[
     date,
     AfterValidator(_between(FIRST_DAY, LAST_DAY)),
-    Field(description=f"A date from {FIRST_DAY} to {LAST_DAY}."),
+    Field(description=DAY_RANGE),
 ]
 """A date in the years the service can run (each route narrows it for its purpose)."""
 

@@ -24,7 +24,9 @@ NUL = "\u0000"
 
 
 class World:
-    """An admin, an operator, a driver, an approved member with a booking, a pending applicant."""
+    """An admin, an operator, a driver of vehicle V1, an approved member with a booking, a
+    pending applicant.
+    """
 
     def __init__(self, api: Api) -> None:
         self.api = api
@@ -37,6 +39,8 @@ class World:
         )
         assert r.status_code == 201, r.text
         self.pending_id = r.json()["member"]["id"]
+        depot = {"depot_lat": HOME_A[0], "depot_lon": HOME_A[1]}
+        self.call("POST", "/api/v1/vehicles", self.admin, {"id": "V1", **depot})
         offer = self.call("POST", "/api/v1/quotes", self.resident, quote_body())
         self.booking = self.call(
             "POST", "/api/v1/bookings", self.resident, {"offer_id": offer["offer"]["offer_id"]}
@@ -229,3 +233,89 @@ def test_the_schema_documents_the_text_rule(world: World) -> None:
     schema = world.api.client.get("/openapi.json").json()["components"]["schemas"]
     assert "\\u0000" in schema["CancelIn"]["properties"]["reason"]["pattern"]
     assert "\\u0000" in schema["SavedPlaceIn"]["properties"]["label"]["pattern"]
+
+
+# Dates at the ends of the calendar: (label, who, method, path, body).
+DATE_CASES: list[Case] = [
+    ("series until 9999-12-31", "resident", "POST", lambda w: "/api/v1/series",
+     lambda w: {**quote_body(), "weekdays": [2], "start_date": "9999-11-01",
+                "until": "9999-12-31"}),
+    ("series a year and more ahead", "resident", "POST", lambda w: "/api/v1/series",
+     lambda w: {**quote_body(), "weekdays": [2], "start_date": "2028-01-05",
+                "until": "2028-02-05"}),
+    ("series in the past", "resident", "POST", lambda w: "/api/v1/series",
+     lambda w: {**quote_body(), "weekdays": [2], "start_date": "2025-01-01",
+                "until": "2025-02-01"}),
+    ("quote in year 9999", "resident", "POST", lambda w: "/api/v1/quotes",
+     lambda w: quote_body(date="9999-12-31")),
+    ("shift in year 1", "admin", "PUT", lambda w: "/api/v1/shifts/V1/0001-01-01",
+     lambda w: {"start": "0001-01-01T08:00:00+09:00", "end": "0001-01-01T17:00:00+09:00"}),
+    ("shift in year 9999", "admin", "PUT", lambda w: "/api/v1/shifts/V1/9999-12-31",
+     lambda w: {"start": "9999-12-31T08:00:00+09:00", "end": "9999-12-31T17:00:00+09:00"}),
+    ("shift times far from its day", "admin", "PUT", lambda w: "/api/v1/shifts/V1/2026-12-02",
+     lambda w: {"start": "0001-01-01T08:00:00+09:00", "end": "2026-12-02T17:00:00+09:00"}),
+    ("shift list in year 9999", "staff", "GET", lambda w: "/api/v1/shifts?date=9999-12-31",
+     lambda w: None),
+    ("reports 9999-10-01..9999-12-31", "staff", "GET",
+     lambda w: "/api/v1/reports/summary?start=9999-10-01&end=9999-12-31", lambda w: None),
+    ("reports csv 9999-10-01..9999-12-31", "staff", "GET",
+     lambda w: "/api/v1/reports/rides.csv?start=9999-10-01&end=9999-12-31", lambda w: None),
+    ("reports in year 1", "staff", "GET",
+     lambda w: "/api/v1/reports/summary?start=0001-01-01&end=0001-01-31", lambda w: None),
+    ("bookings of 9999-12-31", "staff", "GET", lambda w: "/api/v1/bookings?date=9999-12-31",
+     lambda w: None),
+    ("day board of 9999-12-31", "staff", "GET", lambda w: "/api/v1/operator/day?date=9999-12-31",
+     lambda w: None),
+    ("manifest of 9999-12-31", "driver", "GET", lambda w: "/api/v1/driver/manifest?date=9999-12-31",
+     lambda w: None),
+    ("birth date in year 1", "anon", "POST", lambda w: "/api/v1/registrations",
+     lambda w: _reg(w, birth_date="0001-01-01")),
+]  # fmt: skip
+
+
+def test_dates_at_the_ends_of_the_calendar_are_a_422_that_says_the_range(world: World) -> None:
+    """Each is refused with a 422 naming the field and the dates it accepts (they used to
+    overflow into a 500, or book a series into the year 9999).
+    """
+    wrong = []
+    for label, who, method, path, payload in DATE_CASES:
+        r = world.api.client.request(
+            method,
+            path(world),
+            headers={**_headers(world, who), "Accept-Language": "en"},
+            json=payload(world),
+        )
+        detail = r.json()["detail"] if r.status_code == 422 else {}
+        said = " ".join(e["message_en"] for e in detail.get("errors", [])) or detail.get(
+            "message_en", ""
+        )
+        if r.status_code != 422 or not any(c.isdigit() for c in said):
+            wrong.append(f"{label}: {r.status_code} {r.text[:160]}")
+    print(f"\n{len(DATE_CASES)} dates, {len(wrong)} not refused, "
+          f"{sum(': 5' in w for w in wrong)} answered 5xx")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_dates_inside_the_ranges_still_work(world: World) -> None:
+    ok = [
+        ("GET", "/api/v1/reports/summary?start=2026-09-01&end=2026-11-30", world.staff),
+        ("GET", "/api/v1/shifts?date=2027-06-01", world.staff),
+        ("GET", "/api/v1/bookings?date=2026-12-02", world.staff),
+    ]
+    for method, path, headers in ok:
+        r = world.api.client.request(method, path, headers=headers)
+        assert r.status_code == 200, (path, r.text)
+    r = world.api.client.post(
+        "/api/v1/series",
+        headers=world.resident,
+        json={**quote_body(), "weekdays": [2], "start_date": "2026-12-02", "until": "2026-12-16"},
+    )
+    assert r.status_code == 201, r.text
+
+
+def test_the_schema_documents_the_date_ranges(world: World) -> None:
+    schema = world.api.client.get("/openapi.json").json()
+    series = schema["components"]["schemas"]["SeriesIn"]["properties"]["start_date"]
+    assert "2000-01-01" in series["description"]
+    params = schema["paths"]["/api/v1/reports/summary"]["get"]["parameters"]
+    assert any("2000-01-01" in p.get("description", "") for p in params)
