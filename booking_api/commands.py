@@ -73,6 +73,7 @@ def _admin_create(args: argparse.Namespace, settings: Settings) -> int:
 
     from booking_api.db import AccountRow
     from booking_api.migrate import upgrade
+    from booking_api.pins import weakness
     from booking_api.security import hash_password
     from dispatch.store.base import make_engine
     from dispatch.store.repo import change_session
@@ -80,6 +81,9 @@ def _admin_create(args: argparse.Namespace, settings: Settings) -> int:
     password = args.password or getpass.getpass("password: ")
     if len(password) < 8:
         return _fail("the password needs at least 8 characters")
+    weak = weakness(password)
+    if weak is not None:
+        return _fail(weak.message_en)
     if args.role == "driver" and not args.vehicle:
         return _fail("a driver account needs --vehicle")
     url = settings.resolved_database_url()

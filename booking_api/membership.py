@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from booking_api.db import AccountRow, MemberRow, SavedPlaceRow, audit
 from booking_api.errors import ApiError
+from booking_api.pins import require_strong
 from booking_api.rules import RuleViolation, check_eligibility, tz
 from booking_api.schemas.members import (
     MemberOut,
@@ -94,6 +95,7 @@ def register(
             "Please agree to the terms of use and the privacy policy.",
             "利用規約と個人情報の取り扱いへの同意が必要です。",
         )
+    require_strong(data.password, phone=data.phone, birth_date=data.birth_date)
     category = category or rules.fares.default_category
     if category not in rules.fares.categories:
         raise ApiError(

@@ -11,6 +11,7 @@ from booking_api import membership, noshow, trips
 from booking_api.db import AccountRow, MemberRow, SavedPlaceRow, audit
 from booking_api.deps import CityMap, Db, Engine, Staff, State
 from booking_api.errors import ApiError, not_found
+from booking_api.pins import require_strong
 from booking_api.schemas.bookings import BookingOut
 from booking_api.schemas.members import (
     ApproveIn,
@@ -189,6 +190,7 @@ def reset_password(
     account = db.scalar(select(AccountRow).where(AccountRow.member_id == row.id))
     if account is None:
         raise not_found("account", "アカウント")
+    require_strong(body.password, phone=row.phone, birth_date=row.birth_date)
     account.password_hash = hash_password(body.password)
     # Whoever holds the old PIN (or a device logged in with it) is signed out; the lock
     # of failed logins is lifted so the member can log in at once.

@@ -13,6 +13,7 @@ from booking_api import trips
 from booking_api.db import AccountRow, AuditRow, audit
 from booking_api.deps import Admin, Db, Driver, Engine, Staff, State
 from booking_api.errors import ApiError, not_found
+from booking_api.pins import require_strong
 from booking_api.routes.bookings import ERRORS
 from booking_api.schemas.accounts import AccountPasswordIn, AccountPatch
 from booking_api.schemas.bookings import BookingOut, DayOut, ManifestOut, TapIn, VehicleDay
@@ -196,6 +197,7 @@ def create_account(body: AccountIn, admin: Admin, db: Db, state: State) -> Accou
             "This username is taken.",
             "このユーザー名はすでに使われています。",
         )
+    require_strong(body.password)
     row = AccountRow(
         username=body.username,
         role=body.role,
@@ -262,6 +264,7 @@ def reset_account_password(
 ) -> Response:
     """Set a new password for an account; ends its sessions and lifts a login lock; audited."""
     row = _staff_account(db, account_id)
+    require_strong(body.password)
     row.password_hash = hash_password(body.password)
     revoke_sessions(db, row.id)
     clear_failures(db, failure_key(row, ""))

@@ -10,6 +10,7 @@ from booking_api.clientaddr import client_address
 from booking_api.db import SavedPlaceRow
 from booking_api.deps import CityMap, Db, Resident, State
 from booking_api.errors import not_found
+from booking_api.pins import require_strong
 from booking_api.schemas.members import (
     MemberOut,
     RegistrationIn,
@@ -37,6 +38,8 @@ def register_online(
         per_phone=settings.registration_max_per_phone,
         window_s=settings.registration_window_s,
     )
+    # A refused PIN is explained before the attempt counts: retyping it costs no try.
+    require_strong(body.password, phone=body.phone, birth_date=body.birth_date)
     phone = phone_digits_of(body.phone) or digits(body.phone)
     ip = client_address(request, settings.trusted_proxies)
     admit_registration(db, ip, phone, state.now(), limits)

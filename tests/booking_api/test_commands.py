@@ -88,7 +88,7 @@ def test_demo_seed_creates_logins_members_and_rides(tmp_path: Path, city_map: An
     assert seed_people(state, seed) == []  # only into an empty database
     again = login_lines(seed)  # what a later run prints
     assert "  operator  operator / operator-demo" in again
-    assert any(line.startswith("  resident  0299-90-0001 / 1111") for line in again)
+    assert any(line.startswith("  resident  0299-90-0001 / 305812") for line in again)
     with Session(db) as s:
         statuses = sorted(m.status for m in s.scalars(select(MemberRow)))
     assert statuses == ["approved", "approved", "approved", "pending"]

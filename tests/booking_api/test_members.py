@@ -113,14 +113,14 @@ def test_member_card_and_edit_and_password_reset(api: Api) -> None:
     card = api.client.get(f"/api/v1/members/{member['id']}", headers=staff).json()
     assert card["saved_places"] == [] and card["recent_bookings"] == []
     r = api.client.post(
-        f"/api/v1/members/{member['id']}/password", json={"password": "9876"}, headers=staff
+        f"/api/v1/members/{member['id']}/password", json={"password": "582047"}, headers=staff
     )
     assert r.status_code == 204
     bad = api.client.post(
         "/api/v1/auth/login", json={"login": member["member_number"], "password": PASSWORD}
     )
     assert bad.status_code == 401
-    api.login(member["member_number"], "9876")
+    api.login(member["member_number"], "582047")
     assert api.client.get("/api/v1/members/nope", headers=staff).status_code == 404
 
 

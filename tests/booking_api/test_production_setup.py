@@ -160,7 +160,7 @@ def test_booking_through_one_api_process_reaches_a_tablet_on_the_other(
                   "home_lon": HOME[1], "wheelchair": False, "walking_aid": False,
                   "needs_help_boarding": False, "companion_allowed": True,
                   "emergency_contact_name": "試験 一郎", "emergency_contact_phone": "090-0000-0000",
-                  "consent_terms": True, "consent_privacy": True, "password": "1234",
+                  "consent_terms": True, "consent_privacy": True, "password": "582047",
                   "channel": "phone", "approve": True},
         )
         assert res.status_code == 201, res.text

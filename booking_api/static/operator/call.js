@@ -131,16 +131,30 @@ async function choose(m, note) {
     <dt>${t("reg.emergency")}</dt><dd>${esc(d.emergency_contact_name || "")} ${esc(d.emergency_contact_phone || "")}</dd>
     <dt>${t("op.notes")}</dt><dd>${esc(d.notes || "—")}</dd></dl>
     <h3>${t("op.saved")}</h3><p>${saved.map((s) => esc(s.label)).join("、") || "—"}</p>
-    <details class="pw"><summary>${t("op.pw.reset")}</summary><form id="pw-form" class="row"><label for="pw-new" class="visually-hidden">${t("op.pw.new")}</label>
-      <input id="pw-new" type="text" autocomplete="off" minlength="4" placeholder="${t("op.pw.new")}"><button class="btn secondary small" type="submit">${t("op.pw.reset")}</button></form></details>
+    <details class="pw"><summary>${t("op.pw.reset")}</summary><p class="hint" id="pw-hint">${t("op.pw.hint")}</p><form id="pw-form" class="row"><label for="pw-new" class="visually-hidden">${t("op.pw.new")}</label>
+      <input id="pw-new" type="text" autocomplete="off" minlength="6" placeholder="${t("op.pw.new")}" aria-describedby="pw-hint pw-new-error"><button class="btn secondary small" type="submit">${t("op.pw.reset")}</button></form>
+      <p class="field-error" id="pw-new-error" hidden></p></details>
     <h3>${t("op.recent")}</h3><ul class="recent">${recent.slice(0, 5).map((b) => `<li>${esc(dayLabel(b.pickup_window_start))} ${hm(b.pickup_window_start)} ${esc(b.from_label)} → ${esc(b.to_label)} <span class="tag gray">${esc(t(`status.${b.status}`))}</span></li>`).join("") || "<li>—</li>"}</ul></article>`;
   q("#pw-form").addEventListener("submit", async (e) => {
     e.preventDefault();
+    const input = q("#pw-new");
+    const slot = q("#pw-new-error");
+    slot.hidden = true;
+    input.removeAttribute("aria-invalid");
     try {
-      await api.post(`/api/v1/members/${encodeURIComponent(d.id)}/password`, { password: q("#pw-new").value });
+      await api.post(`/api/v1/members/${encodeURIComponent(d.id)}/password`, { password: input.value });
       toast(t("op.pw.done"));
-      q("#pw-new").value = "";
-    } catch (ex) { toast(ex.message, "error"); }
+      input.value = "";
+    } catch (ex) {
+      // Why the PIN is refused is shown next to the field, in the console's language.
+      const fe = ((ex.detail && ex.detail.errors) || []).find((x) => String(x.field).endsWith("password"));
+      if (fe) {
+        slot.textContent = (document.documentElement.lang === "en" ? fe.message_en : fe.message_ja) || fe.message;
+        slot.hidden = false;
+        input.setAttribute("aria-invalid", "true");
+        input.focus();
+      } else toast(ex.message, "error");
+    }
   });
   wireNoShow(q("#card"), api, d.id, (done) => choose(m, done));
   const home = { ref: { home: true }, label: `${t("book.from.home")}（${d.address || ""}）` };

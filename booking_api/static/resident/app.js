@@ -129,6 +129,7 @@ regForm().addEventListener("submit", async (e) => {
   const err = $("#reg-error");
   err.hidden = true;
   for (const el of f.elements) if (el.name) el.removeAttribute("aria-invalid");
+  for (const fe of f.querySelectorAll(".field-error")) { fe.textContent = ""; fe.hidden = true; }
   const missing = [...f.elements].filter((el) => el.required && (el.type === "checkbox" ? !el.checked : !el.value.trim()));
   if (missing.length || !f.dataset.lat) {
     for (const el of missing) el.setAttribute("aria-invalid", "true");
@@ -153,9 +154,13 @@ regForm().addEventListener("submit", async (e) => {
     location.hash = "#/registered";
   } catch (ex) {
     const errs = (ex.detail && ex.detail.errors) || [];
+    const english = document.documentElement.lang === "en";
     for (const fe of errs) {
       const el = f.elements[String(fe.field || "").split(".").pop()];
       if (el) el.setAttribute("aria-invalid", "true");
+      // The field's own message goes next to it (e.g. why a PIN is refused).
+      const slot = el && el.id ? document.getElementById(`${el.id}-error`) : null;
+      if (slot) { slot.textContent = (english ? fe.message_en : fe.message_ja) || fe.message; slot.hidden = false; }
     }
     err.textContent = [ex.message, ...errs.map((x) => (document.documentElement.lang === "en" ? x.message_en : x.message_ja) || x.message)].join(" ");
     err.hidden = false;
