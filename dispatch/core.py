@@ -242,6 +242,8 @@ class EngineCore:
                 route = schedule_route(problem, v.id, refs)
                 if route is None:  # running late: keep the order, accept the lateness
                     route = schedule(problem, v, states.get(v.id), stops, strict=False)
+                if route is None:  # not even that: keep the stored route, never lose rides
+                    continue
             self.save_route(s, day, v.id, b, route)
 
     def set_ride_status(self, s: Session, ride: RideRow, target: RideStatus) -> None:

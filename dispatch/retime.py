@@ -51,8 +51,8 @@ def schedule(
 ) -> Route | None:
     """Return ``stops`` scheduled as early as possible, or ``None`` if infeasible.
 
-    With ``strict=False`` lateness is allowed (times are still computed), which
-    is how the engine sees what reality does to promises.
+    With ``strict=False`` lateness and an overfull car are allowed (times are
+    still computed), which is how the engine sees what reality does to promises.
     """
     reqs = problem._request_index()
     loc, t = (state.location, state.available_at_s) if state else (vehicle.start, 0)
@@ -73,8 +73,8 @@ def schedule(
             return None
         if kind is StopKind.PICKUP:
             seats, chairs = seats + req.seats, chairs + req.wheelchairs
-            if seats > vehicle.seats or chairs > vehicle.wheelchairs:
-                return None
+            if strict and (seats > vehicle.seats or chairs > vehicle.wheelchairs):
+                return None  # (reality may overfill a car: a 乗車 tapped for the wrong ride)
             picked[rid] = start
             t = start + req.pickup_service_s
         else:

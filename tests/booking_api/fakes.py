@@ -149,16 +149,16 @@ class FakeEngine:
             ]
             if max_rides_per_day is not None and len(live) >= max_rides_per_day:
                 raise LimitReached(max_rides_per_day)
-            if replaces is not None:
-                old = self.get_ride(replaces)
-                if old.status not in {RideStatus.BOOKED, RideStatus.ASSIGNED}:
-                    raise IllegalTransition("cannot change", "この予約は変更できません。")
-                self.rides[replaces] = replace(
-                    old, status=RideStatus.CANCELLED, cancelled_at=self.clock.now()
-                )
+            old = self.get_ride(replaces) if replaces is not None else None
+            if old is not None and old.status not in {RideStatus.BOOKED, RideStatus.ASSIGNED}:
+                raise IllegalTransition("cannot change", "この予約は変更できません。")
             slot = self._slot(offer.pickup_window_start)
             if self._used(slot) >= self.capacity:
                 raise NoCapacity("Taken meanwhile.", "満席になりました。", self._alternatives(slot))
+            if old is not None:  # a change: the old ride goes only once the new one fits
+                self.rides[old.ride_id] = replace(
+                    old, status=RideStatus.CANCELLED, cancelled_at=self.clock.now()
+                )
             del self.offers[offer_id]
             self.booked[offer_id] = f"R{next(self.ids)}"
             ride = Ride(

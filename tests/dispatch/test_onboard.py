@@ -15,7 +15,15 @@ from dispatch.domain import DriverTap, RideStatus
 from dispatch.store import read_session
 from dispatch.store.tables import EventRow
 from optimizer import check
-from tests.dispatch.helpers import DAY, at, book, point, trip, waiting_for_a_far_pickup
+from tests.dispatch.helpers import (
+    DAY,
+    at,
+    book,
+    make_engine,
+    point,
+    trip,
+    waiting_for_a_far_pickup,
+)
 
 
 def _stored_plan_is_valid(engine, db: Engine) -> None:  # type: ignore[no-untyped-def]
@@ -78,3 +86,29 @@ def test_a_mis_tap_that_breaks_the_ride_time_does_not_stop_the_day_re_planning(
     engine.driver_tap("V1", far.ride_id, DriverTap.DROPPED_OFF, tap_id="t2")
     assert engine.get_ride(far.ride_id).status is RideStatus.COMPLETED
     assert engine.vehicle_manifest("V1")["stops"] == []
+
+
+def test_a_car_overfilled_by_a_mis_tap_keeps_every_ride(db: Engine) -> None:
+    """Two parties of 2 and 3 marked on board a 3-seat car (one 乗車 was for the wrong
+    ride) with a third rider still to fetch: the re-timing after the tap wiped the car's
+    whole plan, the third rider's pickup with it (found by the stateful test); now every
+    stop stays planned and can be tapped."""
+    engine, clock, _bus = make_engine(db, vehicles=1, seats=3)
+    a = book(engine, trip((2, 2), (2, 8), at(9), party=2))
+    c = book(engine, trip((3, 3), (4, 4), at(9, 30)))
+    b = book(engine, trip((8, 8), (9, 9), at(10), party=3))
+    clock.set(at(8))
+    engine.start_shift("V1")
+    clock.set(at(8, 55))
+    for n, ride in enumerate((a, b)):
+        engine.driver_tap("V1", ride.ride_id, DriverTap.ARRIVED, tap_id=f"a{n}")
+        engine.driver_tap("V1", ride.ride_id, DriverTap.BOARDED, tap_id=f"b{n}")
+    stops = engine.plan_stops("V1", DAY)
+    assert sorted(s["ride_id"] for s in stops if s["kind"] == "dropoff") == sorted(
+        [a.ride_id, b.ride_id, c.ride_id]
+    )
+    assert [s["ride_id"] for s in stops if s["kind"] == "pickup"] == [c.ride_id]
+    engine.tick()
+    for n, ride in enumerate((a, b)):
+        engine.driver_tap("V1", ride.ride_id, DriverTap.DROPPED_OFF, tap_id=f"d{n}")
+        assert engine.get_ride(ride.ride_id).status is RideStatus.COMPLETED
