@@ -141,10 +141,13 @@ def database(server_url: str, name: str, template: str | None = None) -> Iterato
 
 @contextlib.contextmanager
 def stack(db_url: str, redis_url: str, workers: int, extra: dict[str, str], folder: Path,
-          cache_dir: Path, *, dispatcher: bool = True,
-          admin: tuple[str, str] | None = None) -> Iterator[Stack]:
+          cache_dir: Path, *, dispatcher: bool = True, admin: tuple[str, str] | None = None,
+          code_dir: Path | None = None) -> Iterator[Stack]:
     """Start ``noriai serve`` (which migrates the database) and the dispatcher; yield
     when it answers; stop them and flush the Redis database on the way out.
+
+    ``code_dir``: run the servers from that checkout (e.g. a worktree of an older
+    commit, for before/after figures) instead of this one.
     """
     import redis
 
@@ -156,7 +159,8 @@ def stack(db_url: str, redis_url: str, workers: int, extra: dict[str, str], fold
         env = _child_env({
             "DATABASE_URL": db_url, "REDIS_URL": redis_url,
             "NORIAI_DATA_DIR": str(folder / "data"), "NORIAI_CACHE_DIR": str(cache_dir),
-            "NORIAI_SECRET_KEY": secrets.token_urlsafe(32), **extra})
+            "NORIAI_SECRET_KEY": secrets.token_urlsafe(32), **extra,
+            **({"PYTHONPATH": str(code_dir.resolve())} if code_dir else {})})
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         commands = [["serve", "--workers", str(workers), "--port", str(port)]]
@@ -171,7 +175,13 @@ def stack(db_url: str, redis_url: str, workers: int, extra: dict[str, str], fold
                                               stderr=subprocess.STDOUT, start_new_session=True))
             if cmd[0] == "serve":
                 _wait_healthy(base, procs[0], log, 300)
-                if admin:
+                if admin and code_dir:  # another version's tables: its own command
+                    done = subprocess.run(
+                        [*NORIAI, "admin", "create", admin[0], "--role", "admin", "--password",
+                         admin[1]], cwd=folder, env=env, capture_output=True, timeout=300)
+                    if done.returncode:
+                        raise RuntimeError(f"admin create failed: {done.stderr.decode()[-999:]}")
+                elif admin:
                     create_admin(db_url, *admin)
         yield Stack(base, logs)
     finally:

@@ -1,11 +1,12 @@
 """``noriai bench load``: quotes and bookings under concurrent clients, against real servers.
 
-The benchmark starts its own stack on the local PostgreSQL and Redis: a fresh
-schema, a private Redis database, ``noriai serve --workers N`` and ``noriai
-dispatcher`` as subprocesses (their own process group, killed and the schema
-dropped at the end, also on Ctrl-C or an error). It seeds a full Kamisu day
-through the API (the scenario's vehicles with shifts, a few hundred approved
-members, ``--prefill`` booked rides), then drives closed-loop clients at each
+The benchmark starts its own stack on the local PostgreSQL and Redis: a throwaway
+database, a private Redis database, ``noriai serve --workers N`` and ``noriai
+dispatcher`` as subprocesses (``bench._loadstack``: their own process groups,
+killed and the database dropped at the end, also on Ctrl-C or an error). It
+seeds a full Kamisu day through the API (the scenario's vehicles with shifts,
+a few hundred approved members, ``--prefill`` booked rides; once, each run gets
+a copy of that database), then drives closed-loop clients at each
 ``--levels`` count for ``--seconds``: quotes (``POST /api/v1/quotes``) and
 bookings (a quote, then ``POST /api/v1/bookings``). Clients wait out a
 ``Retry-After`` as a well-behaved app does. Per level and kind it prints the
@@ -37,8 +38,9 @@ from typing import Any
 
 from bench._loadstack import database, stack, tracebacks
 
-# `make bench` runs every benchmark; a full run (two stacks, 3 levels x 2 kinds x 20 s)
-# takes ~8 minutes on two cores, so `bench all` runs shorter levels.
+# `make bench` runs every benchmark; a full run (seeding, two stacks, 3 levels x 2 kinds
+# x 20 s) took 11 minutes on two busy cores, so `bench all` runs the two levels the
+# targets are about, shorter (~5 minutes).
 ALL_DEFAULT_ARGS: list[str] = ["--levels", "32,128", "--seconds", "6", "--members", "150",
                               "--prefill", "60"]
 KINDS = ("quotes", "bookings")
@@ -66,11 +68,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=30.0, help="client time-out per request")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/test",
-                        help="PostgreSQL to make a throwaway schema in")
+                        help="PostgreSQL server to make throwaway databases on")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7",
                         help="a Redis database of its own (flushed before and after)")
     parser.add_argument("--cache-dir", type=Path, default=None,
                         help="map cache shared by the servers (default: a temporary one)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a server setting for the admission run, e.g. "
+                        "NORIAI_QUEUE_WAIT_S=1 (repeatable)")
+    parser.add_argument("--code-dir", type=Path, default=None,
+                        help="run the servers from this checkout, e.g. a git worktree of an "
+                        "older commit for before/after figures (default: this one)")
 
 
 @dataclass
@@ -83,6 +91,7 @@ class Phase:
     elapsed_s: float = 0.0
     http_requests: int = 0
     counts: Counter[str] = field(default_factory=Counter)
+    codes: Counter[int] = field(default_factory=Counter)  # every HTTP status seen
     latencies_s: list[float] = field(default_factory=list)
 
     @property
@@ -98,6 +107,7 @@ class Phase:
                 "attempts": self.attempts, "http_requests": self.http_requests,
                 "elapsed_s": round(self.elapsed_s, 2),
                 **{s: self.counts[s] for s in STATUSES},
+                "http_codes": {str(k): v for k, v in sorted(self.codes.items())},
                 "ok_per_s": round(self.counts["2xx"] / max(self.elapsed_s, 1e-9), 2),
                 **{f"p{int(q * 100)}_s": self.pct(q) for q in (0.5, 0.95, 0.99)}}
 
@@ -110,9 +120,6 @@ class Town:
     dests: dict[str, list[str]]  # member id -> place ids reachable from home
     day: date
     tokens: list[str]
-
-
-# -- the stack ---------------------------------------------------------------------------------
 
 
 # -- seeding through the API -------------------------------------------------------------------
@@ -245,6 +252,7 @@ async def _send(client: Any, path: str, body: dict[str, Any], headers: dict[str,
         return "timeout", None
     except httpx.TransportError:
         return "conn", None
+    phase.codes[res.status_code] += 1
     return _status(res.status_code), res
 
 
@@ -379,7 +387,8 @@ class _Bench:
 
     def stack(self, db_url: str, name: str, extra: dict[str, str], **kw: Any) -> Any:
         a = self.args
-        return stack(db_url, a.redis_url, a.workers, extra, self.tmp / name, self.cache_dir, **kw)
+        return stack(db_url, a.redis_url, a.workers, extra, self.tmp / name, self.cache_dir,
+                     code_dir=a.code_dir, **kw)
 
     def seed(self, base: str) -> tuple[Town, int]:
         """Seed the day through the API and prefill it; return it and the rides booked."""
@@ -504,7 +513,23 @@ def _parse(args: argparse.Namespace) -> tuple[list[int], list[str]] | str:
         return "--seconds, --timeout, --workers, --vehicles and --members must be positive"
     if args.prefill < 0:
         return "--prefill must not be negative"
+    if bad := [kv for kv in args.set if not kv.startswith("NORIAI_") or "=" not in kv]:
+        return f"--set takes NORIAI_NAME=VALUE, not {bad[0]!r}"
     return levels, kinds
+
+
+def _reachable(database_url: str, redis_url: str) -> None:
+    import redis
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()
+    with redis.Redis.from_url(redis_url, socket_connect_timeout=5) as r:
+        r.ping()
 
 
 def _raise_on_term(signum: int, frame: Any) -> None:
@@ -513,6 +538,9 @@ def _raise_on_term(signum: int, frame: Any) -> None:
 
 def run(args: argparse.Namespace, settings: Any) -> int:
     """Run the benchmark: each stack seeded, loaded level by level; print figures and targets."""
+    from redis import RedisError
+    from sqlalchemy.exc import SQLAlchemyError
+
     from booking_api.settings import Settings
     from maps import load_map
 
@@ -523,12 +551,13 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     levels, kinds = parsed
     settings = settings if isinstance(settings, Settings) else Settings(_env_file=None)  # type: ignore[call-arg]
     runs = [("baseline", NO_ADMISSION)] if args.baseline else []
-    runs.append(("admission", {}))
+    runs.append(("admission", dict(kv.split("=", 1) for kv in args.set)))
     main = threading.current_thread() is threading.main_thread()
     old_term = signal.signal(signal.SIGTERM, _raise_on_term) if main else None
     load_before = os.getloadavg()
     try:
         with tempfile.TemporaryDirectory(prefix="noriai-bench-load-") as tmp_name:
+            _reachable(args.database_url, args.redis_url)  # before a minute of map and seeding
             tmp = Path(tmp_name)
             cache_dir = args.cache_dir or tmp / "cache"
             # built once here: a cold map build in each worker outlasts uvicorn's
@@ -537,8 +566,10 @@ def run(args: argparse.Namespace, settings: Any) -> int:
             config = settings.model_copy(update={"cache_dir": cache_dir}).maps_config()
             bench = _Bench(args, settings, load_map(config), tmp, cache_dir, levels, kinds)
             phases, infos = bench.all_runs(runs)
-    except RuntimeError as exc:
-        print(f"noriai: the load benchmark could not run: {exc}", file=sys.stderr)
+    except (RuntimeError, OSError, SQLAlchemyError, RedisError) as exc:
+        # PostgreSQL or Redis not running, a server that did not start: one line, no traceback
+        what = str(exc) if isinstance(exc, RuntimeError) else str(exc).splitlines()[0]
+        print(f"noriai: the load benchmark could not run: {what}", file=sys.stderr)
         return 1
     finally:
         if main:
@@ -550,13 +581,17 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         print(json.dumps({"phases": [p.as_dict() for p in phases], "runs": infos,
                           "checks": [{"what": w, "met": m} for w, m in checks],
                           "load_average": {"before": load_before, "after": load_after},
-                          "admission_settings_known": admission_known}, indent=1))
+                          "admission_settings_known": admission_known,
+                          "code_dir": str(args.code_dir) if args.code_dir else None,
+                          "admission_settings": args.set}, indent=1))
         return 0
     print(f"PostgreSQL, Redis, {args.workers} API workers and a dispatcher; {args.seconds:g} s "
           f"per level and kind, client time-out {args.timeout:g} s; day "
           f"{infos[-1]['day']} with {args.vehicles} vehicles, {args.members} members, "
           f"{infos[-1]['prefilled']} rides prefilled"
-          + (" (every run starts from a copy of that day)" if len(infos) > 1 else ""))
+          + (" (every run starts from a copy of that day)" if len(infos) > 1 else "")
+          + (f"; servers run from {args.code_dir}" if args.code_dir else "")
+          + (f"; admission run with {' '.join(args.set)}" if args.set else ""))
     print("bookings = a quote then its confirm (the first answer that is not 2xx counts); "
           "latency percentiles of answered requests, 503 and time-outs left out")
     print(_table(phases))

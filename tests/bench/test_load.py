@@ -63,6 +63,15 @@ def test_bad_options_print_one_line(capsys) -> None:
     assert "unknown kind 'cancels'" in capsys.readouterr().err
     assert bench_load.run(parse("--seconds", "0"), None) == 2
     assert "must be positive" in capsys.readouterr().err
+    assert bench_load.run(parse("--set", "QUEUE=1"), None) == 2
+    assert "--set takes NORIAI_NAME=VALUE" in capsys.readouterr().err
+
+
+def test_unreachable_database_is_one_line(capsys) -> None:
+    args = parse("--database-url", "postgresql+psycopg://postgres@127.0.0.1:1/test")
+    assert bench_load.run(args, None) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("noriai: the load benchmark could not run:") and "\n" not in err
 
 
 def test_targets_judge_the_admission_run_only() -> None:
