@@ -413,8 +413,10 @@ class _Bench:
             phases = asyncio.run(_measure(st.base, run, town, self.args, self.levels,
                                           self.kinds))
             found = [tb for log in st.logs for tb in tracebacks(log)]
+        kinds = Counter(tb.splitlines()[-1].split(":")[0] for tb in found)
         info = {"run": run, "day": town.day.isoformat(), "prefilled": booked,
                 "setup_s": round(setup_s, 1), "server_tracebacks": len(found),
+                "traceback_kinds": dict(kinds.most_common()),
                 "first_traceback": found[0] if found else None}
         return phases, info
 
@@ -603,8 +605,9 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         print("\n".join(cmp))
     for info in infos:
         if info["server_tracebacks"]:
-            print(f"{info['run']}: the servers logged {info['server_tracebacks']} tracebacks; "
-                  f"the first:\n{info['first_traceback']}")
+            seen = ", ".join(f"{k} {n}" for k, n in info["traceback_kinds"].items())
+            print(f"{info['run']}: the servers logged {info['server_tracebacks']} tracebacks "
+                  f"({seen}); the first:\n{info['first_traceback']}")
     for what, met in checks:
         print(f"{'PASS' if met else 'FAIL'}  {what}")
     print(f"machine load average (1/5/15 min) before {load_before[0]:.1f}/{load_before[1]:.1f}/"

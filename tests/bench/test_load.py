@@ -87,3 +87,25 @@ def test_targets_judge_the_admission_run_only() -> None:
     assert [met for _, met in checks] == [True, True, False]
     good.latencies_s[-1] = 5.0  # the p99 of 90 values is the largest
     assert [met for _, met in bench_load.verdict([good])] == [True, False]
+
+
+def test_tracebacks_are_read_from_a_server_log(tmp_path) -> None:
+    log = tmp_path / "serve.log"
+    log.write_text(
+        'INFO:     127.0.0.1:1 - "POST /api/v1/quotes HTTP/1.1" 200 OK\n'
+        "ERROR:    Exception in ASGI application\n"
+        "Traceback (most recent call last):\n"
+        '  File "x.py", line 1, in f\n'
+        "    g()\n"
+        "\n"
+        "The above exception was the direct cause of the following exception:\n"
+        "\n"
+        "Traceback (most recent call last):\n"
+        '  File "y.py", line 2, in g\n'
+        "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached\n"
+        'INFO:     127.0.0.1:2 - "POST /api/v1/quotes HTTP/1.1" 500 Internal Server Error\n'
+    )
+    found = bench_load.tracebacks(log)
+    assert len(found) == 1
+    assert found[0].splitlines()[-1].startswith("sqlalchemy.exc.TimeoutError: QueuePool")
+    assert bench_load.tracebacks(tmp_path / "missing.log") == []
