@@ -26,6 +26,7 @@ from booking_api.admission import AdmissionControl, AdmissionLimits
 from booking_api.dberrors import install_database_handler
 from booking_api.deps import State
 from booking_api.errors import ApiError, install_handlers
+from booking_api.headers import SecurityHeaders
 from booking_api.routes import (
     auth,
     bookings,
@@ -106,6 +107,7 @@ def create_app(
     install_handlers(app)
     install_database_handler(app, retry_after_s=settings.retry_after_s)
     app.add_middleware(AdmissionControl, limits=admission_limits(settings))
+    app.add_middleware(SecurityHeaders, trusted_proxies=settings.trusted_proxies)
     app.include_router(api_router())
     app.add_api_route(
         "/health",

@@ -30,10 +30,10 @@ function gantt(day) {
   for (const b of all) { h0 = Math.min(h0, Math.floor(tokyoHour(b.pickup_window_start))); h1 = Math.max(h1, Math.ceil(tokyoHour(b.estimated_dropoff || b.latest_dropoff))); }
   const pct = (iso) => ((tokyoHour(iso) - h0) / (h1 - h0)) * 100;
   const hours = [];
-  for (let h = h0; h < h1; h++) hours.push(`<span style="left:${((h - h0) / (h1 - h0)) * 100}%">${h}:00</span>`);
+  for (let h = h0; h < h1; h++) hours.push(`<span data-left="${((h - h0) / (h1 - h0)) * 100}">${h}:00</span>`);
   const cls = { completed: "done", on_board: "live", arrived: "live", no_show: "bad", cancelled: "off" };
   const rows = day.vehicles.map((v) => `<div class="g-row"><div class="g-label">${esc(v.vehicle_id)}</div><div class="g-track">
-    ${v.bookings.map((b) => { const a = pct(b.estimated_pickup || b.pickup_window_start); const z = pct(b.estimated_dropoff || b.latest_dropoff); return `<div class="g-bar ${cls[b.status] || ""}" style="left:${a}%;width:${Math.max(4, z - a)}%" title="${esc(`${hm(b.pickup_window_start)} ${b.member_name} ${b.from_label} → ${b.to_label}`)}" tabindex="0" role="img" aria-label="${esc(`${hm(b.estimated_pickup || b.pickup_window_start)}〜${hm(b.estimated_dropoff || b.latest_dropoff)} ${b.member_name} ${b.from_label} → ${b.to_label} ${t(`status.${b.status}`)}`)}"><span>${esc(b.member_name || "")}</span></div>`; }).join("")}
+    ${v.bookings.map((b) => { const a = pct(b.estimated_pickup || b.pickup_window_start); const z = pct(b.estimated_dropoff || b.latest_dropoff); return `<div class="g-bar ${cls[b.status] || ""}" data-left="${a}" data-width="${Math.max(4, z - a)}" title="${esc(`${hm(b.pickup_window_start)} ${b.member_name} ${b.from_label} → ${b.to_label}`)}" tabindex="0" role="img" aria-label="${esc(`${hm(b.estimated_pickup || b.pickup_window_start)}〜${hm(b.estimated_dropoff || b.latest_dropoff)} ${b.member_name} ${b.from_label} → ${b.to_label} ${t(`status.${b.status}`)}`)}"><span>${esc(b.member_name || "")}</span></div>`; }).join("")}
     </div></div>`).join("");
   const un = day.unassigned || [];
   const rides = day.vehicles.flatMap((v) => v.bookings.map((b) => ({ ...b, vehicle_id: v.vehicle_id }))).sort((x, y) => x.pickup_window_start.localeCompare(y.pickup_window_start));
@@ -41,6 +41,14 @@ function gantt(day) {
     <tbody>${rides.map((b) => `<tr><td class="nowrap">${hm(b.pickup_window_start)}〜${hm(b.pickup_window_end)}</td><td>${esc(b.member_name || "")}</td><td>${esc(b.from_label)} → ${esc(b.to_label)}</td><td>${esc(b.party_size)}${b.wheelchair ? ` <span class="tag orange">${t("dr.wheelchair")}</span>` : ""}</td><td class="nowrap">${esc(b.vehicle_id)}</td><td><span class="tag ${b.status === "completed" ? "green" : b.status === "no_show" ? "red" : "blue"}">${esc(t(`status.${b.status}`))}</span></td><td>${MOVABLE.has(b.status) ? `<button type="button" class="btn secondary small move-btn" data-move="${esc(b.id)}" data-vehicle="${esc(b.vehicle_id)}" data-label="${esc(`${hm(b.pickup_window_start)} ${b.member_name || ""}`)}" aria-label="${esc(`${t("op.move")}: ${hm(b.pickup_window_start)} ${b.member_name || ""}`)}">${t("op.move")}</button>` : ""}</td></tr>`).join("")}</tbody></table>` : "";
   return `<div class="gantt"><div class="g-row g-axis"><div class="g-label"></div><div class="g-track">${hours.join("")}</div></div>${rows || `<p class="muted">—</p>`}</div>${table}
     ${un.length ? `<h3>${t("op.board.unassigned")}</h3><ul>${un.map((b) => `<li>${hm(b.pickup_window_start)} ${esc(b.member_name)} ${esc(b.from_label)} → ${esc(b.to_label)}</li>`).join("")}</ul>` : ""}`;
+}
+
+// Positions are set through the CSSOM: the Content-Security-Policy refuses style="" attributes.
+function placeBars(box) {
+  for (const node of box.querySelectorAll("[data-left]")) {
+    node.style.left = `${node.dataset.left}%`;
+    if (node.dataset.width) node.style.width = `${node.dataset.width}%`;
+  }
 }
 
 function alertItem(a) {
@@ -129,6 +137,7 @@ export async function showBoard(api, el) {
       for (const v of fleet) if (!day.vehicles.some((x) => x.vehicle_id === v.id)) day.vehicles.push({ vehicle_id: v.id, bookings: [] });
       day.vehicles.sort((a, b) => a.vehicle_id.localeCompare(b.vehicle_id));
       el.querySelector("#gantt").innerHTML = gantt(day);
+      placeBars(el.querySelector("#gantt"));
     } catch (ex) { el.querySelector("#gantt").innerHTML = `<p class="notice error">${esc(ex.message)}</p>`; }
   };
   el.querySelector("#b-day").addEventListener("change", load);
