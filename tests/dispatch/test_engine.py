@@ -14,6 +14,7 @@ from dispatch.domain import (
     NoCapacity,
     Offer,
     OfferExpired,
+    OfferTaken,
     Refusal,
     RideStatus,
     UnknownRide,
@@ -58,13 +59,18 @@ def test_arrive_by_meets_deadline(db: Engine) -> None:
 
 
 def test_confirm_is_idempotent(db: Engine) -> None:
-    """The same idempotency key (or the same offer) gives the same ride, once."""
+    """The same idempotency key gives the same ride, once; the offer booked, any other
+    confirmation of it is told so (with the ride it became), not given a second ride.
+    """
     engine, _, _ = make_engine(db)
     offer = _offer(engine, trip((2, 2), (5, 5), at(9)))
     a = engine.confirm(offer.offer_id, idempotency_key="key-1")
     b = engine.confirm(offer.offer_id, idempotency_key="key-1")
-    c = engine.confirm(offer.offer_id)
-    assert a.ride_id == b.ride_id == c.ride_id
+    assert a.ride_id == b.ride_id
+    for key in (None, "key-2"):
+        with pytest.raises(OfferTaken) as taken:
+            engine.confirm(offer.offer_id, idempotency_key=key)
+        assert taken.value.ride_id == a.ride_id and taken.value.code == "offer_taken"
     assert len(engine.list_rides()) == 1
 
 
