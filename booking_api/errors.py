@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -189,6 +190,18 @@ class RefuseControlCharacters:
         await JSONResponse(content, status_code=422)(scope, receive, send)
 
 
+def allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    """Return every method some route answers at the request's path (routes are one per
+    method, so the router's own 405 named only the first route's).
+    """
+    methods: set[str] = set()
+    for route in iter_route_contexts(app.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and route.methods and regex.match(request.url.path):
+            methods |= set(route.methods)
+    return sorted(methods)
+
+
 def install_handlers(app: FastAPI) -> None:
     """Install the handlers that give every error the house shape."""
 
@@ -229,9 +242,11 @@ def install_handlers(app: FastAPI) -> None:
             en, ja, code = "Method not allowed.", "この操作はできません。", "method_not_allowed"
         else:
             en, ja, code = str(exc.detail), str(exc.detail), "http_error"
-        return JSONResponse(
-            body(request, code, en, ja), status_code=exc.status_code, headers=exc.headers
-        )
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(app, request))}
+        content = body(request, code, en, ja)
+        return JSONResponse(content, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from booking_api import wiring
+from booking_api import openapi, wiring
 from booking_api.admission import AdmissionControl, AdmissionLimits
 from booking_api.dberrors import install_database_handler
 from booking_api.deps import State
@@ -123,6 +123,7 @@ def create_app(
     wiring.include_stream(app)
     if importlib.util.find_spec("booking_api.web") is not None:
         app.include_router(importlib.import_module("booking_api.web").router)
+    openapi.install(app)
     return app
 
 

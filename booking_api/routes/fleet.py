@@ -25,10 +25,10 @@ class VehicleIn(BaseModel):
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
     name: Line = Field(default="", max_length=100)
-    seats: int = Field(default=4, ge=0, le=20)
-    wheelchairs: int = Field(default=0, ge=0, le=4)
-    depot_lat: float = Field(ge=-90, le=90)
-    depot_lon: float = Field(ge=-180, le=180)
+    seats: int = Field(default=4, ge=0, le=20, strict=True)
+    wheelchairs: int = Field(default=0, ge=0, le=4, strict=True)
+    depot_lat: float = Field(ge=-90, le=90, strict=True)
+    depot_lon: float = Field(ge=-180, le=180, strict=True)
     areas: list[Annotated[Line, Field(max_length=64)]] | None = Field(default=None, max_length=20)
 
 
@@ -39,7 +39,7 @@ class ShiftIn(BaseModel):
     end: datetime
     break_earliest: datetime | None = None
     break_latest: datetime | None = None
-    break_duration_s: int = Field(default=0, ge=0, le=4 * 3600)
+    break_duration_s: int = Field(default=0, ge=0, le=4 * 3600, strict=True)
 
 
 class ShiftOut(ShiftIn):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from booking_api.rules import RuleViolation
 from booking_api.schemas.types import Day, Line, Text
@@ -14,15 +14,63 @@ HHMM_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 HHMM = Field(pattern=HHMM_PATTERN)
 
 
+_NULL: dict[str, Any] = {"type": "null"}
+_ONE_OF_PLACES: list[Any] = [
+    {
+        "required": ["home"],
+        "properties": {
+            "home": {"const": True},
+            "saved_place_id": _NULL,
+            "place_id": _NULL,
+            "lat": _NULL,
+            "lon": _NULL,
+        },
+    },
+    {
+        "required": ["saved_place_id"],
+        "properties": {
+            "home": {"const": False},
+            "saved_place_id": {"type": "string"},
+            "place_id": _NULL,
+            "lat": _NULL,
+            "lon": _NULL,
+        },
+    },
+    {
+        "required": ["place_id"],
+        "properties": {
+            "home": {"const": False},
+            "saved_place_id": _NULL,
+            "place_id": {"type": "string"},
+            "lat": _NULL,
+            "lon": _NULL,
+        },
+    },
+    {
+        "required": ["lat", "lon"],
+        "properties": {
+            "home": {"const": False},
+            "saved_place_id": _NULL,
+            "place_id": _NULL,
+            "lat": {"type": "number"},
+            "lon": {"type": "number"},
+        },
+    },
+]
+
+
 class PlaceRef(BaseModel):
     """One end of a trip: home, a saved place, a designated place, or a point."""
 
-    home: bool = False
+    home: StrictBool = False
     saved_place_id: Line | None = Field(default=None, min_length=1, max_length=64)
     place_id: Line | None = Field(default=None, min_length=1, max_length=64)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90, strict=True)
+    lon: float | None = Field(default=None, ge=-180, le=180, strict=True)
     label: Line = Field(default="", max_length=200)
+
+    # The schema says "exactly one" too, so clients (and fuzzers) know what is accepted.
+    model_config = ConfigDict(json_schema_extra={"anyOf": _ONE_OF_PLACES})
 
     @model_validator(mode="after")
     def _exactly_one(self) -> PlaceRef:
@@ -49,8 +97,8 @@ class TripIn(BaseModel):
     to: PlaceRef
     time: str = HHMM
     time_mode: Literal["depart_at", "arrive_by"] = "depart_at"
-    party_size: int = Field(default=1, ge=1, le=20)
-    wheelchair: bool = False
+    party_size: int = Field(default=1, ge=1, le=20, strict=True)
+    wheelchair: StrictBool = False
     notes: Text = Field(default="", max_length=500)
 
     model_config = {"populate_by_name": True}

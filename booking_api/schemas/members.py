@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from booking_api.schemas.types import BirthDate, Line, Text
 
@@ -23,16 +23,17 @@ class RegistrationIn(BaseModel):
     birth_date: BirthDate
     phone: str = Phone
     address: Line = Field(min_length=1, max_length=200)
-    home_lat: float = Field(ge=-90, le=90)
-    home_lon: float = Field(ge=-180, le=180)
-    wheelchair: bool = False
-    walking_aid: bool = False
-    needs_help_boarding: bool = False
-    companion_allowed: bool = False
+    home_lat: float = Field(ge=-90, le=90, strict=True)
+    home_lon: float = Field(ge=-180, le=180, strict=True)
+    wheelchair: StrictBool = False
+    walking_aid: StrictBool = False
+    needs_help_boarding: StrictBool = False
+    companion_allowed: StrictBool = False
     emergency_contact_name: Line = Field(default="", max_length=100)
     emergency_contact_phone: Line = Field(default="", max_length=20)
-    consent_terms: bool = False
-    consent_privacy: bool = False
+    # Only true is accepted (the rule answers consent_required); the schema says so.
+    consent_terms: StrictBool = Field(default=False, json_schema_extra={"const": True})
+    consent_privacy: StrictBool = Field(default=False, json_schema_extra={"const": True})
     password: Line = Field(min_length=4, max_length=128)
 
 
@@ -42,7 +43,7 @@ class StaffRegistrationIn(RegistrationIn):
     channel: Literal["phone", "counter", "online"] = "phone"
     category: Line | None = Field(default=None, max_length=32)
     notes: Text = Field(default="", max_length=2000)
-    approve: bool = False
+    approve: StrictBool = False
 
 
 class MemberPatch(BaseModel):
@@ -52,12 +53,12 @@ class MemberPatch(BaseModel):
     kana: Line | None = Field(default=None, min_length=1, max_length=100)
     phone: str | None = Field(default=None, min_length=6, max_length=20, pattern=PHONE_PATTERN)
     address: Line | None = Field(default=None, min_length=1, max_length=200)
-    home_lat: float | None = Field(default=None, ge=-90, le=90)
-    home_lon: float | None = Field(default=None, ge=-180, le=180)
-    wheelchair: bool | None = None
-    walking_aid: bool | None = None
-    needs_help_boarding: bool | None = None
-    companion_allowed: bool | None = None
+    home_lat: float | None = Field(default=None, ge=-90, le=90, strict=True)
+    home_lon: float | None = Field(default=None, ge=-180, le=180, strict=True)
+    wheelchair: StrictBool | None = None
+    walking_aid: StrictBool | None = None
+    needs_help_boarding: StrictBool | None = None
+    companion_allowed: StrictBool | None = None
     emergency_contact_name: Line | None = Field(default=None, max_length=100)
     emergency_contact_phone: Line | None = Field(default=None, max_length=20)
     category: Line | None = Field(default=None, min_length=1, max_length=32)
@@ -142,8 +143,8 @@ class SavedPlaceIn(BaseModel):
     """A place to save: a point, or a designated destination by id."""
 
     label: Line = Field(min_length=1, max_length=100)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90, strict=True)
+    lon: float | None = Field(default=None, ge=-180, le=180, strict=True)
     place_id: Line | None = Field(default=None, min_length=1, max_length=32)
 
 

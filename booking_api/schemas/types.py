@@ -23,8 +23,11 @@ from pydantic_core import PydanticCustomError
 _CONTROLS = "\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff"
 # Free text may hold tabs and line breaks.
 _TEXT_CONTROLS = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f\\ud800-\\udfff"
-LINE_PATTERN = f"^[^{_CONTROLS}]*$"
-TEXT_PATTERN = f"^[^{_TEXT_CONTROLS}]*$"
+# The documented patterns leave the surrogates out (JSON Schema validators cannot spell them;
+# valid UTF-8 has none); the check below refuses them all the same.
+_SURROGATES = "\\ud800-\\udfff"
+LINE_PATTERN = f"^[^{_CONTROLS.replace(_SURROGATES, '')}]*$"
+TEXT_PATTERN = f"^[^{_TEXT_CONTROLS.replace(_SURROGATES, '')}]*$"
 _LINE_RE = re.compile(f"[{_CONTROLS}]")
 _TEXT_RE = re.compile(f"[{_TEXT_CONTROLS}]")
 
@@ -84,13 +87,16 @@ Text = Annotated[str, AfterValidator(_text), Field(json_schema_extra={"pattern":
 Day = Annotated[
     date,
     AfterValidator(_between(FIRST_DAY, LAST_DAY)),
-    Field(description=DAY_RANGE),
+    Field(description=DAY_RANGE, json_schema_extra={"pattern": r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"}),
 ]
 """A date in the years the service can run (each route narrows it for its purpose)."""
 
 BirthDate = Annotated[
     date,
     AfterValidator(_between(FIRST_BIRTH_DAY, LAST_DAY)),
-    Field(description=f"A date from {FIRST_BIRTH_DAY} (not in the future)."),
+    Field(
+        description=f"A date from {FIRST_BIRTH_DAY} (not in the future).",
+        json_schema_extra={"pattern": r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$"},
+    ),
 ]
 """A birth date (one in the future is refused by the registration rules)."""
