@@ -6,12 +6,17 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean lock
 
-$(STAMP): pyproject.toml
+LOCK := requirements.lock
+PIP_TOOLS := pip-tools==7.6.2
+
+# Every package, with its hash, comes from the lock; the project itself is installed
+# on top without resolving anything (refresh the lock with `make lock`).
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -30,5 +35,14 @@ test: lint
 bench: install
 	$(BIN)/noriai bench all
 
+# Pin the whole dependency tree again (after a change to pyproject.toml's dependencies,
+# or to take newer releases); needs the package index. Commit requirements.lock.
+lock:
+	@test -x $(VENV)-lock/bin/pip-compile || \
+		{ $(PY) -m venv $(VENV)-lock && $(VENV)-lock/bin/python -m pip install -q $(PIP_TOOLS); }
+	$(VENV)-lock/bin/pip-compile -q --upgrade --extra dev --generate-hashes --allow-unsafe \
+		--strip-extras --no-emit-index-url --no-emit-find-links \
+		-o $(LOCK) pyproject.toml requirements-build.in
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(VENV)-lock build *.egg-info .pytest_cache .mypy_cache .ruff_cache
