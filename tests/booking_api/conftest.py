@@ -119,6 +119,7 @@ def settings(tmp_path: Path) -> Settings:
         redis_url="",
         # Tests register many members from one client; test_signin checks the limits.
         registration_max_per_address=10_000,
+        registration_max_per_phone=10_000,
     )  # type: ignore[call-arg]
 
 

@@ -46,6 +46,9 @@ def test_db_upgrade_and_admin_create(env_db: str, capsys: pytest.CaptureFixture[
     assert main(["admin", "create", "chief", "--password", "correct-horse"]) == 2
     assert capsys.readouterr().err.strip() == "noriai: the username 'chief' is taken"
     assert main(["admin", "create", "x", "--password", "short"]) == 2
+    capsys.readouterr()
+    assert main(["admin", "create", "x", "--password", "12345678"]) == 2
+    assert "easy to guess" in capsys.readouterr().err
     assert main(["admin", "create", "d1", "--password", "long-enough", "--role", "driver"]) == 2
     assert "needs --vehicle" in capsys.readouterr().err
 
