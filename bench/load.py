@@ -91,7 +91,8 @@ class Phase:
     elapsed_s: float = 0.0
     http_requests: int = 0
     counts: Counter[str] = field(default_factory=Counter)
-    codes: Counter[int] = field(default_factory=Counter)  # every HTTP status seen
+    codes: Counter[str] = field(default_factory=Counter)  # HTTP statuses, transport errors
+    client_cpu_s: float = 0.0  # this process's CPU time: a starved client inflates latency
     latencies_s: list[float] = field(default_factory=list)
 
     @property
@@ -107,7 +108,8 @@ class Phase:
                 "attempts": self.attempts, "http_requests": self.http_requests,
                 "elapsed_s": round(self.elapsed_s, 2),
                 **{s: self.counts[s] for s in STATUSES},
-                "http_codes": {str(k): v for k, v in sorted(self.codes.items())},
+                "http_codes": dict(sorted(self.codes.items())),
+                "client_cpu_share": round(self.client_cpu_s / max(self.elapsed_s, 1e-9), 2),
                 "ok_per_s": round(self.counts["2xx"] / max(self.elapsed_s, 1e-9), 2),
                 **{f"p{int(q * 100)}_s": self.pct(q) for q in (0.5, 0.95, 0.99)}}
 
@@ -250,9 +252,10 @@ async def _send(client: Any, path: str, body: dict[str, Any], headers: dict[str,
         res = await client.post(path, json=body, headers=headers)
     except httpx.TimeoutException:
         return "timeout", None
-    except httpx.TransportError:
+    except httpx.TransportError as exc:
+        phase.codes[type(exc).__name__] += 1
         return "conn", None
-    phase.codes[res.status_code] += 1
+    phase.codes[str(res.status_code)] += 1
     return _status(res.status_code), res
 
 
@@ -284,7 +287,7 @@ async def drive(base: str, town: Town, phase: Phase, seconds: float, timeout: fl
     from tqdm import tqdm
 
     limits = httpx.Limits(max_connections=phase.level, max_keepalive_connections=phase.level)
-    t0 = time.monotonic()
+    t0, cpu0 = time.monotonic(), time.process_time()
     deadline = t0 + seconds
     bar = tqdm(total=round(seconds), desc=f"{phase.run} {phase.kind} x{phase.level}", unit="s",
                file=sys.stderr, disable=not progress,
@@ -313,6 +316,7 @@ async def drive(base: str, town: Town, phase: Phase, seconds: float, timeout: fl
         await asyncio.gather(ticker(), *(one(i) for i in range(phase.level)))
     bar.close()
     phase.elapsed_s = time.monotonic() - t0
+    phase.client_cpu_s = time.process_time() - cpu0
     return phase
 
 
@@ -451,14 +455,15 @@ def _fmt(x: float | None) -> str:
 def _table(phases: list[Phase]) -> str:
     head = (f"{'run':9} {'clients':>7} {'kind':8} {'tries':>6} {'2xx':>6} {'409':>5} {'429':>4} "
             f"{'503':>6} {'5xx':>5} {'t/o':>4} {'4xx':>4} {'conn':>4} {'ok/s':>6} "
-            f"{'p50 s':>6} {'p95 s':>6} {'p99 s':>6}")
+            f"{'p50 s':>6} {'p95 s':>6} {'p99 s':>6} {'client':>6}")
     rows = [head]
     for p in phases:
         c = p.counts
         rows.append(f"{p.run:9} {p.level:7d} {p.kind:8} {p.attempts:6d} {c['2xx']:6d} "
                     f"{c['409']:5d} {c['429']:4d} {c['503']:6d} {c['5xx']:5d} {c['timeout']:4d} "
                     f"{c['4xx']:4d} {c['conn']:4d} {c['2xx'] / max(p.elapsed_s, 1e-9):6.1f} "
-                    f"{_fmt(p.pct(0.5)):>6} {_fmt(p.pct(0.95)):>6} {_fmt(p.pct(0.99)):>6}")
+                    f"{_fmt(p.pct(0.5)):>6} {_fmt(p.pct(0.95)):>6} {_fmt(p.pct(0.99)):>6} "
+                    f"{100 * p.client_cpu_s / max(p.elapsed_s, 1e-9):5.0f}%")
     return "\n".join(rows)
 
 
@@ -595,7 +600,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
           + (f"; servers run from {args.code_dir}" if args.code_dir else "")
           + (f"; admission run with {' '.join(args.set)}" if args.set else ""))
     print("bookings = a quote then its confirm (the first answer that is not 2xx counts); "
-          "latency percentiles of answered requests, 503 and time-outs left out")
+          "latency percentiles of answered requests, 503 and time-outs left out; client = "
+          "the CPU the clients used (of one core)")
     print(_table(phases))
     if not admission_known:
         print("note: booking_api.settings has no admission-control settings yet; the baseline "
