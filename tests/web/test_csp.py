@@ -90,6 +90,17 @@ def test_operator_console_and_board_work_under_the_policy(
     page.fill("#op-pw", OPERATOR[1])
     page.keyboard.press("Enter")
     page.wait_for_selector("#view-call:not([hidden])")
+    # The PIN reset on the member card shows the rule and why a PIN is refused, at the field.
+    page.fill("#q", "09077770001")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".member")
+    page.click(".pw summary")
+    assert "6桁以上" in page.inner_text("#pw-hint")
+    page.fill("#pw-new", "000000")
+    page.click("#pw-form button[type=submit]")
+    page.wait_for_selector("#pw-new-error:not([hidden])")
+    assert "推測" in page.inner_text("#pw-new-error")
+    assert page.get_attribute("#pw-new", "aria-invalid") == "true"
     page.keyboard.press("Alt+3")  # the day board: its bars are placed through the CSSOM
     page.wait_for_selector(".g-bar")
     left = page.evaluate("getComputedStyle(document.querySelector('.g-bar')).left")
