@@ -5,7 +5,8 @@ ES modules; shared assets (design tokens, i18n, Leaflet) live under
 ``booking_api/static`` and are served at ``/static/``, the tablet app's own
 files under ``driver_app/static`` at ``/driver/static/``. The PWA manifest and
 the service worker are served from the site root so that the worker's scope
-covers the residents' app.
+covers the residents' app; the tablet's own worker is ``/driver/sw.js`` (scope
+``/driver``), so the tablet opens without a signal.
 """
 
 from __future__ import annotations
@@ -79,6 +80,14 @@ def service_worker() -> FileResponse:
     """The residents' service worker (served at the root so its scope is ``/``)."""
     response = _file(STATIC_DIR, "resident/sw.js")
     response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@router.get("/driver/sw.js")
+def driver_service_worker() -> FileResponse:
+    """The tablet's service worker: its scope is ``/driver`` (the app page and its assets)."""
+    response = _file(DRIVER_STATIC_DIR, "sw.js")
+    response.headers["Service-Worker-Allowed"] = "/driver"
     return response
 
 

@@ -2,14 +2,21 @@
 // map, one tap per event. The manifest arrives on the vehicle websocket (full
 // replacement each time); taps are queued in localStorage and sent over HTTP
 // with a stable tap_id, so a tap made offline is sent once on reconnect. The car's GPS
-// position goes up the same socket.
-import { applyI18n, initLangSwitch, t, tf } from "/static/common/i18n.js";
-import { makeApi, esc, hm, ymd, now, startClock } from "/static/common/api.js";
+// position goes up the same socket. The city's tap rules come with the manifest:
+// 到着 away from the stop asks for a reason, 不在 counts down the waiting time with
+// 「電話する」 first, the last tap can be undone for a while; a tap the server refuses
+// is shown in words (Japanese first) and dropped, never retried. A service worker
+// keeps the app shell, and the last manifest is kept here, so the tablet opens
+// without a signal.
+import { applyI18n, initLangSwitch, lang, t, tf } from "/static/common/i18n.js";
+import { makeApi, esc, hm, ymd, now, startClock, toast } from "/static/common/api.js";
 import { makeMap } from "/static/common/map.js";
 
 const api = makeApi("noriai.driver.token");
 const $ = (s) => document.querySelector(s);
 const QUEUE = "noriai.driver.queue";
+const KEPT = "noriai.driver.manifest";  // the last manifest, shown when the tablet opens offline
+const ME = "noriai.driver.me";
 let me = null;
 let ws = null;
 let lastSeq = 0;
@@ -20,6 +27,8 @@ let routeLayer = null;
 let stopLayer = null;
 let audio = null;
 let online = true;
+let rules = {};  // the city's tap rules (dispatch TapRules.as_json), from the manifest
+let undoable = null;  // { tap_id, tap, ride_id, until, prev? }: the tap 「取り消す」 undoes
 
 const queue = () => JSON.parse(localStorage.getItem(QUEUE) || "[]");
 const saveQueue = (q) => { localStorage.setItem(QUEUE, JSON.stringify(q)); showOffline(); };
@@ -52,11 +61,28 @@ function beep() {
 
 function actions(s) {
   if (s.kind === "pickup") {
-    if (s.ride_status === "arrived") return [["boarded", "dr.boarded", ""], ["no_show", "dr.noshow", "danger secondary"]];
+    if (s.ride_status === "arrived") return [["boarded", "dr.boarded", ""], ["call"], ["no_show", "dr.noshow", "danger secondary"]];
     return [["arrived", "dr.arrived", ""]];
   }
   if (s.kind === "dropoff") return [["dropped_off", "dr.dropped", ""]];
   return [];
+}
+
+// Seconds until 不在 may be tapped for an arrived pickup (0: now).
+function waitLeft(s) {
+  if (!s || !s.no_show_from) return 0;
+  return Math.max(0, Math.ceil((Date.parse(s.no_show_from) - now().getTime()) / 1000));
+}
+const mmss = (n) => `${Math.floor(n / 60)}:${String(n % 60).padStart(2, "0")}`;
+
+function tapButton(s, [tap, key, cls]) {
+  if (tap === "call") {
+    // 電話する comes before 不在: the rider may be just inside
+    return s.rider_phone ? `<a class="btn tap secondary" id="call-btn" href="tel:${esc(s.rider_phone)}">${t("dr.callnow")}</a>` : "";
+  }
+  const left = tap === "no_show" ? waitLeft(s) : 0;
+  if (left) return `<button type="button" class="btn tap ${cls}" data-tap="${tap}" data-ride="${esc(s.ride_id)}" disabled aria-describedby="nwait"><span class="countdown">${esc(tf("dr.noshow.wait", { t: mmss(left) }))}</span></button>`;
+  return `<button type="button" class="btn tap ${cls}" data-tap="${tap}" data-ride="${esc(s.ride_id)}">${t(key)}</button>`;
 }
 
 function needsTags(s) {
@@ -80,10 +106,12 @@ function render(changed = new Set()) {
       <p class="nname">${esc(next.rider_name || "")} <span class="nlabel">${esc(next.label || "")}</span></p>
       <p class="ntags">${needsTags(next)}</p>
       ${next.notes ? `<p class="nnotes">${esc(next.notes)}</p>` : ""}
-      ${next.rider_phone ? `<p><a class="btn secondary small" href="tel:${esc(next.rider_phone)}">${t("dr.call")} ${esc(next.rider_phone)}</a></p>` : ""}
-      <div class="taps">${actions(next).map(([tap, key, cls]) => `<button type="button" class="btn tap ${cls}" data-tap="${tap}" data-ride="${esc(next.ride_id)}">${t(key)}</button>`).join("")}</div>`;
-    for (const b of nextBox.querySelectorAll(".tap")) b.addEventListener("click", () => onTap(b.dataset.ride, b.dataset.tap, next));
+      ${next.rider_phone && next.ride_status !== "arrived" ? `<p><a class="btn secondary small" href="tel:${esc(next.rider_phone)}">${t("dr.call")} ${esc(next.rider_phone)}</a></p>` : ""}
+      ${waitLeft(next) ? `<p class="nwait" id="nwait">${esc(tf("dr.noshow.hint", { t: hm(next.no_show_from) }))}</p>` : ""}
+      <div class="taps">${actions(next).map((a) => tapButton(next, a)).join("")}</div>`;
+    for (const b of nextBox.querySelectorAll("button.tap")) b.addEventListener("click", () => onTap(b.dataset.ride, b.dataset.tap, next));
   }
+  renderUndo();
   $("#rest").innerHTML = stops.slice(1).map((s) => `<li class="${s.kind}${changed.has(s.stop_id) ? " flash" : ""}">
     <span class="rt">${hm(s.eta)}</span><span class="rk">${s.kind === "pickup" ? t("dr.pickup") : s.kind === "dropoff" ? t("dr.dropoff") : esc(s.kind)}</span>
     <span class="rn">${esc(s.rider_name || "")} · ${esc(s.label || "")}</span><span>${needsTags(s)}</span></li>`).join("");
@@ -108,6 +136,13 @@ function drawRoute(next) {
   } else if (next) map.setView([next.lat, next.lon], 15);
 }
 
+// Keep what the tablet needs to open without a signal: the manifest, its rules, the vehicle.
+function keep(extra = {}) {
+  if (!me) return;
+  const old = JSON.parse(localStorage.getItem(KEPT) || "null") || {};
+  localStorage.setItem(KEPT, JSON.stringify({ ...old, vehicle_id: me.vehicle_id, day: ymd(now()), stops, tap_rules: rules, ...extra }));
+}
+
 function applyManifest(newStops) {
   const ids = new Set(newStops.map((s) => s.stop_id));
   const changed = new Set();
@@ -116,6 +151,7 @@ function applyManifest(newStops) {
   if (changed.size || (prevIds && dropped && stops.length !== newStops.length)) beep();
   prevIds = ids;
   stops = newStops;
+  keep();
   render(changed);
 }
 
@@ -179,47 +215,107 @@ function connect() {
   ws.onmessage = (ev) => {
     const m = JSON.parse(ev.data);
     if (m.seq) { if (m.seq <= lastSeq) return; lastSeq = m.seq; }
-    if (m.type === "manifest") { if (m.vehicle && m.vehicle.name) $("#vehicle").textContent = m.vehicle.name; applyManifest(m.stops || []); }
+    if (m.type === "manifest") {
+      if (m.vehicle && m.vehicle.name) { $("#vehicle").textContent = m.vehicle.name; keep({ vehicle_name: m.vehicle.name }); }
+      if (m.tap_rules) rules = m.tap_rules;
+      // the server's word on what may be undone, unless an undo is waiting in the queue
+      if (!queue().some((x) => x.undo)) undoable = m.undo || null;
+      applyManifest(m.stops || []);
+    }
     else if (m.type === "ride") { const s = stops.filter((x) => x.ride_id === m.ride_id); for (const x of s) x.ride_status = m.status; if (s.length) render(); }
     else if (m.type === "alert") beep();
   };
   ws.onclose = (ev) => {
     ws = null;
     if (ev.code === 4401 || ev.code === 4403) { logout(); return; }
+    if (resyncing) { resyncing = false; connect(); return; }
     online = false;
     showOffline();
     if (me) setTimeout(connect, 2000);
   };
 }
 
+// Sends the queue in order, each item once (the server ignores a tap_id it has seen).
+let flushing = false;
 async function flush() {
-  let q = queue();
-  while (q.length) {
-    const item = q[0];
-    try {
-      const b = await api.post("/api/v1/driver/taps", item);
-      for (const x of stops) if (x.ride_id === b.id) x.ride_status = b.status;
-    } catch (ex) {
-      if (ex.status === 0 || ex.status >= 500) { online = false; showOffline(); setTimeout(flush, 3000); return; }
-      // A refused tap (already done, not this vehicle) is dropped: retrying cannot help.
+  if (flushing) return;
+  flushing = true;
+  try {
+    let q = queue();
+    while (q.length) {
+      const item = q[0];
+      try {
+        if (item.undo) await api.post(`/api/v1/driver/taps/${encodeURIComponent(item.undo)}/undo`);
+        else {
+          const { at, ...body } = item;
+          const b = await api.post("/api/v1/driver/taps", body);
+          for (const x of stops) if (x.ride_id === b.id && x.ride_status !== b.status) x.ride_status = b.status;
+        }
+      } catch (ex) {
+        if (ex.status === 0 || ex.status >= 500) { online = false; showOffline(); setTimeout(flush, 3000); return; }
+        // Refused (a rule, already done, not this vehicle): retrying cannot help. Say why,
+        // and take the server's manifest again instead of the tablet's guess.
+        refused(ex, item);
+      }
+      q = queue().filter((x) => x.tap_id !== item.tap_id);
+      saveQueue(q);
     }
-    q = queue().filter((x) => x.tap_id !== item.tap_id);
-    saveQueue(q);
+    online = !!ws || navigator.onLine;
+    showOffline();
+  } finally { flushing = false; }
+}
+
+function say(ja, en) {
+  const box = $("#tap-msg");
+  box.innerHTML = `${esc(ja)}${en ? `<small lang="en">${esc(en)}</small>` : ""}`;
+  box.hidden = false;
+}
+
+function refused(ex, item) {
+  const d = ex.detail || {};
+  say(d.message_ja || ex.message || t("dr.refused", "ja"), d.message_en || t("dr.refused", "en"));
+  if (undoable && undoable.tap_id === item.tap_id) undoable = null;
+  resync();
+  if (d.needs_reason && item.tap === "arrived") {
+    const stop = stops.find((s) => s.ride_id === item.ride_id && s.kind === "pickup");
+    if (stop) askReason(stop, d.distance_m);
   }
-  online = !!ws || navigator.onLine;
-  showOffline();
+}
+
+// A full manifest from the server: reconnect the socket without `since`.
+let resyncing = false;
+function resync() {
+  lastSeq = 0;
+  if (ws) { resyncing = true; ws.close(); }
 }
 
 function onTap(rideId, tap, stop) {
-  const go = () => {
-    saveQueue([...queue(), { ride_id: rideId, tap, tap_id: uuid() }]);
+  const go = (reason) => {
+    const item = { ride_id: rideId, tap, tap_id: uuid(), at: now().toISOString() };
+    if (reason) item.reason = reason;
+    if (fix) { item.lat = fix.lat; item.lon = fix.lon; }  // the geofence checks where the car was
+    const prev = JSON.stringify(stops);
+    saveQueue([...queue(), item]);
+    $("#tap-msg").hidden = true;
     // Show the effect at once; the manifest from the server confirms it.
-    if (tap === "arrived") stop.ride_status = "arrived";
-    else { stops = stops.filter((s) => s !== stop); if (tap === "boarded") for (const s of stops) if (s.ride_id === rideId) s.ride_status = "on_board"; if (tap === "no_show") stops = stops.filter((s) => s.ride_id !== rideId); }
+    if (tap === "arrived") {
+      stop.ride_status = "arrived";
+      const from = Math.max(now().getTime(), Date.parse(stop.window_start || "") || 0) + (rules.no_show_wait_s || 0) * 1000;
+      stop.no_show_from = new Date(from).toISOString();
+    } else { stops = stops.filter((s) => s !== stop); if (tap === "boarded") for (const s of stops) if (s.ride_id === rideId) s.ride_status = "on_board"; if (tap === "no_show") stops = stops.filter((s) => s.ride_id !== rideId); }
+    if (rules.undo_s) undoable = { tap_id: item.tap_id, tap, ride_id: rideId, until: new Date(now().getTime() + rules.undo_s * 1000).toISOString(), prev };
     prevIds = new Set(stops.map((s) => s.stop_id));
+    keep();
     render();
     flush();
   };
+  if (tap === "arrived" && rules.arrive_radius_m) {
+    const away = fix ? metres(fix, stop) : null;
+    if ((away !== null && away > rules.arrive_radius_m) || (away === null && rules.arrive_without_gps === "reason")) {
+      askReason(stop, away === null ? null : Math.round(away), go);
+      return;
+    }
+  }
   if (tap !== "no_show") { go(); return; }
   const dlg = $("#noshow-dialog");
   $("#noshow-text").textContent = tf("dr.noshow.confirm", { n: stop.rider_name || "" });
@@ -227,6 +323,69 @@ function onTap(rideId, tap, stop) {
   dlg.onclose = () => { if (dlg.returnValue === "yes") go(); };
   dlg.showModal();
 }
+
+// 到着 away from the stop: the driver picks why from the city's list (or cancels).
+function askReason(stop, distance, go) {
+  const dlg = $("#reason-dialog");
+  const reasons = rules.arrive_reasons || [];
+  $("#reason-text").textContent = distance === null || distance === undefined ? t("dr.reason.nogps") : tf("dr.reason.far", { m: distance });
+  $("#reason-list").innerHTML = reasons.map((r) => `<button class="btn secondary" value="${esc(r.code)}">${esc(lang() === "en" ? r.label_en : r.label_ja)}</button>`).join("");
+  dlg.returnValue = "";
+  dlg.onclose = () => {
+    const code = dlg.returnValue;
+    if (!code) return;
+    if (go) go(code);
+    else onTapWithReason(stop, code);
+  };
+  dlg.showModal();
+}
+function onTapWithReason(stop, code) {
+  // after the server refused: the same tap again, now with the reason
+  const item = { ride_id: stop.ride_id, tap: "arrived", tap_id: uuid(), reason: code, at: now().toISOString() };
+  if (fix) { item.lat = fix.lat; item.lon = fix.lon; }
+  saveQueue([...queue(), item]);
+  $("#tap-msg").hidden = true;
+  flush();
+}
+
+// 「取り消す」 for the last tap, while its time lasts: a tap still in the queue is simply
+// taken out; a sent one is undone by the server (queued too, so it keeps its order).
+function renderUndo() {
+  const bar = $("#undo-bar");
+  const left = undoable ? Math.ceil((Date.parse(undoable.until) - now().getTime()) / 1000) : 0;
+  if (left <= 0) { bar.hidden = true; if (undoable) undoable = null; return; }
+  const names = { arrived: "dr.arrived", boarded: "dr.boarded", no_show: "dr.noshow", dropped_off: "dr.dropped" };
+  $("#undo-text").textContent = tf("dr.undo.what", { tap: t(names[undoable.tap] || ""), n: left });
+  bar.hidden = false;
+}
+function undo() {
+  const u = undoable;
+  if (!u) return;
+  undoable = null;
+  const q = queue();
+  if (q.some((x) => x.tap_id === u.tap_id)) {
+    saveQueue(q.filter((x) => x.tap_id !== u.tap_id));
+    if (u.prev) { stops = JSON.parse(u.prev); prevIds = new Set(stops.map((s) => s.stop_id)); keep(); }
+  } else {
+    saveQueue([...q, { undo: u.tap_id, tap_id: uuid() }]);
+    flush();
+  }
+  toast(t("dr.undone"));
+  render();
+}
+
+// Once a second: the countdown to 不在 and the undo bar; re-render when one runs out.
+setInterval(() => {
+  if (!me) return;
+  const next = stops[0];
+  const box = document.querySelector("#next .countdown");
+  if (box) {
+    const left = waitLeft(next);
+    if (left) box.textContent = tf("dr.noshow.wait", { t: mmss(left) });
+    else render();
+  }
+  renderUndo();
+}, 1000);
 
 function show(view) {
   for (const v of document.querySelectorAll(".view")) v.hidden = v.id !== `view-${view}`;
@@ -237,6 +396,13 @@ async function start() {
   show("run");
   $("#vehicle").textContent = me.vehicle_id || "";
   if (!map && window.L) map = makeMap($("#dr-map"));
+  const kept = JSON.parse(localStorage.getItem(KEPT) || "null");
+  if (kept && kept.vehicle_id === me.vehicle_id && kept.day === ymd(now()) && !stops.length) {
+    rules = kept.tap_rules || {};
+    if (kept.vehicle_name) $("#vehicle").textContent = kept.vehicle_name;
+    stops = kept.stops || [];
+    prevIds = new Set(stops.map((s) => s.stop_id));
+  }
   render();
   loadManifest();
   connect();
@@ -246,6 +412,11 @@ async function start() {
 function logout() {
   me = null;
   api.setToken("");
+  localStorage.removeItem(ME);
+  localStorage.removeItem(KEPT);
+  stops = [];
+  prevIds = null;
+  undoable = null;
   if (ws) { ws.onclose = null; ws.close(); ws = null; }
   stopGps();
   show("login");
@@ -261,9 +432,11 @@ $("#login-form").addEventListener("submit", async (e) => {
     if (res.role !== "driver" || !res.vehicle_id) throw new Error(t("error.invalid"));
     api.setToken(res.token);
     me = res;
+    localStorage.setItem(ME, JSON.stringify(res));
     start();
   } catch (ex) { err.textContent = ex.message; err.hidden = false; }
 });
+$("#undo-btn").addEventListener("click", undo);
 $("#logout").addEventListener("click", async () => { try { await api.post("/api/v1/auth/logout"); } catch { /* local logout anyway */ } logout(); });
 window.addEventListener("online", () => { online = true; flush(); });
 window.addEventListener("offline", () => { online = false; showOffline(); });
@@ -277,8 +450,11 @@ document.addEventListener("langchange", () => render());
   await startClock();
   showClock();
   if (api.token()) {
-    try { me = await api.get("/api/v1/auth/me"); } catch { me = null; }
+    // without a signal the tablet opens with the driver it last knew (the server checks later)
+    try { me = await api.get("/api/v1/auth/me"); localStorage.setItem(ME, JSON.stringify(me)); } catch (ex) { me = ex.status === 0 ? JSON.parse(localStorage.getItem(ME) || "null") : null; }
   }
   if (me && me.vehicle_id) start(); else show("login");
   showOffline();
 })();
+// The app shell from the tablet's own cache, so it opens without a signal (scope /driver).
+if ("serviceWorker" in navigator) navigator.serviceWorker.register("/driver/sw.js", { scope: "/driver" }).catch(() => {});

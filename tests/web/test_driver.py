@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -40,7 +43,9 @@ def rider(live: Live, fleet: list[str]) -> dict[str, Any]:
 
 def tablet(new_page: Any, live: Live, vehicle: str, device_off_s: float = 0) -> Any:
     """A tablet logged in for one vehicle."""
-    page = new_page("tablet", device_off_s=device_off_s)
+    # bypass_csp: the checks below evaluate strings and inject axe-core (the app has no
+    # inline script)
+    page = new_page("tablet", device_off_s=device_off_s, bypass_csp=True)
     page.goto(live.url + "/driver")
     page.fill("#dr-user", f"driver-{vehicle.lower()}")
     page.fill("#dr-pw", DRIVER_PASSWORD)
@@ -81,18 +86,14 @@ def test_new_booking_arrives_live_with_highlight_and_chime(
     assert page.evaluate("window.noriaiChimes") > before[booked["vehicle_id"]]
     check_axe(page, "driver tablet with a new ride")
     screenshots(page, "driver-live-change", ("tablet",))
-    # 不在 (no-show) asks first; "いいえ" changes nothing and queues nothing.
+    # After 到着, 不在 (no-show) waits with a countdown (its confirmation is tested below).
     card = page.locator("#next")
     if "知手 三郎" in card.inner_text():
         # a 15:30 pickup seen at 09:00: the car is not on its way yet, the card says when to go
         assert "までに出発" in card.inner_text()
         assert "お迎えに向かっています" not in card.inner_text()
         page.click("#next .tap[data-tap=arrived]")
-        page.locator("#next .tap[data-tap=no_show]").click()
-        assert page.locator("#noshow-dialog").is_visible()
-        assert "不在でよろしいですか" in page.inner_text("#noshow-text")
-        screenshots(page, "driver-noshow-confirm", ("tablet",))
-        page.click("#noshow-dialog button[value=no]")
+        assert page.locator("#next .tap[data-tap=no_show]").is_disabled()
         page.wait_for_function(
             "JSON.parse(localStorage.getItem('noriai.driver.queue')||'[]').length===0"
         )
@@ -157,3 +158,331 @@ def test_tablet_runs_on_the_service_clock(new_page: Any, live: Live, fleet: list
     assert shown in expected, f"tablet shows {shown}, service time is {sorted(expected)}"
     day = page.evaluate("import('/static/common/api.js').then((m) => m.ymd(m.now()))")
     assert day == live.clock.now().astimezone(TOKYO).date().isoformat()
+
+
+# -- the tap rules on the tablet (issue 10, §5) and the app shell offline ----------------
+
+HOME = {"latitude": 35.888975, "longitude": 140.643843}  # the riders' home: the pickup
+FAR = {"latitude": 35.93, "longitude": 140.70}  # about 6.7 km away
+QUEUE_LEN = "JSON.parse(localStorage.getItem('noriai.driver.queue')||'[]').length"
+
+
+@pytest.fixture(scope="module")
+def own_car(live: Live, fleet: list[str]) -> Iterator[str]:
+    """Vehicle V08 on shift with its own driver: the rides moved to it are its only ones.
+
+    The server's background re-planning is paused meanwhile (it would move a ride back
+    to a car nearer by) and started again afterwards; V08 then breaks down, so its
+    rides go to the others and it takes no ride of a later test.
+    """
+    from datetime import timedelta
+
+    from booking_api.wiring import start_background_loop
+    from dispatch.domain import LatLon
+    from tests.web.seed import staff_account
+
+    state = live.app.state.noriai
+    if state.background is not None:
+        stop, thread = state.background
+        stop.set()
+        thread.join(10)
+        state.background = None
+    engine = state.engine
+    engine.add_vehicle("V08", depot=LatLon(35.899980, 140.623187), name="神栖8号", seats=4)
+    day = live.clock.start.astimezone(TOKYO).date()
+    start = live.clock.start
+    engine.set_shift("V08", day, start - timedelta(hours=1), start + timedelta(hours=8))
+    staff_account(live, "driver-v08", DRIVER_PASSWORD, "driver", vehicle_id="V08")
+    try:
+        yield "V08"
+    finally:
+        for r in engine.list_rides(vehicle_id="V08", service_date=day):
+            if r.status.value in ("assigned", "en_route", "arrived", "on_board"):
+                engine.cancel(r.ride_id, by="test", reason="end of the tablet tests")
+        engine.breakdown("V08")
+        start_background_loop(state)
+
+
+@pytest.fixture(scope="module")
+def walker(live: Live, fleet: list[str]) -> dict[str, Any]:
+    """An approved member living at HOME (the rides of these tests start there)."""
+    from tests.web.seed import approved_member
+
+    return approved_member(
+        live, name="知手 三郎", kana="しって さぶろう", phone="09055557777",
+        password="saburo-2026", birth_date="1938-08-08",
+    )  # fmt: skip
+
+
+def ride_on_own_car(live: Live, rider: dict[str, Any], minutes: int) -> dict[str, Any]:
+    """Book the rider from home in about ``minutes`` and move the ride to V08."""
+    from datetime import timedelta
+
+    from tests.web.seed import book_to_city_hall
+
+    t = (live.clock.now() + timedelta(minutes=minutes)).astimezone(TOKYO)
+    t += timedelta(minutes=(5 - t.minute % 5) % 5)
+    ride = book_to_city_hall(live, rider["id"], t.date().isoformat(), t.strftime("%H:%M"))
+    if ride["vehicle_id"] != "V08":
+        ride = live.api(
+            "POST", f"/api/v1/operator/rides/{ride['id']}/move", json={"vehicle_id": "V08"}
+        )
+    assert ride["vehicle_id"] == "V08"
+    return ride
+
+
+def own_tablet(new_page: Any, live: Live, **ctx: Any) -> Any:
+    # bypass_csp: axe-core is injected as an inline script (the app itself has none)
+    page = new_page("tablet", bypass_csp=True, **ctx)
+    page.goto(live.url + "/driver")
+    page.fill("#dr-user", "driver-v08")
+    page.fill("#dr-pw", DRIVER_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#view-run:not([hidden])")
+    return page
+
+
+def car_seen_at(live: Live, where: dict[str, float]) -> None:
+    """Wait until the engine has V08's GPS fix at ``where`` (the tablet sent it)."""
+    import time
+
+    for _ in range(75):
+        v = live.app.state.noriai.engine.get_vehicle("V08")
+        if v.position and abs(v.position.lat - where["latitude"]) < 1e-6:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"the engine has V08 at {v.position}, not at {where}")
+
+
+def status_of(live: Live, ride: dict[str, Any]) -> str:
+    return str(live.api("GET", f"/api/v1/bookings/{ride['id']}")["status"])
+
+
+def finish(live: Live, ride: dict[str, Any]) -> None:
+    """Cancel what is left of a ride, so the next test's ride is V08's next stop."""
+    if status_of(live, ride) in ("assigned", "en_route", "booked"):
+        live.api("POST", f"/api/v1/bookings/{ride['id']}/cancel", json={"reason": "test"})
+
+
+def queue_tap(page: Any, ride: dict[str, Any], tap: str) -> None:
+    """Put a tap in the tablet's offline queue, as a tablet of an older version would send it."""
+    page.evaluate(
+        """([rid, tap]) => {
+        const q = JSON.parse(localStorage.getItem('noriai.driver.queue')||'[]');
+        q.push({ ride_id: rid, tap, tap_id: 'old-' + tap + '-' + rid });
+        localStorage.setItem('noriai.driver.queue', JSON.stringify(q));
+        window.dispatchEvent(new Event('online')); }""",
+        [ride["id"], tap],
+    )
+
+
+@contextmanager
+def service_clock_ahead(live: Live, seconds: float) -> Iterator[None]:
+    """Run the service's clock ``seconds`` ahead (the injected clock), then put it back."""
+    live.clock.start += timedelta(seconds=seconds)
+    try:
+        yield
+    finally:
+        live.clock.start -= timedelta(seconds=seconds)
+
+
+def waited_s(page: Any) -> float:
+    """Seconds until the next stop's 不在 may be tapped, plus a little."""
+    left = page.evaluate(
+        "(() => { const e = document.querySelector('#next .countdown');"
+        " return e ? e.textContent : ''; })()"
+    )
+    minutes, seconds = left.rsplit(" ", 1)[-1].split(":")
+    return int(minutes) * 60 + int(seconds) + 20
+
+
+def test_arrived_far_from_the_stop_needs_a_reason(
+    new_page: Any, live: Live, own_car: str, walker: dict[str, Any]
+) -> None:
+    """到着 6 km from the pickup asks for a reason; without one nothing is sent (and the
+    server refuses it too, in words); with one the arrival is taken and the reason kept."""
+    ride = ride_on_own_car(live, walker, 60)
+    page = own_tablet(new_page, live, geolocation=FAR, permissions=["geolocation"])
+    page.locator("#next", has_text="知手 三郎").wait_for()
+    car_seen_at(live, FAR)
+    page.click("#next .tap[data-tap=arrived]")
+    dialog = page.locator("#reason-dialog")
+    dialog.wait_for(state="visible")
+    assert "m あります" in page.inner_text("#reason-text")
+    assert page.locator("#reason-list button").count() == 3
+    check_axe(page, "driver tablet asking for a reason")
+    screenshots(page, "driver-arrive-reason", ("tablet",))
+    page.click("#reason-dialog button[value='']")  # やめる
+    assert page.evaluate(QUEUE_LEN) == 0 and status_of(live, ride) != "arrived"
+    # an old tablet's 到着 without a reason reaches the server: refused, in words, not retried
+    queue_tap(page, ride, "arrived")
+    page.wait_for_function(f"{QUEUE_LEN} === 0")
+    msg = page.locator("#tap-msg")
+    msg.wait_for(state="visible")
+    assert "離れています" in msg.inner_text() and "from the pickup" in msg.inner_text()
+    # the refusal asks for the reason too; picking one sends the arrival with it
+    dialog.wait_for(state="visible")
+    page.click("#reason-list button[value=gps_inaccurate]")
+    page.wait_for_function(f"{QUEUE_LEN} === 0")
+    for _ in range(50):
+        if status_of(live, ride) == "arrived":
+            break
+        page.wait_for_timeout(200)
+    assert status_of(live, ride) == "arrived"
+    from dispatch.store.repo import read_session
+    from dispatch.store.tables import DriverTapRow
+
+    with read_session(live.app.state.noriai.engine.db) as s:
+        taps = [t for t in s.query(DriverTapRow).filter_by(ride_id=ride["id"], tap="arrived")]
+    assert [(t.reason, (t.distance_m or 0) > 5000) for t in taps] == [("gps_inaccurate", True)]
+    page.locator("#next .tap[data-tap=boarded]").wait_for()
+    page.click("#next .tap[data-tap=boarded]")
+    page.locator("#next .tap[data-tap=dropped_off]").click()
+    page.wait_for_function(f"{QUEUE_LEN} === 0")
+
+
+def test_no_show_counts_down_and_is_refused_before_it(
+    new_page: Any, live: Live, own_car: str, walker: dict[str, Any]
+) -> None:
+    """After 到着 the tablet shows 「電話する」 and a countdown on a disabled 不在; a 不在 sent
+    before the wait is over is refused with a clear message and not retried; 乗車 sent
+    before 到着 is refused the same way."""
+    ride = ride_on_own_car(live, walker, 50)
+    page = own_tablet(new_page, live, geolocation=HOME, permissions=["geolocation"])
+    page.locator("#next", has_text="知手 三郎").wait_for()
+    car_seen_at(live, HOME)  # at the door
+    queue_tap(page, ride, "boarded")  # 乗車 before 到着
+    page.wait_for_function(f"{QUEUE_LEN} === 0")
+    page.locator("#tap-msg", has_text="先に「到着」を押してください").wait_for()
+    assert "Tap Arrived first" in page.inner_text("#tap-msg")
+    assert status_of(live, ride) != "on_board"
+    page.click("#next .tap[data-tap=arrived]")
+    no_show = page.locator("#next .tap[data-tap=no_show]")
+    no_show.wait_for()
+    assert no_show.is_disabled()
+    first = no_show.inner_text()
+    assert first.startswith("不在 あと")
+    call = page.locator("#next #call-btn")
+    assert call.get_attribute("href") == "tel:09055557777" and call.inner_text() == "電話する"
+    order = page.evaluate(
+        "[...document.querySelectorAll('#next .taps > *')].map(e => e.dataset.tap || e.id)"
+    )
+    assert order.index("call-btn") < order.index("no_show")
+    assert "から押せます" in page.inner_text("#nwait")
+    page.wait_for_timeout(2100)
+    assert no_show.inner_text() != first  # it counts down
+    check_axe(page, "driver tablet waiting for the rider")
+    screenshots(page, "driver-noshow-countdown", ("tablet",))
+    # a 不在 sent before the wait is over (an old tablet's queue) is refused in words
+    queue_tap(page, ride, "no_show")
+    page.wait_for_function(f"{QUEUE_LEN} === 0")
+    msg = page.locator("#tap-msg", has_text="お待ちください")
+    msg.wait_for()
+    assert "No-show can be tapped from" in msg.inner_text()
+    assert status_of(live, ride) == "arrived"
+    page.locator("#next .tap[data-tap=boarded]").wait_for()  # the stop is still there
+    # once the wait is over (the service's clock moved on), 不在 asks first; いいえ does
+    # nothing, はい marks it, and 「取り消す」 takes it back at once
+    with service_clock_ahead(live, waited_s(page)):
+        page.reload()
+        page.wait_for_selector("#view-run:not([hidden])")
+        no_show.wait_for()
+        assert no_show.is_enabled()
+        no_show.click()
+        assert "不在でよろしいですか" in page.inner_text("#noshow-text")
+        screenshots(page, "driver-noshow-confirm", ("tablet",))
+        page.click("#noshow-dialog button[value=no]")
+        assert page.evaluate(QUEUE_LEN) == 0 and status_of(live, ride) == "arrived"
+        no_show.click()
+        page.click("#noshow-dialog button[value=yes]")
+        page.wait_for_function(f"{QUEUE_LEN} === 0")
+        assert status_of(live, ride) == "no_show"
+        page.click("#undo-btn")
+        page.wait_for_function(f"{QUEUE_LEN} === 0")
+        assert status_of(live, ride) == "arrived"
+        page.locator("#next .tap[data-tap=boarded]").click()
+        page.locator("#next .tap[data-tap=dropped_off]").click()
+        page.wait_for_function(f"{QUEUE_LEN} === 0")
+    member = live.api("GET", f"/api/v1/members/{walker['id']}")
+    assert member["no_shows"]["count"] == 0  # the undone no-show does not count
+
+
+def test_undo_within_60_s_restores_the_stop(
+    new_page: Any, live: Live, own_car: str, walker: dict[str, Any]
+) -> None:
+    """「取り消す」 after 到着 puts the ride back on the server and the 到着 button back."""
+    ride = ride_on_own_car(live, walker, 40)
+    page = own_tablet(new_page, live, geolocation=HOME, permissions=["geolocation"])
+    page.locator("#next", has_text="知手 三郎").wait_for()
+    car_seen_at(live, HOME)
+    before = status_of(live, ride)
+    page.click("#next .tap[data-tap=arrived]")  # at the door: no reason asked
+    page.wait_for_function(f"{QUEUE_LEN} === 0")
+    assert status_of(live, ride) == "arrived"
+    bar = page.locator("#undo-bar")
+    bar.wait_for(state="visible")
+    assert "取り消せます" in bar.inner_text()
+    page.click("#undo-btn")
+    page.wait_for_function(f"{QUEUE_LEN} === 0")
+    for _ in range(50):
+        if status_of(live, ride) == before:
+            break
+        page.wait_for_timeout(200)
+    assert status_of(live, ride) == before
+    page.locator("#next .tap[data-tap=arrived]").wait_for()
+    assert bar.is_hidden()
+    finish(live, ride)
+
+
+def test_offline_the_app_opens_and_keeps_a_queued_tap_across_a_reload(
+    new_page: Any, live: Live, own_car: str, walker: dict[str, Any]
+) -> None:
+    """Without a signal a reload shows the app shell with the last manifest; a tap made
+    offline survives another reload and is sent once when the signal is back."""
+    ride = ride_on_own_car(live, walker, 45)
+    page = own_tablet(new_page, live, geolocation=HOME, permissions=["geolocation"])
+    page.locator("#next", has_text="知手 三郎").wait_for()
+    car_seen_at(live, HOME)
+    page.wait_for_function(
+        "navigator.serviceWorker.ready.then(() => !!navigator.serviceWorker.controller)"
+    )
+    posts: list[str] = []  # taps that reached the server (a try offline never does)
+    page.on(
+        "response",
+        lambda r: posts.append(r.url)
+        if r.request.method == "POST" and "/driver/taps" in r.url
+        else None,
+    )
+    # no signal: the page's own requests and the service worker's (which Playwright's
+    # offline switch alone does not reach) all fail
+    aborted: list[str] = []
+
+    def no_signal(route: Any) -> None:
+        aborted.append(route.request.url)
+        route.abort("internetdisconnected")
+
+    page.context.set_offline(True)
+    page.context.route("**/*", no_signal)
+    page.reload()
+    page.wait_for_selector("#view-run:not([hidden])")
+    page.locator("#next", has_text="知手 三郎").wait_for()
+    page.locator("#offline").wait_for(state="visible")
+    page.click("#next .tap[data-tap=arrived]")
+    assert page.evaluate(QUEUE_LEN) == 1
+    page.reload()
+    page.wait_for_selector("#view-run:not([hidden])")
+    assert page.evaluate(QUEUE_LEN) == 1
+    assert "未送信 1 件" in page.inner_text("#offline")
+    page.locator("#next .tap[data-tap=boarded]").wait_for()  # the kept manifest says arrived
+    assert status_of(live, ride) != "arrived" and posts == []
+    # the shell came from the tablet's cache: its files were asked for and refused
+    assert any(u.endswith("/driver/static/driver.js") for u in aborted), aborted
+    page.context.unroute("**/*", no_signal)
+    page.context.set_offline(False)
+    page.wait_for_function(f"{QUEUE_LEN} === 0", timeout=20000)
+    assert status_of(live, ride) == "arrived"
+    page.wait_for_timeout(1000)
+    assert len(posts) == 1, posts
+    page.click("#next .tap[data-tap=boarded]")
+    page.locator("#next .tap[data-tap=dropped_off]").click()
+    page.wait_for_function(f"{QUEUE_LEN} === 0")

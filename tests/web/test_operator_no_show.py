@@ -86,3 +86,47 @@ def test_operator_sees_and_lifts_a_suspension(new_page: Any, live: Live, fleet: 
     check_axe(page, "operator: member card after lifting")
     after = live.api("GET", f"/api/v1/members/{member['id']}")
     assert after["no_shows"]["state"] == "ok" and after["no_shows"]["count"] == 0
+
+
+def test_operator_voids_a_wrong_no_show(new_page: Any, live: Live, fleet: list[str]) -> None:
+    """One of three no-shows was the driver's mistake: voiding it (with a reason, by keyboard)
+    takes it off the count and ends the suspension it caused; the audit log keeps why."""
+    phone = "09062627272"
+    member = approved_member(
+        live, name="息栖 四郎", kana="いきす しろう", phone=phone, password="shiro-2026",
+        birth_date="1946-06-06",
+    )  # fmt: skip
+    day = live.clock.start.astimezone(TOKYO).date().isoformat()
+    no_shows(live, member["id"], day, ("11:00", "13:30", "15:00"))
+    assert live.api("GET", f"/api/v1/members/{member['id']}")["no_shows"]["state"] == "suspended"
+
+    page = new_page("desktop")
+    page.goto(live.url + "/operator")
+    page.wait_for_selector("#op-user:focus")
+    page.keyboard.type(OPERATOR[0])
+    page.keyboard.press("Tab")
+    page.keyboard.type(OPERATOR[1])
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#q:focus")
+    page.keyboard.type(phone)
+    page.keyboard.press("Enter")
+    page.locator(".member [data-no-show=suspended]").wait_for()
+    voids = page.locator(".no-show-rides .nv-open")
+    assert voids.count() == 3
+    voids.first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#nv-reason:focus")
+    page.keyboard.press("Enter")  # no reason: refused
+    page.wait_for_selector("#nv-error:not(:empty)")
+    page.keyboard.type("乗務員の押し間違い（お客様は乗車場所にいた）")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#ns-result")
+    assert "取り消しました" in page.inner_text("#ns-result")
+    assert page.locator(".no-show-rides .nv-open").count() == 2
+    assert page.locator(".member [data-no-show=warned]").count() == 1
+    check_axe(page, "operator: member card after voiding a no-show")
+    after = live.api("GET", f"/api/v1/members/{member['id']}")
+    assert (after["no_shows"]["state"], after["no_shows"]["count"]) == ("warned", 2)
+    log = live.api("GET", "/api/v1/audit")
+    entry = next(e for e in log if e["action"] == "ride.no_show_void")
+    assert entry["after"]["reason"].startswith("乗務員の押し間違い")

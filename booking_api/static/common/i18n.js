@@ -216,6 +216,10 @@ const DICT = {
   "op.ns.reason": ["解除の理由（記録に残ります）", "Reason for lifting (kept in the audit log)"],
   "op.ns.reason.missing": ["解除の理由を入力してください。", "Please enter the reason."],
   "op.ns.done": ["不在の記録を解除しました。予約を受けられます。", "No-show record cleared. The member can book again."],
+  "op.nv.title": ["不在の記録", "No-shows recorded"],
+  "op.nv.void": ["この不在を取り消す", "Void this no-show"],
+  "op.nv.reason": ["取り消す理由（例：乗務員の押し間違い。記録に残ります）", "Reason (e.g. the driver tapped by mistake; kept in the audit log)"],
+  "op.nv.done": ["不在の記録を取り消しました。回数から外れます。", "The no-show is voided and no longer counts."],
   "op.ns.quote": ["この会員は利用停止中のため予約できません。会員情報の「停止を解除」で解除できます。", "This member is suspended and cannot book. Use “Lift suspension” on the member card to lift it."],
   "op.reports.shared": ["相乗り率", "Shared-ride share"],
   "op.reports.occ": ["平均乗車人数", "Occupancy"],
@@ -244,6 +248,16 @@ const DICT = {
   "dr.here": ["現在地", "You are here"],
   "dr.call": ["電話", "Call"],
   "dr.sound": ["音を出す", "Enable sound"],
+  "dr.callnow": ["電話する", "Call the rider"],
+  "dr.noshow.wait": ["不在 あと {t}", "No-show in {t}"],
+  "dr.noshow.hint": ["お客様をお待ちください。不在は {t} から押せます。先にお電話をお願いします。", "Please wait for the rider: No-show can be tapped from {t}. Call the rider first."],
+  "dr.undo": ["取り消す", "Undo"],
+  "dr.undo.what": ["「{tap}」を押しました（{n}秒以内なら取り消せます）", "You tapped {tap} (undo within {n} s)"],
+  "dr.undone": ["取り消しました", "Undone"],
+  "dr.reason.title": ["乗車場所から離れています", "You are away from the pickup"],
+  "dr.reason.far": ["乗車場所まで約 {m} m あります。理由を選ぶと「到着」にできます。", "The pickup is about {m} m away. Pick the reason to tap Arrived."],
+  "dr.reason.nogps": ["位置情報がありません。理由を選ぶと「到着」にできます。", "No GPS position. Pick the reason to tap Arrived."],
+  "dr.refused": ["この操作は受け付けられませんでした", "This tap was refused"],
 };
 
 const KEY = "noriai.lang";

@@ -3,7 +3,7 @@
 // from the numbered lists; Esc steps back.
 import { t, tf } from "/static/common/i18n.js";
 import { hm, dayLabel, esc, ymd, toast, nowMs } from "/static/common/api.js";
-import { noShowHtml, wireNoShow } from "/static/operator/noshow.js";
+import { noShowHtml, voidHtml, wireNoShow, wireVoid } from "/static/operator/noshow.js";
 
 let api = null;
 let root = null;
@@ -125,7 +125,7 @@ async function choose(m, note) {
   q("#results").innerHTML = "";
   q("#card").innerHTML = `<article class="card member" aria-labelledby="m-name">
     <h2 id="m-name">${esc(d.name)} <span class="muted">${esc(d.kana)}</span></h2>
-    ${noShowHtml(d.no_shows)}${note ? `<p class="notice success" id="ns-result">${esc(note)}</p>` : ""}
+    ${noShowHtml(d.no_shows)}${voidHtml(recent)}${note ? `<p class="notice success" id="ns-result">${esc(note)}</p>` : ""}
     <dl class="kv"><dt>${t("op.number")}</dt><dd>${esc(d.member_number || "")}</dd><dt>${t("reg.phone")}</dt><dd>${esc(d.phone)}</dd>
     <dt>${t("reg.address")}</dt><dd>${esc(d.address)}</dd><dt>${t("op.needs")}</dt><dd>${needs(d)}</dd>
     <dt>${t("reg.emergency")}</dt><dd>${esc(d.emergency_contact_name || "")} ${esc(d.emergency_contact_phone || "")}</dd>
@@ -157,6 +157,7 @@ async function choose(m, note) {
     }
   });
   wireNoShow(q("#card"), api, d.id, (done) => choose(m, done));
+  wireVoid(q("#card"), api, d.id, (done) => choose(m, done));
   const home = { ref: { home: true }, label: `${t("book.from.home")}（${d.address || ""}）` };
   const savedOpts = saved.map((s) => ({ ref: { saved_place_id: s.id }, label: s.label }));
   const seen = new Set();

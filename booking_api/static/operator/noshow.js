@@ -9,6 +9,46 @@ export function untilLabel(iso) {
   return iso ? `${dayLabel(iso)} ${hm(iso)}` : "";
 }
 
+// The member's recorded no-shows, each with a way to void it when the driver was wrong
+// (the reason is asked for and kept in the audit log; it then no longer counts).
+export function voidHtml(recent) {
+  const rides = (recent || []).filter((b) => b.status === "no_show");
+  if (!rides.length) return "";
+  return `<section class="no-show-rides" aria-labelledby="nv-title"><h3 id="nv-title">${t("op.nv.title")}</h3>
+    <ul class="recent">${rides.map((b) => `<li>${esc(dayLabel(b.pickup_window_start))} ${hm(b.pickup_window_start)} ${esc(b.from_label)} → ${esc(b.to_label)}
+      <button type="button" class="btn secondary small nv-open" data-ride="${esc(b.id)}" aria-controls="nv-form">${t("op.nv.void")}</button></li>`).join("")}</ul>
+    <form id="nv-form" class="ns-form" hidden><input type="hidden" id="nv-ride">
+      <div class="field"><label for="nv-reason">${t("op.nv.reason")}</label>
+        <input id="nv-reason" type="text" autocomplete="off" aria-required="true" aria-describedby="nv-error"></div>
+      <p id="nv-error" class="ns-error" role="alert"></p>
+      <div class="row"><button type="submit" class="btn small" id="nv-submit">${t("op.nv.void")}</button>
+        <button type="button" class="btn tertiary small" id="nv-cancel">${t("common.cancel")}</button></div>
+    </form></section>`;
+}
+
+// Wires the void buttons of voidHtml inside `card`; `refresh(note)` reloads the card.
+export function wireVoid(card, api, memberId, refresh) {
+  const form = card.querySelector("#nv-form");
+  if (!form) return;
+  const reason = card.querySelector("#nv-reason");
+  const error = card.querySelector("#nv-error");
+  for (const b of card.querySelectorAll(".nv-open")) {
+    b.addEventListener("click", () => { card.querySelector("#nv-ride").value = b.dataset.ride; form.hidden = false; reason.focus(); });
+  }
+  card.querySelector("#nv-cancel").addEventListener("click", () => { form.hidden = true; });
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const why = reason.value.trim();
+    if (!why) { error.textContent = t("op.ns.reason.missing"); reason.focus(); return; }
+    const ride = card.querySelector("#nv-ride").value;
+    try {
+      await api.post(`/api/v1/members/${encodeURIComponent(memberId)}/no-shows/${encodeURIComponent(ride)}/void`, { reason: why });
+      toast(t("op.nv.done"));
+      await refresh(t("op.nv.done"));
+    } catch (ex) { error.textContent = ex.message; reason.focus(); }
+  });
+}
+
 // The block shown under the member's name; empty when nothing is wrong.
 export function noShowHtml(ns) {
   if (!ns || ns.state === "ok") return "";

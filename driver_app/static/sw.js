@@ -1,0 +1,31 @@
+// Drivers' tablet service worker (scope /driver): keeps the app shell so the tablet
+// opens without a signal; the last manifest and the queued taps live in localStorage.
+// API calls and the socket always go to the network (a tap is never answered from a
+// cache); only the bundled map layers are kept, for the map drawn offline.
+const CACHE = "noriai-driver-v1";
+const SHELL = [
+  "/driver", "/driver/static/driver.js", "/driver/static/driver.css",
+  "/static/common/tokens.css", "/static/common/base.css", "/static/common/i18n.js",
+  "/static/common/api.js", "/static/common/map.js",
+  "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
+  "/static/resident/icons/icon-192.png",
+];
+const LAYERS = "/api/v1/map/layers";
+const KEEP = new Set([...SHELL, LAYERS]);
+self.addEventListener("install", (e) => {
+  // the map layers too, but a tablet that cannot get them now still gets its shell
+  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL).then(() => c.add(LAYERS).catch(() => {}))).then(() => self.skipWaiting()));
+});
+self.addEventListener("activate", (e) => {
+  e.waitUntil(caches.keys().then((ks) => Promise.all(ks.filter((k) => k.startsWith("noriai-driver-") && k !== CACHE).map((k) => caches.delete(k)))).then(() => self.clients.claim()));
+});
+self.addEventListener("fetch", (e) => {
+  const url = new URL(e.request.url);
+  if (e.request.method !== "GET" || url.origin !== location.origin || !KEEP.has(url.pathname)) return;
+  // Network first so an update shows at once; the cache answers only when offline.
+  e.respondWith(fetch(e.request).then((r) => {
+    if (r.ok) { const copy = r.clone(); caches.open(CACHE).then((c) => c.put(url.pathname, copy)); }
+    return r;
+  }).catch(() => caches.match(url.pathname).then((hit) => hit || (url.pathname === LAYERS
+    ? new Response("{}", { headers: { "Content-Type": "application/json" } }) : Response.error()))));
+});
