@@ -13,6 +13,7 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any
 
+from dispatch.calendar import ClosedDate, ClosedPeriod, ServiceCalendar
 from dispatch.config import TapReason, TapRules
 
 CITIES_DIR = Path(__file__).resolve().parent / "cities"
@@ -90,6 +91,7 @@ class CityRules:
     exempt_categories: frozenset[str]
     no_show: NoShowPolicy = NO_POLICY
     taps: TapRules = field(default_factory=TapRules)
+    calendar: ServiceCalendar = field(default_factory=ServiceCalendar)
 
     def as_public_dict(self) -> dict[str, Any]:
         """Return the rules as plain JSON-able data for ``GET /api/v1/rules``."""
@@ -103,6 +105,8 @@ class CityRules:
             "service_end": self.service_end.strftime("%H:%M"),
             "holidays": sorted(d.isoformat() for d in self.holidays),
             "closed_periods": [list(p) for p in self.closed_periods],
+            "national_holidays": self.calendar.national_holidays,
+            "runs_on_holidays": self.calendar.runs_on_holidays,
             "booking_horizon_days": self.booking_horizon_days,
             "min_notice_min": self.min_notice_min,
             "max_rides_per_day": self.max_rides_per_day,
@@ -178,6 +182,42 @@ def parse_taps(table: dict[str, Any] | None) -> TapRules:
     )
 
 
+def _periods(service: dict[str, Any]) -> tuple[ClosedPeriod, ...]:
+    """Read ``closed_periods``: ``["12-29", "01-03"]`` or ``{from, to, ja, en}`` tables."""
+    periods = []
+    for p in service.get("closed_periods", []):
+        if isinstance(p, dict):
+            start, end = str(p["from"]), str(p["to"])
+            periods.append(ClosedPeriod(start, end, str(p.get("ja", "")), str(p.get("en", ""))))
+        else:
+            start, end = p
+            periods.append(ClosedPeriod(str(start), str(end)))
+    return tuple(periods)
+
+
+def parse_calendar(service: dict[str, Any]) -> ServiceCalendar:
+    """Build the service calendar from the ``[service]`` table (see ``dispatch.calendar``)."""
+    holidays = {}
+    for h in service.get("holidays", []):  # the city's own holidays: a date or {date, name}
+        if isinstance(h, dict):
+            holidays[date.fromisoformat(str(h["date"]))] = str(h.get("name", "休日"))
+        else:
+            holidays[date.fromisoformat(str(h))] = "休日"
+    return ServiceCalendar(
+        operating_weekdays=frozenset(int(d) for d in service["operating_weekdays"]),
+        national_holidays=str(service.get("national_holidays", "")),
+        runs_on_holidays=bool(service.get("runs_on_holidays", False)),
+        holidays=holidays,
+        closed_periods=_periods(service),
+        closed_dates=tuple(
+            ClosedDate(
+                date.fromisoformat(str(c["date"])), str(c.get("ja", "")), str(c.get("en", ""))
+            )
+            for c in service.get("closed_dates", [])
+        ),
+    )
+
+
 def parse_city(data: dict[str, Any]) -> CityRules:
     """Build ``CityRules`` from the parsed TOML tables, with a clear error for a bad value."""
     try:
@@ -193,8 +233,8 @@ def parse_city(data: dict[str, Any]) -> CityRules:
             operating_weekdays=frozenset(int(d) for d in service["operating_weekdays"]),
             service_start=_hhmm(service["start"]),
             service_end=_hhmm(service["end"]),
-            closed_periods=tuple((str(a), str(b)) for a, b in service.get("closed_periods", [])),
-            holidays=frozenset(date.fromisoformat(d) for d in service.get("holidays", [])),
+            closed_periods=tuple((p.start, p.end) for p in _periods(service)),
+            holidays=frozenset(parse_calendar(service).holidays),
             booking_horizon_days=int(service["booking_horizon_days"]),
             min_notice_min=int(service["min_notice_min"]),
             max_rides_per_day=int(service["max_rides_per_day"]),
@@ -216,6 +256,7 @@ def parse_city(data: dict[str, Any]) -> CityRules:
             exempt_categories=frozenset(elig.get("exempt_categories", [])),
             no_show=parse_no_show(data.get("no_show")),
             taps=parse_taps(data.get("driver_taps")),
+            calendar=parse_calendar(service),
         )
     except (KeyError, TypeError, ValueError) as exc:
         msg = f"bad city rules: {exc}"

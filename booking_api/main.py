@@ -30,6 +30,7 @@ from booking_api.headers import SecurityHeaders
 from booking_api.routes import (
     auth,
     bookings,
+    calendar,
     fleet,
     members,
     operator,
@@ -66,6 +67,7 @@ def api_router() -> APIRouter:
         series,
         operator,
         fleet,
+        calendar,
         reference,
         reports,
     ):

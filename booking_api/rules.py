@@ -41,12 +41,9 @@ def in_closed_period(rules: CityRules, day: date) -> bool:
 
 
 def is_service_day(rules: CityRules, day: date) -> bool:
-    """Return whether vehicles run on ``day`` (weekday, not a holiday, not a closed period)."""
-    return (
-        day.weekday() in rules.operating_weekdays
-        and day not in rules.holidays
-        and not in_closed_period(rules, day)
-    )
+    """Return whether vehicles run on ``day`` (the city's calendar: weekday, holidays,
+    closed periods and dates; ``dispatch.calendar``)."""
+    return rules.calendar.is_service_day(day)
 
 
 def check_service_time(
@@ -59,12 +56,10 @@ def check_service_time(
     zone = tz(rules)
     local = when.astimezone(zone)
     day = local.date()
-    if not is_service_day(rules, day):
-        raise RuleViolation(
-            "closed_day",
-            f"There is no service on {day.isoformat()} (closed on that day).",
-            f"{day.month}月{day.day}日（{WEEKDAYS_JA[day.weekday()]}）は運行していません。",
-        )
+    status = rules.calendar.day_status(day)
+    if not status.service:  # says why: the weekday, the holiday's name, the closure
+        ja, en = status.refusal()
+        raise RuleViolation("closed_day", en, ja)
     start, end = rules.service_start, rules.service_end
     if not start <= local.time() <= end:
         hours = f"{start:%H:%M}–{end:%H:%M}"

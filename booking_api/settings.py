@@ -137,6 +137,8 @@ class Settings(BaseSettings):
             offer_hold_s=rules.offer_hold_s,
             late_cancel_notice_s=rules.late_cancel_min * 60,
             taps=rules.taps,
+            calendar=rules.calendar,
+            booking_horizon_days=rules.booking_horizon_days,
         )
 
     def maps_config(self) -> Any:

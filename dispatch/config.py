@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dispatch.calendar import ServiceCalendar
+
 
 @dataclass(frozen=True)
 class TapReason:
@@ -84,7 +86,9 @@ class EngineConfig:
     re-optimisation runs for ``reoptimize_time_limit_s``; with
     ``reoptimize_max_rounds`` it is bounded by work instead (the time limit stays a
     cap) and reproducible for a seed, leaving out the time-bounded OR-Tools warm start.
-    ``taps`` guards the driver's taps (``TapRules``).
+    ``taps`` guards the driver's taps (``TapRules``). Shifts are generated from the
+    vehicles' weekly templates for ``booking_horizon_days`` ahead on the days of
+    ``calendar`` (``dispatch.rota``).
     """
 
     timezone: str = "Asia/Tokyo"
@@ -107,6 +111,8 @@ class EngineConfig:
     reoptimize_max_rounds: int | None = None
     seed: int = 0
     taps: TapRules = field(default_factory=TapRules)
+    calendar: ServiceCalendar = field(default_factory=ServiceCalendar)
+    booking_horizon_days: int = 7
 
     def __post_init__(self) -> None:
         if self.flex_s < 0 or self.promise_width_s <= 0 or self.offer_hold_s <= 0:

@@ -7,10 +7,11 @@ route from the vehicles' real positions, and when reality breaks a promise
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dispatch.departures import set_off
@@ -20,6 +21,7 @@ from dispatch.domain import (
     Ride,
     RideStatus,
     ShiftInfo,
+    ShiftInUse,
     UnknownRide,
     VehicleInfo,
     VehicleStatus,
@@ -33,9 +35,11 @@ from dispatch.store.repo import (
     ride_of,
     write_session,
 )
-from dispatch.store.tables import RideRow, ShiftRow, VehicleRow
+from dispatch.store.tables import PlanRow, RideRow, ShiftRow, VehicleRow
 from dispatch.taps import TapOps
 from optimizer import Quote, quote
+
+log = logging.getLogger("noriai.fleet")
 
 
 def _info(v: VehicleRow) -> VehicleInfo:
@@ -51,6 +55,21 @@ def _info(v: VehicleRow) -> VehicleInfo:
         position=pos,
         delay_s=v.delay_s,
     )
+
+
+def _refuse_if_rides(s: Session, vehicle_id: str, day: date) -> None:
+    """Raise ``ShiftInUse`` when the vehicle has rides (not cancelled or refused) on ``day``."""
+    rides = s.scalar(
+        select(func.count())
+        .select_from(RideRow)
+        .where(
+            RideRow.vehicle_id == vehicle_id,
+            RideRow.service_date == day,
+            RideRow.status.not_in(["cancelled", "rejected"]),
+        )
+    )
+    if rides:
+        raise ShiftInUse(vehicle_id, day, int(rides))
 
 
 def _unknown_vehicle(vehicle_id: str) -> UnknownRide:
@@ -111,8 +130,15 @@ class FleetOps(TapOps):
         break_earliest: datetime | None = None,
         break_latest: datetime | None = None,
         break_duration_s: int = 0,
+        origin: str = "manual",
+        if_free: bool = False,
     ) -> ShiftInfo:
-        """Create or replace a vehicle's shift on ``service_date``."""
+        """Create or replace a vehicle's shift on ``service_date``.
+
+        ``origin`` says who made it (``dispatch.rota`` redoes only the shifts it
+        generated); with ``if_free`` an existing shift of a vehicle that has rides
+        that day is left alone (``ShiftInUse``), checked under the day's lock.
+        """
         if end <= start:
             msg = "a shift must end after it starts"
             raise ValueError(msg)
@@ -126,12 +152,42 @@ class FleetOps(TapOps):
             if row is None:
                 row = ShiftRow(vehicle_id=vehicle_id, service_date=service_date)
                 s.add(row)
+            elif if_free:
+                _refuse_if_rides(s, vehicle_id, service_date)
             row.start_at, row.end_at = start, end
             row.break_earliest, row.break_latest = break_earliest, break_latest
             row.break_duration_s = break_duration_s
+            row.origin = origin
         return ShiftInfo(
-            vehicle_id, service_date, start, end, break_earliest, break_latest, break_duration_s
+            vehicle_id,
+            service_date,
+            start,
+            end,
+            break_earliest,
+            break_latest,
+            break_duration_s,
+            origin,
         )
+
+    def remove_shift(self, vehicle_id: str, service_date: date) -> bool:
+        """Remove a vehicle's shift (and its empty plan) on ``service_date``; return whether
+        there was one. Refused with ``ShiftInUse`` while the vehicle has rides that day.
+        """
+        with write_session(self.db, service_date) as s:
+            q = select(ShiftRow).where(
+                ShiftRow.vehicle_id == vehicle_id, ShiftRow.service_date == service_date
+            )
+            row = s.scalars(q).first()
+            if row is None:
+                return False
+            _refuse_if_rides(s, vehicle_id, service_date)
+            plan = s.get(PlanRow, (vehicle_id, service_date))
+            if plan is not None:
+                s.delete(plan)
+            s.delete(row)
+            append_event(s, "shift.removed", self.now(), vehicle_id=vehicle_id,
+                         payload={"service_date": service_date.isoformat()})
+        return True
 
     def list_shifts(self, service_date: date) -> list[ShiftInfo]:
         """Return the shifts of ``service_date``, by vehicle."""
@@ -146,6 +202,7 @@ class FleetOps(TapOps):
                     r.break_earliest,
                     r.break_latest,
                     r.break_duration_s,
+                    r.origin,
                 )
                 for r in s.scalars(q.order_by(ShiftRow.vehicle_id))
             ]
@@ -346,12 +403,18 @@ class FleetOps(TapOps):
         First give stranded rides (booked, no vehicle) a vehicle where their
         promise fits, then mark en route the rides whose vehicle must set off
         now, re-plan today, and check promises. Returns the ids of rides found
-        late in this round.
+        late in this round. Once a day it first generates the shifts of the
+        booking horizon from the vehicles' templates (``dispatch.rota``).
         """
         from dispatch.replan import replan
+        from dispatch.rota import roll_forward
         from dispatch.stranded import place_stranded
 
         today = self.local_date(self.now())
+        try:  # once a day: shifts from the templates for the booking horizon
+            roll_forward(self, today)
+        except Exception:  # shifts can wait a day; the rides cannot
+            log.exception("shift generation failed")
         place_stranded(self, today)
         set_off(self, today)  # before re-planning, so a car that set off keeps its pickup
         replan(self, today)

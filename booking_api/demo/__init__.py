@@ -12,7 +12,7 @@ import asyncio
 import sys
 import tomllib
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -26,6 +26,7 @@ from booking_api.schemas.members import RegistrationIn
 from booking_api.security import hash_password
 from booking_api.settings import Settings
 from booking_api.state import AppState
+from dispatch import rota
 from dispatch.domain import Channel, LatLon, Offer, TripRequest
 
 SEED = Path(__file__).resolve().parent / "seed.toml"
@@ -37,6 +38,35 @@ def demo_day(rules: CityRules, today: date) -> date:
     while not is_service_day(rules, day):
         day += timedelta(days=1)
     return day
+
+
+def plan_shifts(state: AppState, scenario: Any, vehicle_ids: list[str]) -> rota.Report:
+    """Give each demo vehicle a weekly template (the scenario's hours on the city's operating
+    weekdays; one an admin changed is kept) and generate the shifts of the booking horizon,
+    the same way a city's fleet gets them, so a newcomer can book tomorrow and next week."""
+    raw = scenario.raw
+    brk = raw.get("break_window")
+
+    def minute(t: time) -> int:
+        return t.hour * 60 + t.minute
+
+    hours = rota.DayHours(
+        minute(scenario.shift_start),
+        minute(scenario.shift_end),
+        minute(time.fromisoformat(brk[0])) if brk else None,
+        minute(time.fromisoformat(brk[1])) if brk else None,
+        int(raw.get("break_min", 0)) * 60 if brk else 0,
+    )
+    week = dict.fromkeys(sorted(state.rules.calendar.operating_weekdays), hours)
+    for vid in vehicle_ids:
+        if not rota.template_of(state.db, vid):
+            rota.save_template(state.db, vid, week, state.now())
+    today = trips.local_date(state, state.now())
+    first, last = rota.horizon(today, state.rules.booking_horizon_days)
+    return rota.generate(
+        state.db, cast(Any, state.engine), state.rules.calendar, tz(state.rules), first, last,
+        today=today,
+    )  # fmt: skip
 
 
 def load_seed(path: Path = SEED) -> dict[str, Any]:
@@ -238,15 +268,18 @@ def run_demo(settings: Settings, host: str, port: int) -> int:
         city_map=city_map,
         bus=engine.bus,
     )
-    vehicles = seed_fleet(
-        engine, load_scenario(seed["scenario"]), vehicles=int(seed["vehicles"]), day=day
-    )
+    scenario = load_scenario(seed["scenario"])
+    vehicles = seed_fleet(engine, scenario, vehicles=int(seed["vehicles"]), day=day)
+    plan_shifts(state, scenario, vehicles)
+    ahead = [day + timedelta(days=i) for i in range(rules.booking_horizon_days + 1)]
+    bookable = [d for d in ahead if engine.list_shifts(d)]
     logins = seed_people(state, seed)
     rides = seed_rides(state, seed, day)
     app = create_app(settings, engine=engine, clock=clock, city_map=city_map, db=db)
     print(
         f"noriai demo: {day} from {start:%H:%M} at {settings.demo_speed:g}x speed, "
-        f"vehicles {', '.join(vehicles)}, {rides} rides booked",
+        f"vehicles {', '.join(vehicles)}, {rides} rides booked; shifts on {len(bookable)} "
+        f"service days to {ahead[-1]} (from weekly templates)",
         file=sys.stderr,
     )
     if not logins:  # seeded by an earlier run: the same logins still work

@@ -1,4 +1,5 @@
-"""The dispatch tables: vehicles, shifts, rides, offers, plans, events, taps, service days.
+"""The dispatch tables: vehicles, shifts (weekly templates, day overrides), rides, offers,
+plans, events, taps, service days.
 
 Rows hold plain columns (times as UTC, points as lat/lon floats); JSON columns
 carry lists (areas, plan stops) and event payloads. ``ServiceDay`` rows exist
@@ -76,6 +77,43 @@ class ShiftRow(Base):
     break_duration_s: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # "manual" (set by hand), "template", "override" (generated: dispatch.rota may redo them)
+    origin: Mapped[str] = mapped_column(String(20), default="manual", server_default="manual")
+
+
+class ShiftTemplateRow(Base):
+    """A vehicle's weekly shift: hours on one weekday (local minutes after midnight).
+
+    No foreign key to ``vehicles``: templates of a vehicle that is gone are ignored.
+    """
+
+    __tablename__ = "shift_templates"
+
+    vehicle_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    weekday: Mapped[int] = mapped_column(Integer, primary_key=True)  # 0 = Monday
+    start_min: Mapped[int] = mapped_column(Integer)
+    end_min: Mapped[int] = mapped_column(Integer)
+    break_earliest_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    break_latest_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    break_duration_s: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ShiftOverrideRow(Base):
+    """A vehicle's hours on one date instead of its template (``off``: no shift that day)."""
+
+    __tablename__ = "shift_overrides"
+
+    vehicle_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    service_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    off: Mapped[bool] = mapped_column(Boolean, default=False)
+    start_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    end_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    break_earliest_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    break_latest_min: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    break_duration_s: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class RideRow(Base):

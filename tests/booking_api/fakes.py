@@ -29,6 +29,7 @@ from dispatch.domain import (
     Ride,
     RideStatus,
     ShiftInfo,
+    ShiftInUse,
     TripRequest,
     UnknownRide,
     VehicleInfo,
@@ -280,9 +281,27 @@ class FakeFleet(FakeEngine):
     ) -> ShiftInfo:
         if vehicle_id not in self.vehicles:
             raise UnknownRide(f"no vehicle {vehicle_id}", "車両がありません。")
+        if brk.pop("if_free", False) and (vehicle_id, service_date) in self.shifts:
+            self._refuse_if_rides(vehicle_id, service_date)
         shift = ShiftInfo(vehicle_id, service_date, start, end, **brk)
         self.shifts[(vehicle_id, service_date)] = shift
         return shift
+
+    def remove_shift(self, vehicle_id: str, service_date: date) -> bool:
+        if (vehicle_id, service_date) not in self.shifts:
+            return False
+        self._refuse_if_rides(vehicle_id, service_date)
+        del self.shifts[(vehicle_id, service_date)]
+        return True
+
+    def _refuse_if_rides(self, vehicle_id: str, service_date: date) -> None:
+        rides = [
+            r
+            for r in self.list_rides(vehicle_id=vehicle_id, service_date=service_date)
+            if r.status not in (RideStatus.CANCELLED, RideStatus.REJECTED)
+        ]
+        if rides:
+            raise ShiftInUse(vehicle_id, service_date, len(rides))
 
     def list_shifts(self, service_date: date) -> list[ShiftInfo]:
         return [s for (_, d), s in sorted(self.shifts.items()) if d == service_date]

@@ -46,17 +46,14 @@ DRIVER_PASSWORD = "driver-pass-1"
 def service_day_start() -> datetime:
     """Return 09:00 Tokyo time on the next plain service weekday (Tue–Thu, no holiday).
 
-    The year-end closure (29 December to 3 January) is skipped too.
+    The city's calendar decides (national holidays, the year-end closure, closed dates).
     """
-    import tomllib
+    from booking_api.city import load_city
 
-    rules = tomllib.loads((ROOT / "booking_api" / "cities" / "kamisu.toml").read_text("utf-8"))
-    holidays = set(rules["service"]["holidays"])
+    calendar = load_city(ROOT / "booking_api" / "cities" / "kamisu.toml").calendar
     day = datetime.now(TOKYO).date() + timedelta(days=1)
-    year_end = (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
-    while day.weekday() not in (1, 2, 3) or day.isoformat() in holidays or year_end:
+    while day.weekday() not in (1, 2, 3) or not calendar.is_service_day(day):
         day += timedelta(days=1)
-        year_end = (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
     return datetime(day.year, day.month, day.day, 9, 0, tzinfo=TOKYO).astimezone(UTC)
 
 
