@@ -15,6 +15,7 @@ from booking_api.errors import ApiError
 from booking_api.schemas.types import FIRST_DAY
 
 SERIES_AHEAD_DAYS = 365  # a standing order starts within a year
+SERIES_MAX_DAYS = 62  # and is booked at most this far at once
 SHIFT_BEHIND_DAYS = 366  # shifts can be corrected up to a year back
 SHIFT_AHEAD_DAYS = 2 * 366  # and planned two years ahead
 REPORT_AHEAD_DAYS = 365  # reports end at most a year ahead (planned service)
@@ -53,3 +54,17 @@ def shift_day(field: str, day: date, today: date) -> None:
 def report_day(field: str, day: date, today: date) -> None:
     """A report's day is after the service could start and at most a year ahead."""
     check_within(field, day, FIRST_DAY, today + timedelta(days=REPORT_AHEAD_DAYS))
+
+
+def series_period(start: date, until: date) -> None:
+    """A recurring booking ends on or after its start and lasts at most 62 days (a rule on
+    two fields, which the schema cannot state, so it is the ``bad_period`` refusal).
+    """
+    if start <= until and (until - start).days <= SERIES_MAX_DAYS:
+        return
+    raise ApiError(
+        422,
+        "bad_period",
+        f"The period must end after it starts and last at most {SERIES_MAX_DAYS} days.",
+        f"期間は開始日以降、{SERIES_MAX_DAYS}日以内で指定してください。",
+    )

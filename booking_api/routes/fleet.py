@@ -14,7 +14,7 @@ from booking_api.deps import Admin, Db, Engine, Staff, State
 from booking_api.errors import ApiError, not_found
 from booking_api.routes.bookings import ERRORS
 from booking_api.routes.operator import VehicleOut, vehicle_out
-from booking_api.schemas.types import Day, Line
+from booking_api.schemas.types import Day, Line, WholeNumber
 from dispatch.domain import DispatchError, LatLon
 
 router = APIRouter(tags=["fleet"])
@@ -25,8 +25,8 @@ class VehicleIn(BaseModel):
 
     id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_\-]+$")
     name: Line = Field(default="", max_length=100)
-    seats: int = Field(default=4, ge=0, le=20, strict=True)
-    wheelchairs: int = Field(default=0, ge=0, le=4, strict=True)
+    seats: WholeNumber = Field(default=4, ge=0, le=20)
+    wheelchairs: WholeNumber = Field(default=0, ge=0, le=4)
     depot_lat: float = Field(ge=-90, le=90, strict=True)
     depot_lon: float = Field(ge=-180, le=180, strict=True)
     areas: list[Annotated[Line, Field(max_length=64)]] | None = Field(default=None, max_length=20)
@@ -39,7 +39,7 @@ class ShiftIn(BaseModel):
     end: datetime
     break_earliest: datetime | None = None
     break_latest: datetime | None = None
-    break_duration_s: int = Field(default=0, ge=0, le=4 * 3600, strict=True)
+    break_duration_s: WholeNumber = Field(default=0, ge=0, le=4 * 3600)
 
 
 class ShiftOut(ShiftIn):

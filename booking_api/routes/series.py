@@ -48,6 +48,7 @@ def book_series(
     62 days); occurrences that cannot be booked are listed.
     """
     dates.series_start("body.start_date", body.start_date, trips.local_date(state, state.now()))
+    dates.series_period(body.start_date, body.until)
     member = acting_member(db, account, body.member_id)
     if member.status != "approved":
         raise ApiError(

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from booking_api.rules import RuleViolation
-from booking_api.schemas.types import Day, Line, Text
+from booking_api.schemas.types import Day, Line, Text, Weekday, WholeNumber
 
 HHMM_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 HHMM = Field(pattern=HHMM_PATTERN)
@@ -97,7 +97,7 @@ class TripIn(BaseModel):
     to: PlaceRef
     time: str = HHMM
     time_mode: Literal["depart_at", "arrive_by"] = "depart_at"
-    party_size: int = Field(default=1, ge=1, le=20, strict=True)
+    party_size: WholeNumber = Field(default=1, ge=1, le=20)
     wheelchair: StrictBool = False
     notes: Text = Field(default="", max_length=500)
 
@@ -112,27 +112,13 @@ class QuoteIn(TripIn):
 
 
 class SeriesIn(TripIn):
-    """A weekly recurring booking until a date."""
+    """A weekly recurring booking until a date (the period is checked by
+    ``booking_api.dates.series_period``: it ends after it starts, within 62 days).
+    """
 
-    weekdays: list[int] = Field(min_length=1, max_length=7)
+    weekdays: list[Weekday] = Field(min_length=1, max_length=7)
     start_date: Day
-    until: Day
-
-    @model_validator(mode="after")
-    def _check(self) -> SeriesIn:
-        if any(not 0 <= d <= 6 for d in self.weekdays):
-            raise RuleViolation(
-                "bad_weekday",
-                "Weekdays are 0 (Mon) to 6 (Sun).",
-                "曜日は0（月）〜6（日）で指定してください。",
-            )
-        if self.until < self.start_date or (self.until - self.start_date).days > 62:
-            raise RuleViolation(
-                "bad_period",
-                "The period must end after it starts and last at most 62 days.",
-                "期間は開始日以降、62日以内で指定してください。",
-            )
-        return self
+    until: Day = Field(description="The last day: from start_date to 62 days after it.")
 
 
 class AlternativeOut(BaseModel):

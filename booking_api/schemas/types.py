@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 # C0 controls, DEL, C1 controls and lone surrogates (JSON may carry them; UTF-8 cannot).
@@ -100,3 +100,18 @@ BirthDate = Annotated[
     ),
 ]
 """A birth date (one in the future is refused by the registration rules)."""
+
+
+def _not_bool(value: object) -> object:
+    if isinstance(value, bool):  # JSON true is not a number (Python's bool is an int)
+        raise PydanticCustomError("int_type", "Must be a whole number.")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_not_bool)]
+"""An integer: 2 or 2.0 as JSON has it, never true or false."""
+
+Weekday = Annotated[  # the bounds before the validator, or the schema loses them
+    int, Field(ge=0, le=6, description="0 (Mon) to 6 (Sun)"), BeforeValidator(_not_bool)
+]
+"""A day of the week."""
