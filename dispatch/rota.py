@@ -255,7 +255,8 @@ def generate(
 ) -> Report:
     """Make the shifts from ``first`` to ``last`` match the templates and overrides.
 
-    On a non-service day of ``calendar`` no vehicle has a generated shift. Days
+    On a non-service day of ``calendar`` no vehicle has a generated shift; a
+    vehicle without a template (nor an override that day) is left as it is. Days
     before ``today`` are never touched; on ``today`` a missing shift is created
     and an override applied, but the template does not change a running day.
     """
@@ -275,6 +276,8 @@ def generate(
             hours: DayHours | None
             if override is not None:
                 hours, origin = override.hours, "override"
+            elif vid not in templates:  # shifts set by hand only: nothing to generate
+                continue
             else:
                 hours, origin = templates.get(vid, {}).get(day.weekday()), "template"
             if not service:
