@@ -93,8 +93,8 @@ class SimFleet:
                 depot = engine.snap(v.depot.lat, v.depot.lon).node
                 self.tracks[v.vehicle_id] = VehicleTrack(v.vehicle_id, depot)
 
-    def _tap(self, vid: str, ride_id: str, tap: DriverTap) -> DispatchError | None:
-        """Tap as a driver at the stop would (with the tablet's fix there); return a refusal."""
+    def _tap(self, vid: str, ride_id: str, tap: DriverTap) -> None:
+        """Tap as a driver at the stop would (with the tablet's fix there)."""
         self._taps += 1
         lat = lon = None
         if tap is DriverTap.ARRIVED:  # the tablet's fix at the door
@@ -108,8 +108,13 @@ class SimFleet:
             )
         except DispatchError as exc:  # e.g. the ride was cancelled a moment ago
             log.info("sim tap refused: %s", exc.message_en)
-            return exc
-        return None
+
+    def _no_show_from(self, ride_id: str) -> int | None:
+        """When the engine lets the driver tap 不在 for an arrived ride (epoch s)."""
+        with read_session(self.engine.db) as s:
+            row = s.get(RideRow, ride_id)
+            start = self.engine.no_show_from(s, row) if row is not None else None
+        return int(start.timestamp()) if start is not None else None
 
     def step(self, now: datetime) -> None:
         """Advance every vehicle to ``now``."""
@@ -164,11 +169,11 @@ class SimFleet:
                 if not self.no_shows(rid):
                     self._tap(vid, rid, DriverTap.BOARDED)
                 else:
-                    refused = self._tap(vid, rid, DriverTap.NO_SHOW)
-                    wait = getattr(refused, "details", {}).get("wait_s")
-                    if wait:
-                        track.no_show_due = (rid, now_s + int(wait))
+                    opens = self._no_show_from(rid)
+                    if opens is not None and opens > now_s:
+                        track.no_show_due = (rid, opens)  # wait at the door (city's rule)
                         return
+                    self._tap(vid, rid, DriverTap.NO_SHOW)
             else:
                 self._tap(vid, rid, DriverTap.DROPPED_OFF)
             node = parse_node(st["node"])
