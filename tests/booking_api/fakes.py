@@ -242,6 +242,19 @@ class FakeEngine:
             self.rides[ride_id] = ride
             return ride
 
+    def undo_tap(self, vehicle_id: str, tap_id: str) -> Ride:
+        # the fake keeps no undo record: every undo is of a tap it does not know
+        raise UnknownRide(f"No tap {tap_id}.", "取り消す操作が見つかりません。")
+
+    def void_no_show(self, ride_id: str, *, by: str, reason: str) -> Ride:
+        with self.lock:
+            ride = self.get_ride(ride_id)
+            if ride.status is not RideStatus.NO_SHOW:
+                raise IllegalTransition("not a no-show", "この予約は不在ではありません。")
+            ride = replace(ride, status=RideStatus.CANCELLED)
+            self.rides[ride_id] = ride
+            return ride
+
 
 class FakeFleet(FakeEngine):
     """``FakeEngine`` plus the fleet set-up calls (vehicles and shifts kept in memory)."""
