@@ -22,7 +22,7 @@ from booking_api.db import MemberRow, audit
 from booking_api.errors import ApiError, not_found
 from booking_api.rules import tz
 from booking_api.schemas.members import NoShowOut
-from dispatch.domain import RideStatus, UnknownRide
+from dispatch.domain import IllegalTransition, RideStatus, UnknownRide
 from dispatch.ports import BookingEngine
 
 State = Literal["ok", "warned", "suspended"]
@@ -193,7 +193,10 @@ def void(
             "この予約は不在として記録されていません。",
         )  # fmt: skip
     before = assess(rules.no_show, no_show_times(engine, member_id), cleared, now)
-    engine.void_no_show(ride_id, by=actor, reason=reason)
+    try:
+        engine.void_no_show(ride_id, by=actor, reason=reason)
+    except IllegalTransition as exc:  # voided or changed a moment ago
+        raise ApiError(409, "not_a_no_show", exc.message_en, exc.message_ja) from exc
     after = assess(rules.no_show, no_show_times(engine, member_id), cleared, now)
     audit(
         db, actor, "ride.no_show_void", "ride", ride_id,
