@@ -144,7 +144,7 @@ def test_other_riders_positions_are_not_sent(live: tuple[Any, Any, Server]) -> N
         url = server.url(f"/ws/ride/{ride.ride_id}?token=member-K000001")
         async with websockets.connect(url) as ws:
             await _next(ws)
-            await loop.run_in_executor(None, engine.report_position, "V9", 35.0, 140.0)
+            await loop.run_in_executor(None, engine.report_position, "V9", 35.90, 140.63)
             with pytest.raises(TimeoutError):
                 await _next(ws, timeout=0.5)
 
