@@ -34,6 +34,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             "set REDIS_URL so every tablet sees every change",
             file=sys.stderr,
         )
+    if workers > 1:
+        _warm_map_cache(settings)
     # proxy_headers=False: uvicorn would believe X-Forwarded-For from 127.0.0.1; we decide
     # which proxies to trust ourselves (NORIAI_TRUSTED_PROXIES, booking_api.clientaddr).
     uvicorn.run(
@@ -45,6 +47,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+def _warm_map_cache(settings: Settings) -> None:
+    """Build the derived map cache once before the workers start.
+
+    Left to the workers, each builds it at once on first start (minutes of CPU
+    on a fresh machine, racing on the same files) and the supervisor, seeing no
+    heartbeat meanwhile, kills and restarts them.
+    """
+    from maps import load_map
+
+    print("noriai: preparing the map cache (once per map version)...", file=sys.stderr)
+    try:
+        load_map(settings.maps_config())
+    except Exception as exc:  # the workers report the map as unavailable on /health
+        print(f"noriai: warning: the map could not be loaded: {exc}", file=sys.stderr)
 
 
 def _demo(args: argparse.Namespace, settings: Settings) -> int:
