@@ -1,14 +1,15 @@
-// Operators' console shell: login, tabs (Alt+1..4), and the four views.
+// Operators' console shell: login, tabs (Alt+1..5), and the five views.
 import { applyI18n, initLangSwitch, t } from "/static/common/i18n.js";
 import { makeApi, startClock } from "/static/common/api.js";
 import { showCall } from "/static/operator/call.js";
 import { showApprovals, countPending } from "/static/operator/approvals.js";
 import { showBoard, stopBoard } from "/static/operator/board.js";
 import { showReports } from "/static/operator/reports.js";
+import { showCalendar } from "/static/operator/calendar.js";
 
 const api = makeApi("noriai.operator.token");
 const $ = (s) => document.querySelector(s);
-const VIEWS = { call: showCall, approvals: showApprovals, board: showBoard, reports: showReports };
+const VIEWS = { call: showCall, approvals: showApprovals, board: showBoard, reports: showReports, calendar: showCalendar };
 let me = null;
 
 async function route() {
@@ -48,7 +49,7 @@ $("#logout").addEventListener("click", async () => {
 });
 document.addEventListener("keydown", (e) => {
   if (!me || !e.altKey || e.ctrlKey || e.metaKey) return;
-  const name = { 1: "call", 2: "approvals", 3: "board", 4: "reports" }[e.key];
+  const name = { 1: "call", 2: "approvals", 3: "board", 4: "reports", 5: "calendar" }[e.key];
   if (name) { e.preventDefault(); location.hash = `#/${name}`; }
 });
 initLangSwitch($("#lang"));
