@@ -23,7 +23,8 @@ RIDE_TRANSITIONS: Mapping[RideStatus, frozenset[RideStatus]] = {
     # other vehicle can take it yet; the promise still holds.
     _R.ASSIGNED: frozenset({_R.EN_ROUTE, _R.ARRIVED, _R.BOOKED, _R.CANCELLED}),
     _R.EN_ROUTE: frozenset({_R.ARRIVED, _R.ASSIGNED, _R.CANCELLED}),
-    _R.ARRIVED: frozenset({_R.ON_BOARD, _R.NO_SHOW, _R.CANCELLED}),
+    # A car that breaks down at the door hands the waiting rider to another car.
+    _R.ARRIVED: frozenset({_R.ON_BOARD, _R.NO_SHOW, _R.ASSIGNED, _R.CANCELLED}),
     _R.ON_BOARD: frozenset({_R.COMPLETED}),
     _R.COMPLETED: frozenset(),
     _R.CANCELLED: frozenset(),

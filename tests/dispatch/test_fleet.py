@@ -104,6 +104,25 @@ def test_breakdown_moves_rides(db: Engine) -> None:
     assert engine.vehicle_manifest(broken)["stops"] == []
 
 
+def test_breakdown_at_the_door_moves_the_waiting_rider(db: Engine) -> None:
+    """A car that breaks down after 到着 (the rider not yet in): the ride goes to another car."""
+    engine, clock, _ = make_engine(db, vehicles=2)
+    ride = book(engine, trip((2, 2), (5, 5), at(10)))
+    clock.set(at(8))
+    engine.start_shift("V1")
+    engine.start_shift("V2")
+    broken = ride.vehicle_id
+    assert broken is not None
+    clock.set(at(10))
+    engine.driver_tap(broken, ride.ride_id, DriverTap.ARRIVED, tap_id="t-arrived")
+    assert engine.get_ride(ride.ride_id).status is RideStatus.ARRIVED
+    engine.breakdown(broken)
+    moved = engine.get_ride(ride.ride_id)
+    assert moved.status in {RideStatus.ASSIGNED, RideStatus.BOOKED}
+    assert moved.vehicle_id != broken
+    assert engine.vehicle_manifest(broken)["stops"] == []
+
+
 def test_late_vehicle_alerts_once(db: Engine) -> None:
     """A vehicle far behind breaks a promise: one alert with a new time, not repeated."""
     engine, clock, bus = make_engine(db, vehicles=1, late_alert_s=120)
