@@ -257,7 +257,7 @@ class TapIn(BaseModel):
     tap_id: Line = Field(min_length=1, max_length=100)
     # why 到着 away from the stop (a code of the city's arrive_reasons), and the
     # tablet's GPS fix when the driver tapped (checked against the stop's geofence)
-    reason: str | None = Field(default=None, min_length=1, max_length=40)
+    reason: Line | None = Field(default=None, min_length=1, max_length=40)
     lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
     lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
 

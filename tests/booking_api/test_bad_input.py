@@ -34,6 +34,7 @@ class World:
         self.staff = api.staff("operator")
         self.driver = api.staff("driver", vehicle_id="V1")
         self.member, self.resident = api.member(self.staff)
+        self.operator_id = self.call("GET", "/api/v1/auth/me", self.staff)["account_id"]
         r = api.client.post(
             "/api/v1/registrations", json=api.registration(phone="090-5555-0001")
         )
@@ -154,6 +155,15 @@ CASES: list[Case] = [
      lambda w: {"ride_id": f"r{NUL}", "tap": "arrived", "tap_id": "t1"}),
     ("driver tap id", "driver", "POST", lambda w: "/api/v1/driver/taps",
      lambda w: {"ride_id": w.booking["id"], "tap": "arrived", "tap_id": f"t{NUL}"}),
+    ("driver tap reason", "driver", "POST", lambda w: "/api/v1/driver/taps",
+     lambda w: {"ride_id": w.booking["id"], "tap": "arrived", "tap_id": "t2",
+                "reason": f"r{NUL}"}),
+    ("driver undo tap id", "driver", "POST", lambda w: "/api/v1/driver/taps/t%00/undo",
+     lambda w: None),
+    ("account display name change", "admin", "PATCH",
+     lambda w: f"/api/v1/accounts/{w.operator_id}", lambda w: {"display_name": f"佐藤{NUL}"}),
+    ("account password", "admin", "POST", lambda w: f"/api/v1/accounts/{w.operator_id}/password",
+     lambda w: {"password": f"longpass{NUL}1"}),
     ("place search", "anon", "GET", lambda w: "/api/v1/places?q=%00", lambda w: None),
     ("town search", "anon", "GET", lambda w: "/api/v1/towns?q=%00", lambda w: None),
 ]  # fmt: skip
