@@ -204,6 +204,19 @@ def new_page(browser: Any, live: Live) -> Iterator[Any]:
     assert not errors, f"JavaScript errors in the page: {errors}"
 
 
+def wait_until(page: Any, expression: str, timeout_s: float = 10.0) -> None:
+    """Wait until a JavaScript ``expression`` is true in ``page``.
+
+    ``page.wait_for_function`` compiles its string inside the page, which the
+    apps' Content-Security-Policy forbids (no 'unsafe-eval'); ``evaluate`` runs
+    through the browser's debugging protocol, which the policy does not govern.
+    """
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout_s} s: {expression}"
+        page.wait_for_timeout(50)
+
+
 def check_axe(page: Any, what: str) -> None:
     """Run axe-core on the page and fail on serious or critical violations."""
     # Evaluated, not added as a <script>: the pages' Content-Security-Policy refuses inline script.

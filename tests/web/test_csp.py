@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import DRIVER_PASSWORD, OPERATOR, TOKYO, Live, check_axe
+from tests.web.conftest import DRIVER_PASSWORD, OPERATOR, TOKYO, Live, check_axe, wait_until
 from tests.web.seed import approved_member, book_to_city_hall
 
 pytestmark = pytest.mark.browser
@@ -46,7 +46,7 @@ def test_resident_app_works_under_the_policy(new_page: Any, live: Live) -> None:
     page.fill("#reg-phone", "09012340000")
     page.fill("#reg-address", "神栖市溝口")
     page.click("#reg-locate")
-    page.wait_for_function("document.querySelector('#reg-home-status').textContent.length > 0")
+    wait_until(page, "document.querySelector('#reg-home-status').textContent.length > 0")
     page.check("input[name=consent_terms]")
     page.check("input[name=consent_privacy]")
     for pin, words in (("0000", "6桁以上"), ("123456", "連続"), ("480401", "生年月日")):

@@ -16,6 +16,7 @@ from tests.web.conftest import (
     assert_reflows,
     check_axe,
     screenshots,
+    wait_until,
 )
 
 pytestmark = pytest.mark.browser
@@ -34,7 +35,7 @@ def register(page: Any, live: Live) -> None:
     page.fill("#reg-phone", PHONE)
     page.fill("#reg-address", "神栖市溝口")
     page.click("#reg-locate")
-    page.wait_for_function("document.querySelector('#reg-home-status').textContent.length > 0")
+    wait_until(page, "document.querySelector('#reg-home-status').textContent.length > 0")
     assert "設定しました" in page.inner_text("#reg-home-status")
     page.check("input[name=walking_aid]")
     page.fill("#reg-ec-name", "鹿島 太郎")
@@ -169,17 +170,13 @@ def test_register_approve_book_drive_complete(new_page: Any, live: Live, fleet: 
     screenshots(driver, "driver-offline", ("tablet",))
     driver.context.set_offline(False)
     driver.evaluate("window.dispatchEvent(new Event('online'))")
-    driver.wait_for_function(
-        "JSON.parse(localStorage.getItem('noriai.driver.queue')||'[]').length===0"
-    )
+    wait_until(driver, "JSON.parse(localStorage.getItem('noriai.driver.queue')||'[]').length===0")
     assert live.api("GET", f"/api/v1/bookings/{ride_id}")["status"] == "on_board"
 
     nxt.locator(".tap[data-tap=dropped_off]").wait_for()
     assert "お送り" in nxt.inner_text()
     driver.click("#next .tap[data-tap=dropped_off]")
-    driver.wait_for_function(
-        "JSON.parse(localStorage.getItem('noriai.driver.queue')||'[]').length===0"
-    )
+    wait_until(driver, "JSON.parse(localStorage.getItem('noriai.driver.queue')||'[]').length===0")
     assert live.api("GET", f"/api/v1/bookings/{ride_id}")["status"] == "completed"
 
     resident.goto(live.url + "/#/bookings")

@@ -32,10 +32,18 @@ def test_the_service_calendar_says_why_a_day_has_no_service(
     for d in closed:
         row = page.inner_text(f"tr[data-date='{d['date']}']")
         assert "運休" in row and d["reason_ja"] in row, row
-    # the fleet's day: two vehicles of 4 seats, 9 hours each
+    # the fleet's day as the shifts give it (other tests on this server may add cars)
     day = (live.clock.start + timedelta(hours=9)).date().isoformat()
+    (cap,) = live.api("GET", f"/api/v1/capacity?from={day}&to={day}")
+    assert cap["vehicles"] >= 2 and cap["vehicle_min"] >= 2 * 9 * 60  # at least the fleet
+    expected = [
+        str(cap["vehicles"]),
+        f"{cap['vehicle_min'] / 60:.1f}",
+        str(cap["seats"]),
+        str(cap["wheelchairs"]),
+    ]
     cells = page.locator(f"tr[data-date='{day}'] td").all_inner_texts()
-    assert cells[0] == "運行" and cells[2:] == ["2", "18.0", "8", "2"], cells
+    assert cells[0] == "運行" and cells[2:] == expected, cells
     check_axe(page, "operator: service calendar")
     screenshots(page, "operator-calendar", ("desktop",))
     # the next four weeks by keyboard
