@@ -317,7 +317,9 @@ def test_the_daily_ride_limit_holds_when_offers_are_confirmed_later(
             r = http.post("/api/v1/quotes", json=quote_body(time=f"{hour:02d}:00"), headers=me)
             assert r.status_code == 200, r.text
             offers.append(r.json()["offer"]["offer_id"])
-        first = [http.post("/api/v1/bookings", json={"offer_id": o}, headers=me) for o in offers[:3]]
+        first = [
+            http.post("/api/v1/bookings", json={"offer_id": o}, headers=me) for o in offers[:3]
+        ]
         assert [r.status_code for r in first] == [201, 201, 201]
     # The rest at once: exactly enough to reach the limit get through.
     rest = iter(offers[3:])
