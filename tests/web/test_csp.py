@@ -14,7 +14,7 @@ from tests.web.seed import approved_member, book_to_city_hall
 
 pytestmark = pytest.mark.browser
 
-PHONE = "09077778888"
+PHONE = "09077779999"  # no other browser test uses it (they share one server)
 PASSWORD = "csp-check-2026"
 # Every violation the page sees, whatever the console shows.
 WATCH = """
