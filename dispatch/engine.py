@@ -60,6 +60,17 @@ class _Refused(Exception):
 _INACTIVE = (RideStatus.CANCELLED, RideStatus.NO_SHOW, RideStatus.REJECTED)
 
 
+def _booked_by(row: RideRow | None, ride_id: str, key: str | None) -> Ride:
+    """Return the ride an offer became when ``key`` booked it; else raise ``OfferTaken``."""
+    if row is not None and key and row.idempotency_key == key:
+        return ride_of(row)
+    raise OfferTaken(
+        "This offer has already been booked; see your bookings.",
+        "このご提案はすでに予約されています。予約の確認をご覧ください。",
+        ride_id,
+    )
+
+
 @dataclass(frozen=True)
 class _Terms:
     """What a confirmation must still meet when it books (see ``DispatchEngine.confirm``)."""
@@ -263,17 +274,8 @@ class DispatchEngine(MoveOps):
 
     def _taken(self, ride_id: str, key: str | None) -> Ride:
         """Return the ride an offer became if ``key`` booked it, else raise ``OfferTaken``."""
-        ride = self.get_ride(ride_id)
         with read_session(self.db) as s:
-            row = s.get(RideRow, ride_id)
-            booked_with = row.idempotency_key if row is not None else None
-        if key and booked_with == key:
-            return ride
-        raise OfferTaken(
-            "This offer has already been booked; see your bookings.",
-            "このご提案はすでに予約されています。予約の確認をご覧ください。",
-            ride_id,
-        )
+            return _booked_by(s.get(RideRow, ride_id), ride_id, key)
 
     def _book(self, offer: OfferRow, terms: _Terms) -> Ride:
         day = offer.service_date
@@ -283,14 +285,7 @@ class DispatchEngine(MoveOps):
         with self.publishing(), write_session(self.db, *days) as s:
             fresh = s.get(OfferRow, offer.id)
             if fresh is not None and fresh.ride_id:
-                taken = s.get(RideRow, fresh.ride_id)
-                if taken is not None and terms.key and taken.idempotency_key == terms.key:
-                    return ride_of(taken)
-                raise OfferTaken(
-                    "This offer has already been booked; see your bookings.",
-                    "このご提案はすでに予約されています。予約の確認をご覧ください。",
-                    fresh.ride_id,
-                )
+                return _booked_by(s.get(RideRow, fresh.ride_id), fresh.ride_id, terms.key)
             replaced = self._replaceable(s, old)
             if terms.max_rides_per_day is not None:
                 self._check_daily_limit(s, req.member_id, day, terms.max_rides_per_day, old)
