@@ -242,5 +242,37 @@ def audit(
             entity_id=entity_id,
             before=before,
             after=after,
+class SeriesOccurrenceRow(Base):
+    """One date of a series: booked (with its ride), unplaced (and why), paused or cancelled."""
+
+    __tablename__ = "api_series_occurrences"
+    __table_args__ = (UniqueConstraint("series_id", "date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    series_id: Mapped[str] = mapped_column(ForeignKey("api_series.id"))
+    date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    ride_id: Mapped[str | None] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    message_ja: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    message_en: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SeriesPauseRow(Base):
+    """A date range over which a series is not booked (e.g. a holiday), until resumed."""
+
+    __tablename__ = "api_series_pauses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    series_id: Mapped[str] = mapped_column(ForeignKey("api_series.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
         )
     )
