@@ -203,6 +203,26 @@ class BookingMetaRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class RefusalRow(Base):
+    """A quote we refused: when, for which day, member, channel and pickup area, and why.
+
+    Kept for the city's reports (refusals and their reasons); ``code`` is the
+    stable reason key (``no_capacity``, ``closed_day``, ``outside_area`` ...).
+    """
+
+    __tablename__ = "api_refusals"
+    __table_args__ = (Index("ix_api_refusals_day", "service_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    service_date: Mapped[date] = mapped_column(Date)
+    member_id: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(20))
+    area: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(60))
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
 class SeriesRow(Base):
     """A recurring booking: a weekly pattern until a date (e.g. dialysis Mon/Wed/Fri)."""
 
