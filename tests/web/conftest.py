@@ -167,6 +167,16 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+def _then_catalogues(page: Any, navigate: Any) -> Any:
+    def go(*args: Any, **kw: Any) -> Any:
+        response = navigate(*args, **kw)
+        if page.url.startswith("http"):
+            wait_until(page, "document.documentElement.dataset.i18nReady === '1'")
+        return response
+
+    return go
+
+
 @pytest.fixture
 def new_page(browser: Any, live: Live) -> Iterator[Any]:
     """Return a factory of pages (own context each) whose clock is the app's clock.
@@ -196,6 +206,10 @@ def new_page(browser: Any, live: Live) -> Iterator[Any]:
             ),
         )
         page.set_default_timeout(15000)
+        # The apps load their message catalogues before they run, which may be after
+        # the "load" event a navigation waits for: wait for the catalogues as well.
+        for name in ("goto", "reload"):
+            setattr(page, name, _then_catalogues(page, getattr(page, name)))
         return page
 
     yield make
@@ -215,6 +229,18 @@ def wait_until(page: Any, expression: str, timeout_s: float = 10.0) -> None:
     while not page.evaluate(expression):
         assert time.monotonic() < deadline, f"still false after {timeout_s} s: {expression}"
         page.wait_for_timeout(50)
+
+
+def choose_lang(page: Any, code: str) -> None:
+    """Pick a language from the header's language menu, as a person would.
+
+    Opens the menu under the ``#lang`` button, clicks the choice written in
+    that language and waits until the page's ``lang`` attribute follows.
+    """
+    page.click("#lang")
+    page.click(f"#lang-menu button[data-lang='{code}']")
+    html_lang = "ja" if code.startswith("ja") else code
+    wait_until(page, f"document.documentElement.lang === {html_lang!r}")
 
 
 def check_axe(page: Any, what: str) -> None:

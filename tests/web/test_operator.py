@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import OPERATOR, TOKYO, Live, check_axe, screenshots
+from tests.web.conftest import OPERATOR, TOKYO, Live, check_axe, choose_lang, screenshots
 
 pytestmark = pytest.mark.browser
 
@@ -133,12 +133,12 @@ def test_day_board_and_reports(new_page: Any, live: Live, fleet: list[str]) -> N
     assert "OpenStreetMap contributors" in page.inner_text("#board-map")
     check_axe(page, "operator: board")
     screenshots(page, "operator-board", ("desktop", "tablet"))
-    page.click("#lang")
+    choose_lang(page, "en")
     page.wait_for_selector("#view-board h1:text('Day board')")
     assert "Timeline per vehicle" in page.inner_text("#view-board")
     page.wait_for_selector("#board-map .veh-icon")
     screenshots(page, "operator-board-english", ("desktop",))
-    page.click("#lang")
+    choose_lang(page, "ja")
     page.wait_for_selector("#view-board h1:text('運行状況')")
     page.keyboard.press("Alt+4")
     page.wait_for_selector(".kpis")

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import Live, check_axe, screenshots
+from tests.web.conftest import Live, check_axe, choose_lang, screenshots
 from tests.web.test_operator import login
 
 pytestmark = pytest.mark.browser
@@ -52,7 +52,7 @@ def test_the_service_calendar_says_why_a_day_has_no_service(
     page.wait_for_selector(f"#cal-table tbody tr:first-child:not([data-date='{first}'])")
     after = page.get_attribute("#cal-table tbody tr:first-child", "data-date")
     assert after > last
-    page.click("#lang")
+    choose_lang(page, "en")
     page.wait_for_selector("#view-calendar h1:text('Service calendar')")
     page.wait_for_selector("#cal-table th:text('Vehicle-hours')")
     end = page.get_attribute("#cal-table tbody tr:last-child", "data-date")
@@ -60,5 +60,5 @@ def test_the_service_calendar_says_why_a_day_has_no_service(
         row = page.inner_text(f"tr[data-date='{d['date']}']")
         assert ("Runs" in row) == d["service"] and d["reason_en"] in row, row
     check_axe(page, "operator: service calendar (English)")
-    page.click("#lang")
+    choose_lang(page, "ja")
     page.wait_for_selector("#view-calendar h1:text('運行カレンダー')")

@@ -1,290 +1,59 @@
-// One small dictionary for the three apps: Japanese first, English on request.
-// Elements carry data-i18n (text), data-i18n-ph (placeholder), data-i18n-aria (aria-label).
-const DICT = {
-  "app.name": ["のりあい", "Noriai"],
-  "app.sub": ["デマンドタクシー予約", "Shared taxi booking"],
-  "app.operator": ["オペレーター画面", "Operator console"],
-  "app.driver": ["乗務員タブレット", "Driver tablet"],
-  "lang.switch": ["English", "日本語"],
-  "lang.switch.aria": ["Switch to English", "日本語に切り替える"],
-  "nav.main": ["メインメニュー", "Main menu"],
-  "nav.book": ["予約する", "Book a ride"],
-  "nav.bookings": ["予約の確認", "My bookings"],
-  "nav.logout": ["ログアウト", "Log out"],
-  "nav.login": ["ログイン", "Log in"],
-  "nav.register": ["利用登録", "Register"],
-  "error.generic": ["エラーが起きました。もう一度お試しください。", "Something went wrong. Please try again."],
-  "error.offline": ["通信できません。電波の良い所で、もう一度お試しください。", "No connection. Please try again where the signal is better."],
-  "error.invalid": ["入力内容を確認してください。", "Please check what you entered."],
-  "map.label": ["地図", "Map"],
-  "common.skip": ["本文へ移動", "Skip to content"],
-  "book.progress": ["進み具合", "Progress"],
-  "common.back": ["戻る", "Back"],
-  "common.next": ["次へ", "Next"],
-  "common.cancel": ["やめる", "Cancel"],
-  "common.yes": ["はい", "Yes"],
-  "common.no": ["いいえ", "No"],
-  "common.search": ["検索", "Search"],
-  "common.people": ["人", "people"],
-  "common.yen": ["円", "yen"],
-  "common.loading": ["読み込み中…", "Loading…"],
-  "common.required": ["必須", "Required"],
-  "common.close": ["閉じる", "Close"],
-  // Residents: welcome, login, registration
-  "welcome.title": ["デマンドタクシーを予約する", "Book a shared taxi"],
-  "welcome.lead": ["ご自宅から病院・お買い物・市役所まで、予約制の乗合タクシーがお送りします。", "A booked shared taxi takes you from home to the hospital, the shops or the city hall."],
-  "welcome.login": ["ログインして予約する", "Log in and book"],
-  "welcome.register": ["はじめての方（利用登録）", "First time? Register"],
-  "welcome.phone": ["お電話でも予約できます", "You can also book by phone"],
-  "login.title": ["ログイン", "Log in"],
-  "login.id": ["会員番号または電話番号", "Member number or phone number"],
-  "login.id.hint": ["例：K000123 または 09012345678", "e.g. K000123 or 09012345678"],
-  "login.password": ["パスワード", "Password"],
-  "login.submit": ["ログイン", "Log in"],
-  "login.forgot": ["パスワードを忘れたときは、窓口にお電話ください。係員が再設定します。", "Forgot your password? Call us and staff will reset it."],
-  "reg.title": ["利用登録の申し込み", "Apply for registration"],
-  "reg.lead": ["入力した内容はこの端末に自動で保存されます。途中でやめても、続きから入力できます。", "What you type is saved on this device, so you can stop and continue later."],
-  "reg.next": ["申し込み後、職員が内容を確認して登録します（通常2〜3日）。登録が済むと会員番号をお知らせします。", "After you apply, staff check your application (usually 2–3 days). We will tell you your member number once you are registered."],
-  "reg.name": ["お名前", "Full name"],
-  "reg.kana": ["ふりがな", "Name in kana"],
-  "reg.birth": ["生年月日", "Date of birth"],
-  "reg.phone": ["電話番号", "Phone number"],
-  "reg.phone.hint": ["ハイフンなしで入力（例：09012345678）", "Digits only (e.g. 09012345678)"],
-  "reg.address": ["ご住所", "Address"],
-  "reg.home": ["ご自宅の位置", "Where your home is"],
-  "reg.home.hint": ["地図でご自宅の場所をタップしてください。車がお迎えにあがる場所です。", "Tap your home on the map. This is where the car picks you up."],
-  "reg.locate": ["住所から地図の位置を探す", "Find my address on the map"],
-  "reg.locate.none": ["住所が見つかりません。地図をタップしてください。", "Address not found. Please tap the map."],
-  "reg.home.set": ["ご自宅の位置を設定しました", "Home location set"],
-  "reg.needs": ["お手伝いが必要なこと", "Help you need"],
-  "reg.wheelchair": ["車いすを使う", "I use a wheelchair"],
-  "reg.walking": ["つえ・歩行器を使う", "I use a cane or walker"],
-  "reg.help": ["乗り降りに手助けが必要", "I need help getting in and out"],
-  "reg.companion": ["付き添いの方と乗ることがある", "I sometimes travel with a companion"],
-  "reg.emergency": ["緊急連絡先", "Emergency contact"],
-  "reg.emergency.name": ["緊急連絡先のお名前", "Emergency contact name"],
-  "reg.emergency.phone": ["緊急連絡先の電話番号", "Emergency contact phone"],
-  "reg.password": ["暗証番号またはパスワード", "PIN or password"],
-  "reg.password.hint": ["数字だけの暗証番号なら6桁以上（同じ数字の繰り返し・123456のような連続・電話番号・生年月日は使えません）。文字を含むパスワードなら8文字以上。", "A PIN of digits only needs 6 or more digits (not one digit repeated, not a run like 123456, not your phone number or birth date); a password with letters needs 8 or more characters."],
-  "reg.terms": ["利用規約に同意します", "I agree to the terms of use"],
-  "reg.privacy": ["個人情報の取り扱いに同意します", "I agree to the privacy policy"],
-  "reg.submit": ["申し込む", "Apply"],
-  "reg.saved": ["入力内容を保存しました", "Your entries are saved"],
-  "reg.done.title": ["お申し込みを受け付けました", "We received your application"],
-  "reg.done.body": ["職員が内容を確認します。登録が済みましたら、お電話または郵便でお知らせします。それまでお待ちください。", "Staff will review it. When you are registered we will call you or write to you. Please wait until then."],
-  "reg.steps": ["登録までの流れ", "Steps to registration"],
-  "reg.step1": ["申し込み（この画面）", "Apply (this screen)"],
-  "reg.step2": ["職員が確認・承認", "Staff review and approve"],
-  "reg.step3": ["会員番号をお知らせ → 予約できます", "You get your member number → you can book"],
-  // Booking flow
-  "book.title": ["予約する", "Book a ride"],
-  "book.step": ["ステップ", "Step"],
-  "book.from": ["どこから乗りますか", "Where are you starting from?"],
-  "book.from.home": ["自宅", "Home"],
-  "book.from.saved": ["よく使う場所", "Saved places"],
-  "book.search": ["住所や施設名でさがす", "Search by address or name"],
-  "book.to": ["どこへ行きますか", "Where are you going?"],
-  "book.to.map": ["地図で選ぶ", "Choose on the map"],
-  "book.to.map.hint": ["地図をタップして行き先を選んでください。", "Tap the map to choose where to go."],
-  "book.to.mappoint": ["地図で選んだ場所", "Point on the map"],
-  "book.when": ["いつ乗りますか", "When?"],
-  "book.date": ["日にち", "Day"],
-  "book.today": ["今日", "Today"],
-  "book.tomorrow": ["明日", "Tomorrow"],
-  "book.time": ["時刻", "Time"],
-  "book.mode.depart": ["この時刻に出発したい", "Leave at this time"],
-  "book.mode.arrive": ["この時刻までに着きたい（病院の予約など）", "Arrive by this time (e.g. appointment)"],
-  "book.return": ["帰りも予約する（往復）", "Also book the return trip"],
-  "book.return.time": ["帰りの出発時刻", "Return departure time"],
-  "book.who": ["何人で乗りますか", "How many people?"],
-  "book.party": ["乗る人数（ご本人を含む）", "Number of riders (including you)"],
-  "book.minus": ["1人減らす", "One fewer"],
-  "book.plus": ["1人増やす", "One more"],
-  "book.wheelchair": ["車いすで乗る", "Riding in a wheelchair"],
-  "book.notes": ["運転手への連絡（任意）", "Note for the driver (optional)"],
-  "book.quote": ["空きを確認する", "Check availability"],
-  "book.offer.title": ["この内容で予約できます", "This ride is available"],
-  "book.offer.pickup": ["{a}〜{b} にお迎えにあがります", "We will pick you up between {a} and {b}"],
-  "book.offer.arrive": ["到着予定 {t}", "Expected arrival {t}"],
-  "book.offer.return": ["帰り", "Return"],
-  "book.offer.go": ["行き", "Outward"],
-  "book.offer.fare": ["運賃 {y}円（降りるときにお支払いください）", "Fare {y} yen (pay when you get off)"],
-  "book.offer.hold": ["この予約枠はあと {m}分{s}秒 お取りしています", "We hold this slot for {m} min {s} s"],
-  "book.offer.expired": ["お取りしていた時間が過ぎました。もう一度空きを確認してください。", "The hold has ended. Please check availability again."],
-  "book.confirm": ["この内容で予約する", "Book this ride"],
-  "book.full": ["ご希望の時刻は満席です。次の時刻なら空いています：", "Your time is full. These times are free:"],
-  "book.alt": ["{a}〜{b} のお迎え", "Pickup {a}–{b}"],
-  "book.done.title": ["予約しました", "Your ride is booked"],
-  "book.done.body": ["当日、お迎えの時間にご自宅の前などでお待ちください。", "On the day, please wait outside at the pickup time."],
-  "book.save": ["「{p}」をよく使う場所に登録する", "Save “{p}” as a favourite place"],
-  "book.saved": ["よく使う場所に登録しました。次から「どこから」で選べます。", "Saved. You can pick it next time."],
-  "book.again": ["続けて予約する", "Book another"],
-  "book.summary": ["予約内容", "Your ride"],
-  "book.missing": ["まだ選ばれていない項目があります。", "Something has not been chosen yet."],
-  "cat.hospital": ["病院・医院", "Hospitals"],
-  "cat.shopping": ["買い物", "Shopping"],
-  "cat.city_hall": ["市役所", "City hall"],
-  "cat.bank_post": ["銀行・郵便局", "Banks & post"],
-  "cat.public": ["公共施設", "Public facilities"],
-  // My bookings
-  "my.title": ["予約の確認", "My bookings"],
-  "my.upcoming": ["これからの予約", "Upcoming"],
-  "my.past": ["これまでの乗車", "Past rides"],
-  "my.none": ["予約はありません。", "No bookings."],
-  "my.cancel": ["この予約を取り消す", "Cancel this booking"],
-  "my.cancel.confirm": ["{d} {t} の予約を取り消しますか？", "Cancel the ride on {d} at {t}?"],
-  "my.cancel.yes": ["取り消す", "Yes, cancel"],
-  "my.cancelled": ["予約を取り消しました", "The booking is cancelled"],
-  "my.live.min": ["お迎えまであと約{m}分", "The car is about {m} minutes away"],
-  "my.live.hm": ["お迎えまであと約{h}時間{m}分", "Pickup in about {h} h {m} min"],
-  "my.live.soon": ["まもなく到着します", "The car is arriving"],
-  "status.requested": ["受付中", "Requested"],
-  "status.offered": ["仮予約", "Offered"],
-  "status.booked": ["予約済み", "Booked"],
-  "status.assigned": ["予約済み（車両決定）", "Booked (car assigned)"],
-  "status.en_route": ["お迎えに向かっています", "Car on its way"],
-  "status.arrived": ["車が到着しました", "Car has arrived"],
-  "status.on_board": ["乗車中", "On board"],
-  "status.completed": ["乗車完了", "Completed"],
-  "status.cancelled": ["取り消し", "Cancelled"],
-  "status.no_show": ["不在", "No-show"],
-  "status.rejected": ["お受けできませんでした", "Declined"],
-  // Operators
-  "op.nav.call": ["電話予約", "Phone booking"],
-  "op.nav.approvals": ["登録承認", "Approvals"],
-  "op.nav.board": ["運行状況", "Day board"],
-  "op.nav.reports": ["集計", "Reports"],
-  "op.nav.calendar": ["運行カレンダー", "Service calendar"],
-  "op.cal.prev": ["前の4週間", "Previous 4 weeks"],
-  "op.cal.next": ["次の4週間", "Next 4 weeks"],
-  "op.cal.note": ["各車両の勤務は週間パターンから予約受付期間の分まで自動でつくられます（運休日にはつくられません）。", "Each vehicle's shifts are made from its weekly template for the whole booking period (none on days without service)."],
-  "op.cal.date": ["日付", "Date"],
-  "op.cal.service": ["運行", "Service"],
-  "op.cal.runs": ["運行", "Runs"],
-  "op.cal.closed": ["運休", "No service"],
-  "op.cal.reason": ["理由", "Reason"],
-  "op.cal.vehicles": ["車両数", "Vehicles"],
-  "op.cal.hours": ["車両時間（時間）", "Vehicle-hours"],
-  "op.cal.seats": ["座席数", "Seats"],
-  "op.cal.wheelchairs": ["車いす席", "Wheelchair places"],
-  "op.login.title": ["オペレーター ログイン", "Operator log in"],
-  "op.login.user": ["ユーザー名", "Username"],
-  "op.search": ["電話番号・ふりがなで検索", "Search by phone digits or kana"],
-  "op.search.hint": ["入力して Enter。↑↓で選択、Enter で決定", "Type and press Enter. ↑↓ to pick, Enter to choose"],
-  "op.results": ["検索結果", "Results"],
-  "op.noresult": ["該当する会員がいません", "No member found"],
-  "op.number": ["会員番号", "Member number"],
-  "op.party": ["人数", "Riders"],
-  "op.arrive.hint": ["先頭に a で「到着時刻」指定", "Prefix a for arrive-by"],
-  "op.vehicle": ["車両", "Vehicle"],
-  "op.status": ["状況", "Status"],
-  "ch.online": ["オンライン", "Online"],
-  "ch.phone": ["電話", "Phone"],
-  "ch.counter": ["窓口", "Counter"],
-  "op.card": ["会員情報", "Member card"],
-  "op.needs": ["配慮事項", "Needs"],
-  "op.saved": ["登録場所", "Saved places"],
-  "op.recent": ["最近の乗車", "Recent rides"],
-  "op.notes": ["メモ", "Notes"],
-  "op.from": ["乗車地", "Pickup"],
-  "op.to": ["降車地", "Drop-off"],
-  "op.place.hint": ["番号キーまたは名前で選択（h=自宅）", "Pick by number or name (h = home)"],
-  "op.quote": ["見積もり", "Quote"],
-  "op.confirm": ["予約確定", "Confirm booking"],
-  "op.booked": ["予約を確定しました", "Booking confirmed"],
-  "op.new": ["次の電話へ", "Next call"],
-  "op.keys": ["ショートカット", "Shortcuts"],
-  "op.alts": ["満席です。代わりの時刻：", "Full. Alternative times:"],
-  "op.pending": ["承認待ちの申し込み", "Applications waiting"],
-  "op.approve": ["承認する", "Approve"],
-  "op.reject": ["却下する", "Reject"],
-  "op.reject.reason": ["却下の理由", "Reason for rejection"],
-  "op.approved": ["承認しました。会員番号 {n}", "Approved. Member number {n}"],
-  "op.none.pending": ["承認待ちの申し込みはありません。", "No applications waiting."],
-  "op.board.vehicles": ["車両ごとの予定", "Timeline per vehicle"],
-  "op.board.map": ["車両の現在地", "Vehicle positions"],
-  "op.board.alerts": ["アラート", "Alerts"],
-  "op.board.unassigned": ["未割当", "Unassigned"],
-  "op.board.noalerts": ["アラートはありません", "No alerts"],
-  "op.move": ["車両変更", "Move"],
-  "op.move.title": ["車両変更：{r}", "Move to another vehicle: {r}"],
-  "op.move.to": ["移動先の車両", "Move to vehicle"],
-  "op.move.ok": ["変更する", "Move"],
-  "op.move.cancel": ["やめる", "Cancel"],
-  "op.move.done": ["{r} を {v} に移しました（お迎え {t}）", "{r} moved to {v} (pickup {t})"],
-  "op.move.none": ["移せる車両がありません", "No other vehicle to move to"],
-  "op.move.checking": ["確認しています…", "Checking…"],
-  "op.reports.range": ["期間", "Period"],
-  "op.reports.csv": ["CSVをダウンロード", "Download CSV"],
-  "op.reports.rides": ["1日の乗車数", "Rides per day"],
-  "op.reports.total": ["乗車数（期間合計）", "Rides in the period"],
-  "op.pw.reset": ["パスワード再設定", "Reset password"],
-  "op.pw.new": ["新しい暗証番号・パスワード", "New PIN or password"],
-  "op.pw.hint": ["暗証番号は6桁以上（繰り返し・連続・電話番号・生年月日は不可）、パスワードは8文字以上。再設定するとご本人のログインはすべて終了します。", "PIN: 6+ digits (no repeats, runs, phone number or birth date); password: 8+ characters. Resetting signs the member out everywhere."],
-  "op.pw.done": ["パスワードを再設定しました。ご本人にお伝えください。", "Password reset. Please tell the member."],
-  "op.ns.warned": ["注意：不在 {n} 回", "Warning: {n} no-shows"],
-  "op.ns.suspended": ["利用停止中（{d} まで）", "Suspended until {d}"],
-  "op.ns.lift": ["停止を解除", "Lift suspension"],
-  "op.ns.clear": ["警告を解除", "Clear warning"],
-  "op.ns.reason": ["解除の理由（記録に残ります）", "Reason for lifting (kept in the audit log)"],
-  "op.ns.reason.missing": ["解除の理由を入力してください。", "Please enter the reason."],
-  "op.ns.done": ["不在の記録を解除しました。予約を受けられます。", "No-show record cleared. The member can book again."],
-  "op.nv.title": ["不在の記録", "No-shows recorded"],
-  "op.nv.void": ["この不在を取り消す", "Void this no-show"],
-  "op.nv.reason": ["取り消す理由（例：乗務員の押し間違い。記録に残ります）", "Reason (e.g. the driver tapped by mistake; kept in the audit log)"],
-  "op.nv.done": ["不在の記録を取り消しました。回数から外れます。", "The no-show is voided and no longer counts."],
-  "op.ns.quote": ["この会員は利用停止中のため予約できません。会員情報の「停止を解除」で解除できます。", "This member is suspended and cannot book. Use “Lift suspension” on the member card to lift it."],
-  "op.reports.shared": ["相乗り率", "Shared-ride share"],
-  "op.reports.occ": ["平均乗車人数", "Occupancy"],
-  "op.reports.noshow": ["不在", "No-shows"],
-  "op.reports.online": ["オンライン登録率", "Online registrations"],
-  // Drivers
-  "dr.login.title": ["乗務員 ログイン", "Driver log in"],
-  "dr.next": ["次の停車", "Next stop"],
-  "dr.pickup": ["お迎え", "Pick up"],
-  "dr.dropoff": ["お送り", "Drop off"],
-  "dr.rest": ["本日の予定", "Rest of the day"],
-  "dr.leave": ["{t} までに出発", "Set off by {t}"],
-  "dr.none": ["これからの予定はありません", "No more stops planned"],
-  "dr.arrived": ["到着", "Arrived"],
-  "dr.boarded": ["乗車", "Boarded"],
-  "dr.noshow": ["不在", "No-show"],
-  "dr.dropped": ["降車", "Dropped off"],
-  "dr.noshow.confirm": ["{n} 様は不在でよろしいですか？", "Mark {n} as a no-show?"],
-  "dr.offline": ["通信が切れています。操作は保存され、つながったら送信します。", "Offline. Taps are saved and sent when the connection returns."],
-  "dr.queued": ["未送信 {n} 件", "{n} taps waiting"],
-  "dr.changed": ["予定が変わりました", "The schedule changed"],
-  "dr.party": ["{n}名", "{n} riders"],
-  "dr.wheelchair": ["車いす", "Wheelchair"],
-  "dr.help": ["乗降介助", "Help boarding"],
-  "dr.walking": ["つえ・歩行器", "Cane / walker"],
-  "dr.here": ["現在地", "You are here"],
-  "dr.call": ["電話", "Call"],
-  "dr.sound": ["音を出す", "Enable sound"],
-  "dr.callnow": ["電話する", "Call the rider"],
-  "dr.noshow.wait": ["不在 あと {t}", "No-show in {t}"],
-  "dr.noshow.hint": ["お客様をお待ちください。不在は {t} から押せます。先にお電話をお願いします。", "Please wait for the rider: No-show can be tapped from {t}. Call the rider first."],
-  "dr.undo": ["取り消す", "Undo"],
-  "dr.undo.what": ["「{tap}」を押しました（{n}秒以内なら取り消せます）", "You tapped {tap} (undo within {n} s)"],
-  "dr.undone": ["取り消しました", "Undone"],
-  "dr.reason.title": ["乗車場所から離れています", "You are away from the pickup"],
-  "dr.reason.far": ["乗車場所まで約 {m} m あります。理由を選ぶと「到着」にできます。", "The pickup is about {m} m away. Pick the reason to tap Arrived."],
-  "dr.reason.nogps": ["位置情報がありません。理由を選ぶと「到着」にできます。", "No GPS position. Pick the reason to tap Arrived."],
-  "dr.refused": ["この操作は受け付けられませんでした", "This tap was refused"],
-};
+// The apps' messages: one catalogue per language under ./lang/ (ja.json is the
+// base every other catalogue falls back to), listed in ./lang/languages.json, so
+// adding a language is a translation, not code. Elements carry data-i18n (text),
+// data-i18n-ph (placeholder) and data-i18n-aria (aria-label). A catalogue may
+// mark furigana as [漢字|かんじ]; text rendered through applyI18n or th() shows it
+// as <ruby>, plain t() keeps the base text only (for attributes and alerts).
+const BASE = new URL("./lang/", import.meta.url);
+
+async function loadJson(name) {
+  const r = await fetch(new URL(name, BASE));
+  if (!r.ok) throw new Error(`${name}: ${r.status}`);
+  return r.json();
+}
+
+export const LANGUAGES = await loadJson("languages.json");
+const CATALOGUES = {};
+CATALOGUES.ja = await loadJson("ja.json");
 
 const KEY = "noriai.lang";
 
+const known = (code) => LANGUAGES.some((l) => l.code === code);
+
+// The chosen language's code ("ja" unless another known one was picked). Code
+// that only tells English apart (server messages come as _ja/_en) compares with "en".
 export function lang() {
-  return localStorage.getItem(KEY) === "en" ? "en" : "ja";
+  const l = localStorage.getItem(KEY);
+  return l && known(l) ? l : "ja";
 }
 
-export function t(key, forceLang, vars) {
-  const entry = DICT[key];
-  const l = forceLang || lang();
-  let s = entry ? entry[l === "en" ? 1 : 0] : key;
+async function ensure(code) {
+  if (!CATALOGUES[code] && known(code)) {
+    try { CATALOGUES[code] = await loadJson(`${code}.json`); } catch { CATALOGUES[code] = {}; }
+  }
+}
+await ensure(lang());
+// Marks that the catalogues are in (tests wait for it after a navigation).
+document.documentElement.dataset.i18nReady = "1";
+
+function raw(key, l, vars) {
+  let s = (CATALOGUES[l] || {})[key] ?? CATALOGUES.ja[key] ?? key;
   if (vars) for (const [k, v] of Object.entries(vars)) s = s.replaceAll(`{${k}}`, String(v));
   return s;
+}
+
+const RUBY = /\[([^\[\]|]+)\|([^\[\]|]+)\]/g;
+const HAS_RUBY = /\[[^\[\]|]+\|[^\[\]|]+\]/;
+const escHtml = (s) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+
+// Plain text of a message (furigana dropped), for attributes, titles and alerts.
+export function t(key, forceLang, vars) {
+  return raw(key, forceLang || lang(), vars).replace(RUBY, "$1");
+}
+
+// The message as safe HTML, furigana as <ruby>; for innerHTML templates.
+export function th(key, vars) {
+  return escHtml(raw(key, lang(), vars)).replace(RUBY, "<ruby>$1<rt>$2</rt></ruby>");
 }
 
 export function tf(key, vars) {
@@ -292,25 +61,54 @@ export function tf(key, vars) {
 }
 
 export function applyI18n(root = document) {
-  document.documentElement.lang = lang();
-  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  document.documentElement.lang = (LANGUAGES.find((l) => l.code === lang()) || {}).html_lang || lang();
+  for (const el of root.querySelectorAll("[data-i18n]")) {
+    const s = raw(el.dataset.i18n, lang());
+    if (HAS_RUBY.test(s)) el.innerHTML = th(el.dataset.i18n); else el.textContent = s;
+  }
   for (const el of root.querySelectorAll("[data-i18n-ph]")) el.placeholder = t(el.dataset.i18nPh);
   for (const el of root.querySelectorAll("[data-i18n-aria]")) el.setAttribute("aria-label", t(el.dataset.i18nAria));
 }
 
-export function setLang(l) {
+export async function setLang(l) {
+  if (!known(l)) return;
+  await ensure(l);
   localStorage.setItem(KEY, l);
   applyI18n();
   document.dispatchEvent(new CustomEvent("langchange"));
 }
 
-// Wires a <button class="lang-switch"> to toggle between the two languages.
+// Wires a <button class="lang-switch"> to a menu of the catalogues' languages:
+// the button names the current language, each choice is written in its own.
 export function initLangSwitch(btn) {
+  const menu = document.createElement("ul");
+  menu.className = "lang-menu";
+  menu.id = `${btn.id}-menu`;
+  menu.hidden = true;
+  btn.after(menu);
+  btn.setAttribute("aria-controls", menu.id);
+  btn.setAttribute("aria-expanded", "false");
+  const close = () => { menu.hidden = true; btn.setAttribute("aria-expanded", "false"); };
   const label = () => {
-    btn.textContent = t("lang.switch");
-    btn.setAttribute("aria-label", t("lang.switch.aria"));
-    btn.lang = lang() === "ja" ? "en" : "ja";
+    const cur = LANGUAGES.find((l) => l.code === lang()) || LANGUAGES[0];
+    btn.textContent = `${cur.name} ▾`;
+    btn.setAttribute("aria-label", `${t("lang.choose")}: ${cur.name}`);
+    menu.innerHTML = LANGUAGES.map((l) => `<li><button type="button" class="btn tertiary small" data-lang="${escHtml(l.code)}" lang="${escHtml(l.html_lang || l.code)}"${l.code === cur.code ? ' aria-current="true"' : ""}>${escHtml(l.name)}</button></li>`).join("");
   };
   label();
-  btn.addEventListener("click", () => { setLang(lang() === "ja" ? "en" : "ja"); label(); });
+  btn.addEventListener("click", () => {
+    menu.hidden = !menu.hidden;
+    btn.setAttribute("aria-expanded", String(!menu.hidden));
+    if (!menu.hidden) menu.querySelector("[aria-current]")?.focus();
+  });
+  menu.addEventListener("click", async (e) => {
+    const b = e.target.closest("button[data-lang]");
+    if (!b) return;
+    close();
+    await setLang(b.dataset.lang);
+    label();
+    btn.focus();
+  });
+  menu.addEventListener("keydown", (e) => { if (e.key === "Escape") { close(); btn.focus(); } });
+  document.addEventListener("click", (e) => { if (!menu.hidden && !menu.contains(e.target) && e.target !== btn) close(); });
 }

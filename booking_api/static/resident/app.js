@@ -297,5 +297,7 @@ applyI18n();
 document.addEventListener("langchange", route);
 window.addEventListener("hashchange", route);
 const clockReady = startClock();
-window.addEventListener("load", () => clockReady.then(route));
+// The message catalogues load before this module runs, so "load" may have fired already.
+if (document.readyState === "complete") clockReady.then(route);
+else window.addEventListener("load", () => clockReady.then(route));
 if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});

@@ -1,10 +1,11 @@
 // Residents' service worker: keeps the app shell for quick start and a usable
 // page with a weak signal. API calls always go to the network (never cached),
 // so a booking is never shown from a stale copy.
-const CACHE = "noriai-shell-v1";
+const CACHE = "noriai-shell-v2";
 const SHELL = [
   "/", "/manifest.webmanifest",
   "/static/common/tokens.css", "/static/common/base.css", "/static/common/i18n.js",
+  "/static/common/lang/languages.json", "/static/common/lang/ja.json", "/static/common/lang/en.json",
   "/static/common/api.js", "/static/common/map.js",
   "/static/resident/resident.css", "/static/resident/app.js", "/static/resident/book.js",
   "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
