@@ -1,111 +1,249 @@
-"""Figures for the city: rides per day, shared rides, occupancy, no-shows, online registrations.
+"""Figures for the city: the facts the reports are computed from, and their CSV files.
 
-Computed from the engine's rides (the record of what happened and what is
-planned) and the members table; pure functions over plain data so they are easy
-to check.
+The figures themselves are ``dispatch.kpi`` (pure). Here we gather its input:
+the engine's rides of the period (through the ``BookingEngine`` port), the
+drivers' arrival taps, the refused quotes we recorded (``RefusalRow``), each
+ride's pickup area and the member numbers; and write the two CSV files (UTF-8
+with a BOM, so spreadsheet programs read Japanese correctly): the summary
+(one row per group) and the rides (one row per ride, times in the city's zone
+with their offset, members by number, never by name).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass
-from datetime import date
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from dispatch.domain import Ride, RideStatus
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-SERVED = {
-    RideStatus.BOOKED,
-    RideStatus.ASSIGNED,
-    RideStatus.EN_ROUTE,
-    RideStatus.ARRIVED,
-    RideStatus.ON_BOARD,
-    RideStatus.COMPLETED,
+from booking_api.db import MemberRow, RefusalRow
+from dispatch.domain import Ride
+from dispatch.kpi import GroupBy, GroupFigures, RefusalFacts, Report, RideFacts, report
+from dispatch.ports import BookingEngine
+from dispatch.store.tables import DriverTapRow
+
+GROUP_COLUMN = {
+    GroupBy.DAY: "date",
+    GroupBy.AREA: "area",
+    GroupBy.VEHICLE: "vehicle",
+    GroupBy.CHANNEL: "channel",
 }
+SUMMARY_COLUMNS = (
+    "rides", "completed", "cancelled", "late_cancellations", "no_shows", "refusals",
+    "pickups", "on_time_share", "deviation_p95_min", "wait_median_min", "wait_p95_min",
+    "ride_median_min", "ride_p95_min", "shared_share", "occupancy",
+)  # fmt: skip
+RIDE_COLUMNS = (
+    "ride_id", "service_date", "member_number", "channel", "area", "vehicle", "party_size",
+    "time_mode", "requested_at", "window_start", "window_end", "arrived_at", "picked_up_at",
+    "dropped_off_at", "wait_min", "ride_min", "deviation_min", "on_time", "shared", "outcome",
+)  # fmt: skip
 
 
-@dataclass(frozen=True)
-class DayFigures:
-    """One day's figures."""
+def record_refusal(
+    db: Session,
+    *,
+    member_id: str,
+    channel: str,
+    when: datetime,
+    area: str | None,
+    code: str,
+    at: datetime,
+    zone: ZoneInfo,
+) -> None:
+    """Store one refused quote and commit it, since the refusal's error answer follows at once.
 
-    date: str
-    rides: int
-    completed: int
-    cancelled: int
-    late_cancellations: int
-    no_shows: int
-    shared_share: float
-    occupancy: float
-
-    def as_dict(self) -> dict[str, object]:
-        """Return the figures as a plain dict."""
-        return asdict(self)
-
-
-def _intervals(rides: Iterable[Ride]) -> dict[str, list[tuple[float, float, int, str]]]:
-    by_vehicle: dict[str, list[tuple[float, float, int, str]]] = defaultdict(list)
-    for r in rides:
-        if (
-            r.vehicle_id
-            and r.estimated_pickup
-            and r.estimated_dropoff
-            and r.estimated_dropoff > r.estimated_pickup
-        ):
-            start, end = r.estimated_pickup.timestamp(), r.estimated_dropoff.timestamp()
-            by_vehicle[r.vehicle_id].append((start, end, r.request.party_size, r.ride_id))
-    return by_vehicle
-
-
-def shared_share_and_occupancy(rides: Iterable[Ride]) -> tuple[float, float]:
-    """Return the share of rides that overlap another on the same vehicle, and the mean
-    number of passengers on board while a vehicle carries anyone (time-weighted).
+    ``when`` is the time asked for (UTC), ``area`` the pickup's service area,
+    ``code`` the reason's stable key.
     """
-    served = [r for r in rides if r.status in SERVED]
-    legs = _intervals(served)
-    shared: set[str] = set()
-    people_s = 0.0
-    busy_s = 0.0
-    for items in legs.values():
-        for i, (s1, e1, _, id1) in enumerate(items):
-            for s2, e2, _, id2 in items[i + 1 :]:
-                if s1 < e2 and s2 < e1:
-                    shared.update((id1, id2))
-        events = sorted([(s, p) for s, _, p, _ in items] + [(e, -p) for _, e, p, _ in items])
-        load, last = 0, None
-        for t, delta in events:
-            if last is not None and load > 0:
-                people_s += load * (t - last)
-                busy_s += t - last
-            load += delta
-            last = t
-    counted = sum(len(v) for v in legs.values())
-    share = len(shared) / counted if counted else 0.0
-    occupancy = people_s / busy_s if busy_s else 0.0
-    return round(share, 4), round(occupancy, 3)
-
-
-def day_figures(day: date, rides: list[Ride]) -> DayFigures:
-    """Return one day's figures from its rides."""
-    share, occupancy = shared_share_and_occupancy(rides)
-    return DayFigures(
-        date=day.isoformat(),
-        rides=sum(r.status in SERVED for r in rides),
-        completed=sum(r.status == RideStatus.COMPLETED for r in rides),
-        cancelled=sum(r.status == RideStatus.CANCELLED for r in rides),
-        late_cancellations=sum(
-            r.status == RideStatus.CANCELLED and r.late_cancellation for r in rides
-        ),
-        no_shows=sum(r.status == RideStatus.NO_SHOW for r in rides),
-        shared_share=share,
-        occupancy=occupancy,
+    db.add(
+        RefusalRow(
+            at=at,
+            service_date=when.astimezone(zone).date(),
+            member_id=member_id,
+            channel=channel,
+            area=area or "",
+            code=code,
+            requested_at=when,
+        )
     )
+    db.commit()
 
 
-def csv_text(days: list[DayFigures]) -> str:
-    """Return the days table as CSV with a BOM, so spreadsheet programs read Japanese correctly."""
-    header = "date,rides,completed,cancelled,late_cancellations,no_shows,shared_share,occupancy"
-    lines = [header] + [
-        f"{d.date},{d.rides},{d.completed},{d.cancelled},{d.late_cancellations},{d.no_shows},{d.shared_share},{d.occupancy}"
-        for d in days
+def _arrivals(db: Session, ride_ids: Sequence[str]) -> dict[str, datetime]:
+    """When each ride's car reached the door (the driver's first arrival tap still standing)."""
+    out: dict[str, datetime] = {}
+    for i in range(0, len(ride_ids), 500):
+        q = select(DriverTapRow.ride_id, DriverTapRow.at).where(
+            DriverTapRow.ride_id.in_(ride_ids[i : i + 500]),
+            DriverTapRow.tap == "arrived",
+            DriverTapRow.undone_at.is_(None),
+        )
+        for rid, at in db.execute(q):
+            out[rid] = min(at, out.get(rid, at))
+    return out
+
+
+def pickup_area(
+    city_map: Any, lat: float, lon: float, cache: dict[tuple[float, float], str] | None = None
+) -> str:
+    """Return the service area a point snaps into (as the rules saw it), "" when none."""
+    cache = {} if cache is None else cache
+    key = (lat, lon)
+    if key not in cache:
+        try:
+            snap = city_map.snap(lat, lon) if city_map is not None else None
+            cache[key] = str(snap.area) if snap is not None and snap.area else ""
+        except Exception:  # a point off the map has no area; the report still counts the ride
+            cache[key] = ""
+    return cache[key]
+
+
+def ride_facts(
+    db: Session, engine: BookingEngine, city_map: Any, first: date, last: date, zone: ZoneInfo
+) -> tuple[list[RideFacts], list[Ride]]:
+    """Return the facts of every ride of ``first``..``last`` (and the engine's rides).
+
+    A ride's service day is the local date of its promised pickup window.
+    """
+    rides: list[Ride] = []
+    day = first
+    while day <= last:
+        rides += engine.list_rides(service_date=day)
+        day += timedelta(days=1)
+    arrived = _arrivals(db, [r.ride_id for r in rides])
+    areas: dict[tuple[float, float], str] = {}
+    facts = []
+    for r in rides:
+        req = r.request
+        when = req.depart_at or req.arrive_by or r.pickup_window_start
+        facts.append(
+            RideFacts(
+                ride_id=r.ride_id,
+                member_id=req.member_id,
+                service_date=r.pickup_window_start.astimezone(zone).date(),
+                channel=str(req.channel),
+                area=pickup_area(city_map, req.pickup.lat, req.pickup.lon, areas),
+                vehicle_id=r.vehicle_id,
+                status=str(r.status),
+                requested_at=when,
+                arrive_by=req.arrive_by is not None,
+                window_start=r.pickup_window_start,
+                window_end=r.pickup_window_end,
+                arrived_at=arrived.get(r.ride_id),
+                picked_up_at=r.picked_up_at,
+                dropped_off_at=r.dropped_off_at,
+                estimated_pickup=r.estimated_pickup,
+                estimated_dropoff=r.estimated_dropoff,
+                party_size=req.party_size + req.wheelchairs,
+            )
+        )
+    return facts, rides
+
+
+def refusal_facts(db: Session, first: date, last: date) -> list[RefusalFacts]:
+    """Return the refused quotes for service days ``first``..``last``."""
+    q = select(RefusalRow).where(RefusalRow.service_date >= first, RefusalRow.service_date <= last)
+    return [RefusalFacts(x.service_date, x.channel, x.area, x.code) for x in db.scalars(q)]
+
+
+def build(
+    db: Session,
+    engine: BookingEngine,
+    city_map: Any,
+    *,
+    first: date,
+    last: date,
+    by: GroupBy,
+    zone: ZoneInfo,
+    service_day: Callable[[date], bool],
+) -> tuple[Report, list[RideFacts], list[Ride]]:
+    """Return the period's report grouped ``by``, with its ride facts and rides."""
+    facts, rides = ride_facts(db, engine, city_map, first, last, zone)
+    late = frozenset(r.ride_id for r in rides if r.late_cancellation)
+    out = report(
+        facts,
+        refusal_facts(db, first, last),
+        by=by,
+        service_day=service_day,
+        late_cancelled=late,
+        period=(first, last),
+    )
+    return out, facts, rides
+
+
+def group_dict(g: GroupFigures) -> dict[str, Any]:
+    """Return one group's figures as a plain dict (JSON)."""
+    return {name: getattr(g, name) for name in ("key", *SUMMARY_COLUMNS, "refusal_reasons")}
+
+
+def _cell(x: object) -> str:
+    if x is None:
+        return ""
+    if isinstance(x, bool):
+        return "1" if x else "0"
+    return str(x)
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(header)
+    for row in rows:
+        w.writerow([_cell(x) for x in row])
+    return "\ufeff" + buf.getvalue()
+
+
+def summary_csv(rep: Report) -> str:
+    """Return the groups as CSV: the group column, the figures, one column per refusal reason."""
+    reasons = sorted({k for g in rep.groups for k in g.refusal_reasons})
+    header = [GROUP_COLUMN[rep.by], *SUMMARY_COLUMNS, *(f"refused_{r}" for r in reasons)]
+    rows = [
+        [
+            g.key,
+            *(getattr(g, c) for c in SUMMARY_COLUMNS),
+            *(g.refusal_reasons.get(r, 0) for r in reasons),
+        ]
+        for g in rep.groups
     ]
-    return "\ufeff" + "\r\n".join(lines) + "\r\n"
+    return _csv(header, rows)
+
+
+def _local(t: datetime | None, zone: ZoneInfo) -> str:
+    return "" if t is None else t.astimezone(zone).isoformat(timespec="seconds")
+
+
+def rides_csv(
+    db: Session, rep: Report, facts: Sequence[RideFacts], rides: Sequence[Ride], zone: ZoneInfo
+) -> str:
+    """Return one row per ride (see the module docstring; ``outcome`` is the ride's state,
+    ``cancelled_late`` for a late cancellation)."""
+    ids = sorted({f.member_id for f in facts})
+    numbers = dict(
+        db.execute(select(MemberRow.id, MemberRow.member_number).where(MemberRow.id.in_(ids))).all()
+    ) if ids else {}  # fmt: skip
+    late = {r.ride_id for r in rides if r.late_cancellation}
+    rows = []
+    for f in sorted(facts, key=lambda f: (f.window_start, f.ride_id)):
+        m = rep.measures.get(f.ride_id)
+        if m is None:
+            continue  # a ride of a day without service
+        outcome = "cancelled_late" if f.ride_id in late else f.status
+        rows.append([
+            f.ride_id, f.service_date.isoformat(), numbers.get(f.member_id) or "", f.channel,
+            f.area, f.vehicle_id or "", f.party_size, "arrive_by" if f.arrive_by else "depart_at",
+            *(_local(t, zone) for t in (f.requested_at, f.window_start, f.window_end,
+                                        f.arrived_at, f.picked_up_at, f.dropped_off_at)),
+            _round(m.wait_min), _round(m.ride_min), _round(m.deviation_min), m.on_time, m.shared,
+            outcome,
+        ])  # fmt: skip
+    return _csv(RIDE_COLUMNS, rows)
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 1)

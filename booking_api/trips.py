@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from booking_api import reports  # record_refusal
 from booking_api.db import BookingMetaRow, MemberRow, OfferRow, SavedPlaceRow, SeriesRow
 from booking_api.errors import ApiError, not_found
 from booking_api.membership import get_place, rule_error, snap_point
@@ -141,6 +142,16 @@ def build_request(
         check_daily_limit(rules, len(rides) + extra_rides)
     except RuleViolation as exc:
         raise rule_error(exc) from exc
+        reports.record_refusal(
+            db,
+            member_id=member.id,
+            channel=str(channel),
+            when=when,
+            area=origin.area,
+            code=exc.code,
+            at=state.now(),
+            zone=tz(rules),
+        )
     if abs(origin.lat - dest.lat) < 1e-6 and abs(origin.lon - dest.lon) < 1e-6:
         raise ApiError(
             422,
@@ -206,6 +217,19 @@ def quote(
     answer = engine.quote(request)
     if isinstance(answer, Refusal):
         raise refusal_error(answer)
+        when = request.depart_at or request.arrive_by
+        if when is not None:  # record_refusal: the city's reports count refusals by reason
+            area = reports.pickup_area(state.city_map, request.pickup.lat, request.pickup.lon)
+            reports.record_refusal(
+                db,
+                member_id=member.id,
+                channel=str(request.channel),
+                when=when,
+                area=area,
+                code=answer.code,
+                at=state.now(),
+                zone=tz(state.rules),
+            )
     fare = state.rules.fares.fare_yen(member.category, request.party_size)
     when = request.depart_at or request.arrive_by
     assert when is not None

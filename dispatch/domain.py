@@ -156,6 +156,8 @@ class Ride:
     created_at: datetime
     cancelled_at: datetime | None = None
     late_cancellation: bool = False
+    picked_up_at: datetime | None = None  # when the rider boarded (the driver's tap)
+    dropped_off_at: datetime | None = None  # when the rider got off
 
 
 class OfferExpired(DispatchError):

@@ -1,4 +1,8 @@
-"""Reports for operators and the city: a days table, totals, member channels, CSV download."""
+"""Reports for operators and the city: figures by day, area, vehicle or channel; CSV files.
+
+The figures are ``dispatch.kpi``'s; ``booking_api.reports`` gathers their input
+and writes the CSV files. Days without service are left out (and listed).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,11 @@ from booking_api import dates, reports, trips
 from booking_api.db import MemberRow
 from booking_api.deps import Db, Engine, Staff, State
 from booking_api.errors import ApiError
+from booking_api.rules import tz
 from booking_api.schemas.types import DAY_RANGE, Day
+from booking_api.state import AppState
+from dispatch.domain import Ride
+from dispatch.kpi import GroupBy, Report, RideFacts
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 MAX_DAYS = 92
@@ -36,27 +44,49 @@ def _range(state: State, start: date | None, end: date | None) -> tuple[date, da
     return start, end
 
 
-def _days(engine: Engine, start: date, end: date) -> list[reports.DayFigures]:
-    out = []
-    day = start
-    while day <= end:
-        out.append(reports.day_figures(day, engine.list_rides(service_date=day)))
-        day += timedelta(days=1)
-    return out
+def _report(
+    db: Db, state: AppState, engine: Engine, first: date, last: date, by: GroupBy
+) -> tuple[Report, list[RideFacts], list[Ride]]:
+    return reports.build(
+        db,
+        engine,
+        state.city_map,
+        first=first,
+        last=last,
+        by=by,
+        zone=tz(state.rules),
+        service_day=state.rules.calendar.is_service_day,
+    )
 
 
 _RANGE = f"{DAY_RANGE} At most a year ahead; at most {MAX_DAYS} days from start to end."
 Start = Annotated[Day | None, Query(description=f"First day (default: end - 29 days). {_RANGE}")]
 End = Annotated[Day | None, Query(description=f"Last day (default: today). {_RANGE}")]
+By = Annotated[
+    GroupBy,
+    Query(description="Group the figures by service day, pickup area, vehicle or channel."),
+]
 
 
 @router.get("/summary", responses={422: {}, 503: {}})
 def summary(
-    staff: Staff, db: Db, state: State, engine: Engine, start: Start = None, end: End = None
+    staff: Staff,
+    db: Db,
+    state: State,
+    engine: Engine,
+    start: Start = None,
+    end: End = None,
+    by: By = GroupBy.DAY,
 ) -> dict[str, Any]:
-    """Rides per day, shared-ride share, occupancy, no-shows, and the online-registration share."""
+    """Punctuality, waits, ride times, refusals, no-shows, sharing and occupancy, grouped ``by``.
+
+    ``days`` always has one row per service day (for the charts); ``groups``
+    the chosen grouping; ``totals`` the whole period; ``skipped_days`` the
+    days without service, left out of every figure.
+    """
     first, last = _range(state, start, end)
-    days = _days(engine, first, last)
+    rep, _, _ = _report(db, state, engine, first, last, by)
+    days = rep if by is GroupBy.DAY else _report(db, state, engine, first, last, GroupBy.DAY)[0]
     counts = dict(
         db.execute(
             select(MemberRow.channel, func.count())
@@ -65,24 +95,15 @@ def summary(
         ).all()
     )
     approved = sum(counts.values())
-    served = sum(d.rides for d in days)
-    totals = {
-        "rides": served,
-        "completed": sum(d.completed for d in days),
-        "cancelled": sum(d.cancelled for d in days),
-        "late_cancellations": sum(d.late_cancellations for d in days),
-        "no_shows": sum(d.no_shows for d in days),
-        "shared_share": round(sum(d.shared_share * d.rides for d in days) / served, 4)
-        if served
-        else 0.0,
-        "occupancy": round(sum(d.occupancy * d.rides for d in days) / served, 3) if served else 0.0,
-    }
     online = int(counts.get("online", 0))
     return {
         "start": first.isoformat(),
         "end": last.isoformat(),
-        "days": [d.as_dict() for d in days],
-        "totals": totals,
+        "by": by.value,
+        "days": [{"date": g.key, **reports.group_dict(g)} for g in days.groups],
+        "groups": [reports.group_dict(g) for g in rep.groups],
+        "totals": reports.group_dict(rep.totals),
+        "skipped_days": [d.isoformat() for d in rep.skipped_days],
         "members": {
             "approved": approved,
             "online": online,
@@ -94,16 +115,40 @@ def summary(
     }
 
 
-@router.get("/rides.csv", responses={200: {"content": {"text/csv": {}}}, 422: {}, 503: {}})
-def rides_csv(
-    staff: Staff, state: State, engine: Engine, start: Start = None, end: End = None
-) -> Response:
-    """The days table as CSV (UTF-8 with BOM for spreadsheets)."""
-    first, last = _range(state, start, end)
-    text = reports.csv_text(_days(engine, first, last))
-    filename = f"noriai-rides-{first}-{last}.csv"
+def _csv_response(text: str, name: str) -> Response:
     return Response(
         text,
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+_CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}}, 422: {}, 503: {}}
+
+
+@router.get("/summary.csv", responses=_CSV)
+def summary_csv(
+    staff: Staff,
+    db: Db,
+    state: State,
+    engine: Engine,
+    start: Start = None,
+    end: End = None,
+    by: By = GroupBy.DAY,
+) -> Response:
+    """The summary as CSV, one row per group (UTF-8 with BOM for spreadsheets)."""
+    first, last = _range(state, start, end)
+    rep, _, _ = _report(db, state, engine, first, last, by)
+    return _csv_response(reports.summary_csv(rep), f"noriai-summary-{by.value}-{first}-{last}.csv")
+
+
+@router.get("/rides.csv", responses=_CSV)
+def rides_csv(
+    staff: Staff, db: Db, state: State, engine: Engine, start: Start = None, end: End = None
+) -> Response:
+    """One row per ride: ids, member number, channel, area, vehicle, times (local, with offset),
+    wait, ride time, deviation from the promise, shared or not, outcome (UTF-8 with BOM)."""
+    first, last = _range(state, start, end)
+    rep, facts, rides = _report(db, state, engine, first, last, GroupBy.DAY)
+    text = reports.rides_csv(db, rep, facts, rides, tz(state.rules))
+    return _csv_response(text, f"noriai-rides-{first}-{last}.csv")

@@ -184,4 +184,6 @@ def ride_of(row: RideRow) -> Ride:
         created_at=row.created_at,
         cancelled_at=row.cancelled_at,
         late_cancellation=row.late_cancellation,
+        picked_up_at=row.picked_up_at,
+        dropped_off_at=row.dropped_off_at,
     )

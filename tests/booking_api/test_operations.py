@@ -146,7 +146,7 @@ def test_reports_count_rides_sharing_no_shows_and_online_share(
     }
     del shared_1, shared_2
     r = api.client.get(
-        "/api/v1/reports/rides.csv",
+        "/api/v1/reports/summary.csv",
         params={"start": "2026-12-01", "end": "2026-12-03"},
         headers=staff,
     )
