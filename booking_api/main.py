@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -20,6 +20,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
+from starlette.types import ASGIApp
 
 from booking_api import openapi, wiring
 from booking_api.admission import AdmissionControl, AdmissionLimits
@@ -109,7 +110,7 @@ def create_app(
     install_handlers(app)
     install_database_handler(app, retry_after_s=settings.retry_after_s)
     app.add_middleware(AdmissionControl, limits=admission_limits(settings))
-    app.add_middleware(SecurityHeaders, trusted_proxies=settings.trusted_proxies)
+    _outermost(app, lambda inner: SecurityHeaders(inner, settings.trusted_proxies))
     app.include_router(api_router())
     app.add_api_route(
         "/health",
@@ -131,6 +132,17 @@ def create_app(
 
 def admission_limits(settings: Settings) -> AdmissionLimits:
     """Return the admission gate's sizes from the settings."""
+def _outermost(app: FastAPI, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
+    """Wrap ``wrap`` around the app's whole middleware stack, error pages included.
+
+    Starlette answers an unhandled exception from its outermost layer, outside every
+    middleware added with ``add_middleware``; wrapping the built stack is what puts
+    the security headers on a 500 too.
+    """
+    build = app.build_middleware_stack
+    app.build_middleware_stack = lambda: wrap(build())  # type: ignore[method-assign]
+
+
     return AdmissionLimits(
         max_in_flight=settings.max_in_flight,
         max_engine_in_flight=settings.max_engine_in_flight,

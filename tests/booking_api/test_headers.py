@@ -50,6 +50,25 @@ def test_every_response_carries_the_security_headers(api: Api, path: str) -> Non
     assert "Strict-Transport-Security" not in r.headers  # plain HTTP
 
 
+def test_an_unexpected_error_still_carries_the_security_headers(
+    settings: Settings, engine: Any, clock: Any, city_map: Any, db: Engine
+) -> None:
+    # Starlette answers an unhandled exception outside the middlewares added to the app.
+    app = create_app(settings, engine=engine, clock=clock, city_map=city_map, db=db)
+
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/boom", boom, methods=["GET"])
+    with TestClient(app, raise_server_exceptions=False) as client:
+        r = client.get("/boom")
+    assert r.status_code == 500
+    assert r.json()["detail"]["code"] == "internal_error"
+    assert _directives(r.headers["Content-Security-Policy"])["script-src"] == ["'self'"]
+    assert r.headers["X-Frame-Options"] == "DENY"
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+
+
 def test_hsts_only_over_tls(
     api: Api, settings: Settings, engine: Any, clock: Any, city_map: Any, db: Engine
 ) -> None:
