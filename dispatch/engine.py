@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from dispatch.adapter import DayData, epoch, node_key
+from dispatch.alternatives import usable_alternatives
 from dispatch.domain import (
     Alternative,
     IllegalTransition,
@@ -139,17 +140,16 @@ class DispatchEngine(MoveOps):
             max_alternatives=c.max_alternatives,
         )
 
-    def _refusal(self, res: QuoteRefusal) -> Refusal:
-        now_s = self.now_s()
-        alts = tuple(
+    def _refusal(self, res: QuoteRefusal, request: TripRequest) -> Refusal:
+        found = (
             Alternative(
                 _dt(a.pickup_window.earliest_s),
                 _dt(a.pickup_window.latest_s),
                 _dt(a.estimated_dropoff_s),
             )
             for a in res.alternatives
-            if a.pickup_window.latest_s >= now_s
         )
+        alts = usable_alternatives(found, request, _dt(self.now_s()))
         return Refusal("no_capacity", _NO_CAPACITY_EN, _NO_CAPACITY_JA, alts)
 
     def now_s(self) -> int:
@@ -171,7 +171,7 @@ class DispatchEngine(MoveOps):
             raise
         res = quote(problem, plan, new, params=self._params())
         if isinstance(res, QuoteRefusal):
-            return self._refusal(res)
+            return self._refusal(res, request)
         p = res.promise
         now = self.now()
         t = request.depart_at or request.arrive_by
@@ -258,7 +258,7 @@ class DispatchEngine(MoveOps):
             with read_session(self.db) as s:
                 problem, plan, new = self._prepare(s, req, "alt")
             res = quote(problem, plan, new, params=self._params())
-            alts = self._refusal(res).alternatives if isinstance(res, QuoteRefusal) else ()
+            alts = self._refusal(res, req).alternatives if isinstance(res, QuoteRefusal) else ()
             raise NoCapacity(
                 "The offered time was just taken; please choose another time.",
                 "ご提案した時間は他の予約で埋まりました。別の時間をお選びください。",
