@@ -32,11 +32,18 @@ class Fares:
     companion_yen: int
     free_companions: int
     free_companion_categories: frozenset[str]
+    carers_ride_free: bool = False
 
-    def fare_yen(self, category: str, party_size: int) -> int:
-        """Return the fare of a member of ``category`` with ``party_size - 1`` companions."""
+    def fare_yen(self, category: str, party_size: int, carers: int = 0) -> int:
+        """Return the fare of a member of ``category`` riding with ``party_size - 1`` others.
+
+        ``carers`` of those others are carers (介助者): free when the city's
+        ``carers_ride_free`` says so, otherwise they pay as companions (同伴者).
+        """
         base = self.categories.get(category, self.categories.get(self.default_category, 0))
-        companions = max(0, party_size - 1)
+        others = max(0, party_size - 1)
+        carers = min(max(0, carers), others) if self.carers_ride_free else 0
+        companions = others - carers
         if category in self.free_companion_categories:
             companions = max(0, companions - self.free_companions)
         return base + companions * self.companion_yen
@@ -90,6 +97,9 @@ class CityRules:
     min_age: int
     exempt_categories: frozenset[str]
     no_show: NoShowPolicy = NO_POLICY
+    # A member registered by staff (phone, counter) is approved at once ("approve")
+    # or waits in the approval queue like an online application ("queue").
+    staff_registration: str = "approve"
     taps: TapRules = field(default_factory=TapRules)
     calendar: ServiceCalendar = field(default_factory=ServiceCalendar)
 
@@ -121,6 +131,8 @@ class CityRules:
             "eligibility": {
                 "require_residency": self.require_residency,
                 "min_age": self.min_age,
+            "carers_ride_free": self.fares.carers_ride_free,
+            "staff_registration": self.staff_registration,
                 "exempt_categories": sorted(self.exempt_categories),
             },
             "no_show": {
@@ -221,6 +233,14 @@ def parse_calendar(service: dict[str, Any]) -> ServiceCalendar:
 def parse_city(data: dict[str, Any]) -> CityRules:
     """Build ``CityRules`` from the parsed TOML tables, with a clear error for a bad value."""
     try:
+def _staff_registration(table: dict[str, Any]) -> str:
+    rule = str(table.get("staff_registration", "approve"))
+    if rule not in {"approve", "queue"}:
+        msg = f"registration.staff_registration must be 'approve' or 'queue', not {rule!r}"
+        raise ValueError(msg)
+    return rule
+
+
         city, service = data["city"], data["service"]
         areas, fares, elig = data.get("areas", {}), data["fares"], data.get("eligibility", {})
         return CityRules(
@@ -254,6 +274,7 @@ def parse_city(data: dict[str, Any]) -> CityRules:
             require_residency=bool(elig.get("require_residency", True)),
             min_age=int(elig.get("min_age", 0)),
             exempt_categories=frozenset(elig.get("exempt_categories", [])),
+                carers_ride_free=bool(fares.get("carers_ride_free", False)),
             no_show=parse_no_show(data.get("no_show")),
             taps=parse_taps(data.get("driver_taps")),
             calendar=parse_calendar(service),
@@ -261,6 +282,7 @@ def parse_city(data: dict[str, Any]) -> CityRules:
     except (KeyError, TypeError, ValueError) as exc:
         msg = f"bad city rules: {exc}"
         raise CityFileError(msg) from exc
+            staff_registration=_staff_registration(data.get("registration", {})),
 
 
 def load_city(path: Path) -> CityRules:

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from booking_api.city import CityRules
 from booking_api.db import AccountRow, MemberRow, SavedPlaceRow, audit
 from booking_api.errors import ApiError
 from booking_api.pins import require_strong
@@ -187,6 +188,27 @@ def approve(
     if category is not None and category not in state.rules.fares.categories:
         raise ApiError(
             422,
+def approve_at_entry(rules: CityRules, role: str, asked: bool | None) -> bool:
+    """Return whether a member registered by staff is approved at once, or answer 403.
+
+    The city's rule decides when staff do not say (``approve``: at once, so the
+    caller can book in the same call; ``queue``: like an online application).
+    Under the queue rule only an admin may approve at entry.
+    """
+    if asked is None:
+        return rules.staff_registration == "approve"
+    if asked and rules.staff_registration == "queue" and role != "admin":
+        raise ApiError(
+            403,
+            "approval_queued",
+            "In this city a registration taken by an operator waits for approval; "
+            "an administrator approves it on the approvals screen.",
+            "この市では、オペレーターが受け付けた登録は承認待ちになります。"
+            "管理者が登録承認の画面で承認します。",
+        )
+    return asked
+
+
             "bad_category",
             f"Unknown fare category {category!r}.",
             f"料金区分「{category}」はありません。",

@@ -25,8 +25,10 @@ from booking_api.schemas.bookings import (
     ConfirmIn,
     ConfirmOut,
     ModifyConfirmIn,
+    OfferOut,
     QuoteIn,
     QuoteOut,
+    TripIn,
 )
 from booking_api.schemas.types import Day
 from booking_api.state import AppState
@@ -87,6 +89,52 @@ def visible_ride(engine: BookingEngine, account: AccountRow, ride_id: str) -> Ri
     return ride
 
 
+def with_carers(
+    db: Db, state: AppState, member: MemberRow, offer: OfferOut, trip: TripIn
+) -> OfferOut:
+    """Return ``offer`` with its fare counting the party's carers as the city file says.
+
+    The fare of an offer is what the booking will cost, so the stored offer is
+    corrected too (carers may ride free, companions pay).
+    """
+    if trip.carers == 0:
+        return offer
+    fare = state.rules.fares.fare_yen(member.category, trip.party_size, trip.carers)
+    row = db.get(OfferRow, offer.offer_id)
+    if row is not None:
+        row.fare_yen = fare
+    return offer.model_copy(update={"fare_yen": fare})
+
+
+def staff_reason(account: AccountRow, reason: str) -> str:
+    """Return the reason staff give for a change they make for a member, or answer 422.
+
+    A cancellation or change made for someone else is explained, so the audit
+    log (and the member, when they ask) can tell why.
+    """
+    reason = reason.strip()
+    if is_staff(account) and not reason:
+        raise ApiError(
+            422,
+            "reason_required",
+            "Give the reason for the change (it is kept in the audit log).",
+            "理由を入力してください（操作記録に残ります）。",
+        )
+    return reason
+
+
+def _times(ride: Ride) -> dict[str, Any]:
+    return {
+        "ride_id": ride.ride_id,
+        "status": str(ride.status),
+        "pickup_window_start": ride.pickup_window_start.isoformat(),
+        "pickup_window_end": ride.pickup_window_end.isoformat(),
+        "from_label": ride.request.pickup_label,
+        "to_label": ride.request.dropoff_label,
+        "party_size": ride.request.party_size,
+    }
+
+
 def confirm_one(
     db: Db,
     state: AppState,
@@ -138,7 +186,7 @@ def make_quote(body: QuoteIn, account: Booker, db: Db, state: State, engine: Eng
     request = trips.build_request(
         db, state, engine, member, body, body.date, body.time, channel=channel
     )
-    offer = trips.quote(db, state, engine, member, request)
+    offer = with_carers(db, state, member, trips.quote(db, state, engine, member, request), body)
     back = None
     if body.return_time is not None:
         back_trip = body.model_copy(update={"time_mode": "depart_at"})
@@ -154,7 +202,9 @@ def make_quote(body: QuoteIn, account: Booker, db: Db, state: State, engine: Eng
             swap=True,
             extra_rides=1,
         )
-        back = trips.quote(db, state, engine, member, back_req)
+        back = with_carers(
+            db, state, member, trips.quote(db, state, engine, member, back_req), body
+        )
     db.commit()
     return QuoteOut(offer=offer, return_offer=back)
 
@@ -296,11 +346,16 @@ def get_booking(ride_id: str, account: Booker, db: Db, engine: Engine) -> Bookin
 def cancel_booking(
     ride_id: str, body: CancelIn, account: Booker, db: Db, state: State, engine: Engine
 ) -> BookingOut:
-    """Cancel a booking; cancellations close to the pickup are recorded as late."""
+    """Cancel a booking; cancellations close to the pickup are recorded as late.
+
+    Staff cancelling for a member give the reason; it is kept with the ride and
+    in the audit log.
+    """
     before = visible_ride(engine, account, ride_id)
+    reason = staff_reason(account, body.reason)
     trips.release(db)
     try:
-        ride = engine.cancel(ride_id, by=account.id, reason=body.reason)
+        ride = engine.cancel(ride_id, by=account.id, reason=reason)
     except IllegalTransition as exc:
         raise ApiError(409, exc.code, exc.message_en, exc.message_ja) from exc
     out = trips.booking_out(db, ride)
@@ -311,8 +366,8 @@ def cancel_booking(
             "booking.cancel",
             "booking",
             ride_id,
-            {"status": str(before.status)},
-            out.model_dump(mode="json"),
+            _times(before),
+            {**out.model_dump(mode="json"), "reason": reason},
             state.now(),
         )
         db.commit()
@@ -345,6 +400,7 @@ def modify_quote(
         ignore_ride=ride_id,
     )
     offer = trips.quote(db, state, engine, member, request, replaces=ride_id)
+    offer = with_carers(db, state, member, offer, body)
     db.commit()
     return QuoteOut(offer=offer)
 
@@ -355,8 +411,10 @@ def modify_confirm(
 ) -> BookingOut:
     """Book the replacement and cancel the old booking in one step; if booking fails the old
     one stays, and of racing changes to one booking exactly one succeeds (the others 409).
+    Staff changing a member's booking give the reason (kept in the audit log).
     """
     old = visible_ride(engine, account, ride_id)
+    reason = staff_reason(account, body.reason)
     offer = trips.own_offer(db, body.offer_id, None if is_staff(account) else account.member_id)
     if offer.replaces_ride_id != ride_id:
         raise not_found("offer", "ご提案")
@@ -368,8 +426,8 @@ def modify_confirm(
             "booking.modify",
             "booking",
             ride_id,
-            {"ride_id": ride_id},
-            {"ride_id": new.ride_id},
+            _times(old),
+            {**_times(new), "fare_yen": offer.fare_yen, "reason": reason},
             state.now(),
         )
     db.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -50,12 +51,20 @@ def search_members(
     return [membership.member_out(r, staff=True) for r in membership.search(db, q, status, limit)]
 
 
-@router.post("", status_code=201, responses={409: {}, 422: {}})
+@router.post("", status_code=201, responses={403: {}, 409: {}, 422: {}})
 def register_by_staff(
     body: StaffRegistrationIn, staff: Staff, db: Db, state: State, city_map: CityMap
 ) -> MemberOut:
-    """Register a member who applied by phone or at the counter (optionally approving at once)."""
+    """Register a member who applied by phone or at the counter.
+
+    Whether they are approved at once follows the city's rule
+    (``registration.staff_registration``) unless ``approve`` says otherwise;
+    under the queue rule only an admin may approve at entry. Audited.
+    """
     del city_map
+    approve = membership.approve_at_entry(state.rules, staff.role, body.approve)
+    if not body.password:
+        body = body.model_copy(update={"password": secrets.token_urlsafe(18)})
     row = membership.register(
         db,
         state,
@@ -65,7 +74,7 @@ def register_by_staff(
         notes=body.notes,
         actor=staff.id,
     )
-    if body.approve:
+    if approve:
         membership.approve(db, state, row, staff.id, None)
     db.commit()
     return membership.member_out(row, staff=True)

@@ -98,10 +98,28 @@ class TripIn(BaseModel):
     time: str = HHMM
     time_mode: Literal["depart_at", "arrive_by"] = "depart_at"
     party_size: WholeNumber = Field(default=1, ge=1, le=20)
+    carers: WholeNumber = Field(
+        default=0,
+        ge=0,
+        le=19,
+        description="How many of the party are carers (介助者); the city file says if they "
+        "ride free. The others besides the member are companions (同伴者).",
+    )
     wheelchair: StrictBool = False
-    notes: Text = Field(default="", max_length=500)
+    notes: Text = Field(default="", max_length=500, description="For the driver.")
 
     model_config = {"populate_by_name": True}
+
+    @model_validator(mode="after")
+    def _carers_in_party(self) -> TripIn:
+        if self.carers > self.party_size - 1:
+            raise RuleViolation(
+                "bad_party",
+                "The carers are part of the party: there are more carers than people "
+                "riding with the member.",
+                "介助者は同乗者に含めてください（介助者の数が同乗者の数より多くなっています）。",
+            )
+        return self
 
 
 class QuoteIn(TripIn):
@@ -159,9 +177,10 @@ class ConfirmIn(BaseModel):
 
 
 class ModifyConfirmIn(BaseModel):
-    """Confirmation of the replacement offer of a modification."""
+    """Confirmation of the replacement offer of a modification (staff give the reason)."""
 
     offer_id: Line = Field(min_length=1, max_length=64)
+    reason: Text = Field(default="", max_length=500)
 
 
 class CancelIn(BaseModel):
@@ -201,6 +220,13 @@ class BookingOut(BaseModel):
     notes: str | None = None
     vehicle_lat: float | None = None
     vehicle_lon: float | None = None
+    vehicle_name: str | None = Field(default=None, description="The car's name (its vehicle).")
+    vehicle_plate: str | None = Field(
+        default=None, description="The car's number plate, so the rider knows which car to board."
+    )
+    vehicle_colour: str | None = Field(
+        default=None, description="The car's body colour (white, silver, ...), or empty."
+    )
 
 
 class ConfirmOut(BaseModel):

@@ -43,7 +43,14 @@ class StaffRegistrationIn(RegistrationIn):
     channel: Literal["phone", "counter", "online"] = "phone"
     category: Line | None = Field(default=None, max_length=32)
     notes: Text = Field(default="", max_length=2000)
-    approve: StrictBool = False
+    approve: StrictBool | None = Field(
+        default=None,
+        description="Leave out to follow the city's rule (registration.staff_registration: "
+        "approve at once, or queue for approval); true under the queue rule is for admins.",
+    )
+    # A caller who registers by phone may never use the app: without a PIN the login
+    # gets an unguessable one, and staff set a real PIN when the member asks for one.
+    password: Line = Field(default="", max_length=128)
 
 
 class MemberPatch(BaseModel):
