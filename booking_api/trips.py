@@ -42,6 +42,7 @@ from dispatch.domain import (
     TripRequest,
 )
 from dispatch.ports import BookingEngine
+from dispatch.store.tables import VehicleRow
 
 INACTIVE = {RideStatus.CANCELLED, RideStatus.NO_SHOW, RideStatus.REJECTED}
 
@@ -343,7 +344,16 @@ def booking_out(db: Session, ride: Ride, *, detail: bool = False) -> BookingOut:
         series_id=meta.series_id if meta else None,
         rider_phone=req.rider_phone if detail else None,
         notes=req.notes if detail else None,
+        **_car(db, ride.vehicle_id),
     )
+
+
+def _car(db: Session, vehicle_id: str | None) -> dict[str, Any]:
+    """Return the booked car's name, plate and colour, so the rider knows which car to board."""
+    car = db.get(VehicleRow, vehicle_id) if vehicle_id else None
+    if car is None:
+        return {}
+    return {"vehicle_name": car.name, "vehicle_plate": car.plate, "vehicle_colour": car.colour}
 
 
 def local_date(state: AppState, when: datetime) -> date:

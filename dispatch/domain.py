@@ -245,7 +245,9 @@ class VehicleInfo:
     """A vehicle as the engine knows it: capacity, depot, areas, live status and position.
 
     ``areas`` of ``None`` means every service area; ``delay_s`` is how far behind
-    its plan the driver reported being.
+    its plan the driver reported being. ``plate`` and ``colour`` (a
+    ``dispatch.vehicles.VehicleColour`` value) tell riders which car to get into;
+    a vehicle with ``retired_at`` gets no new shifts.
     """
 
     vehicle_id: str
@@ -257,6 +259,11 @@ class VehicleInfo:
     status: VehicleStatus
     position: LatLon | None = None
     delay_s: int = 0
+    plate: str = ""
+    colour: str = ""
+    depot_name: str = ""
+    retired_at: datetime | None = None
+    retired_reason: str = ""
 
 
 @dataclass(frozen=True)

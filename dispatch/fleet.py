@@ -22,7 +22,6 @@ from dispatch.domain import (
     RideStatus,
     ShiftInfo,
     ShiftInUse,
-    UnknownRide,
     VehicleInfo,
     VehicleStatus,
 )
@@ -37,24 +36,10 @@ from dispatch.store.repo import (
 )
 from dispatch.store.tables import PlanRow, RideRow, ShiftRow, VehicleRow
 from dispatch.taps import TapOps
+from dispatch.vehicles import VehicleOps, VehicleRetired, info_of, unknown_vehicle
 from optimizer import Quote, quote
 
 log = logging.getLogger("noriai.fleet")
-
-
-def _info(v: VehicleRow) -> VehicleInfo:
-    pos = LatLon(v.lat, v.lon) if v.lat is not None and v.lon is not None else None
-    return VehicleInfo(
-        vehicle_id=v.id,
-        name=v.name,
-        seats=v.seats,
-        wheelchairs=v.wheelchairs,
-        depot=LatLon(v.depot_lat, v.depot_lon),
-        areas=tuple(v.areas) if v.areas is not None else None,
-        status=VehicleStatus(v.status),
-        position=pos,
-        delay_s=v.delay_s,
-    )
 
 
 def _refuse_if_rides(s: Session, vehicle_id: str, day: date) -> None:
@@ -72,11 +57,7 @@ def _refuse_if_rides(s: Session, vehicle_id: str, day: date) -> None:
         raise ShiftInUse(vehicle_id, day, int(rides))
 
 
-def _unknown_vehicle(vehicle_id: str) -> UnknownRide:
-    return UnknownRide(f"No vehicle {vehicle_id}.", f"車両 {vehicle_id} は見つかりません。")
-
-
-class FleetOps(TapOps):
+class FleetOps(TapOps, VehicleOps):
     """Vehicle, shift and live-event operations of ``DispatchEngine``."""
 
     # -- vehicles and shifts ---------------------------------------------------
@@ -89,8 +70,12 @@ class FleetOps(TapOps):
         seats: int = 4,
         wheelchairs: int = 0,
         areas: Sequence[str] | None = None,
+        plate: str | None = None,
+        colour: str | None = None,
+        depot_name: str | None = None,
     ) -> VehicleInfo:
-        """Add a vehicle (or update its data, keeping its live status)."""
+        """Add a vehicle (or update its data, keeping its live status; a plate, colour or
+        depot name not given is kept). ``edit_vehicle`` is the guarded change."""
         if seats < 0 or wheelchairs < 0 or seats + wheelchairs == 0:
             msg = "a vehicle needs at least one seat or wheelchair place"
             raise ValueError(msg)
@@ -103,22 +88,25 @@ class FleetOps(TapOps):
             v.name, v.seats, v.wheelchairs = name or vehicle_id, seats, wheelchairs
             v.depot_lat, v.depot_lon = depot.lat, depot.lon
             v.areas = list(areas) if areas is not None else None
+            v.plate = plate if plate is not None else v.plate or ""
+            v.colour = colour if colour is not None else v.colour or ""
+            v.depot_name = depot_name if depot_name is not None else v.depot_name or ""
             append_event(s, "vehicle.saved", self.now(), vehicle_id=vehicle_id)
             s.flush()
-            return _info(v)
+            return info_of(v)
 
     def list_vehicles(self) -> list[VehicleInfo]:
         """Return every vehicle, by id."""
         with read_session(self.db) as s:
-            return [_info(v) for v in s.scalars(select(VehicleRow).order_by(VehicleRow.id))]
+            return [info_of(v) for v in s.scalars(select(VehicleRow).order_by(VehicleRow.id))]
 
     def get_vehicle(self, vehicle_id: str) -> VehicleInfo:
         """Return one vehicle or raise ``UnknownRide`` (code ``unknown_ride``)."""
         with read_session(self.db) as s:
             v = s.get(VehicleRow, vehicle_id)
             if v is None:
-                raise _unknown_vehicle(vehicle_id)
-            return _info(v)
+                raise unknown_vehicle(vehicle_id)
+            return info_of(v)
 
     def set_shift(
         self,
@@ -143,8 +131,11 @@ class FleetOps(TapOps):
             msg = "a shift must end after it starts"
             raise ValueError(msg)
         with write_session(self.db, service_date) as s:
-            if s.get(VehicleRow, vehicle_id) is None:
-                raise _unknown_vehicle(vehicle_id)
+            vehicle = s.get(VehicleRow, vehicle_id)
+            if vehicle is None:
+                raise unknown_vehicle(vehicle_id)
+            if vehicle.retired_at is not None:
+                raise VehicleRetired(vehicle_id)
             q = select(ShiftRow).where(
                 ShiftRow.vehicle_id == vehicle_id, ShiftRow.service_date == service_date
             )
@@ -214,7 +205,7 @@ class FleetOps(TapOps):
         with self.publishing(), write_session(self.db, day) as s:
             v = s.get(VehicleRow, vehicle_id)
             if v is None:
-                raise _unknown_vehicle(vehicle_id)
+                raise unknown_vehicle(vehicle_id)
             v.status = vehicle_transition(
                 VehicleStatus(v.status), target, vehicle_id=vehicle_id
             ).value
@@ -239,7 +230,7 @@ class FleetOps(TapOps):
                 self._reassign(s, day, vehicle_id)
             else:
                 self.reschedule(s, day, [vehicle_id])
-            return _info(v)
+            return info_of(v)
 
     def start_shift(self, vehicle_id: str) -> VehicleInfo:
         """The driver starts the day: the vehicle becomes available at its position or depot."""
@@ -359,7 +350,7 @@ class FleetOps(TapOps):
         with change_session(self.db) as s:
             v = s.get(VehicleRow, vehicle_id)
             if v is None:
-                raise _unknown_vehicle(vehicle_id)
+                raise unknown_vehicle(vehicle_id)
             v.lat, v.lon, v.position_at = lat, lon, self.now()
             v.gps_lat, v.gps_lon, v.gps_at = lat, lon, self.now()  # for the 到着 geofence
             status, delay = v.status, v.delay_s
@@ -383,7 +374,7 @@ class FleetOps(TapOps):
         with self.publishing(), write_session(self.db, day) as s:
             v = s.get(VehicleRow, vehicle_id)
             if v is None:
-                raise _unknown_vehicle(vehicle_id)
+                raise unknown_vehicle(vehicle_id)
             v.delay_s = max(0, int(delay_s))
             append_event(s, "vehicle.delay", self.now(), vehicle_id=vehicle_id,
                          payload={"delay_s": v.delay_s})

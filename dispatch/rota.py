@@ -5,10 +5,11 @@ per-day override replaces them on one date (``off``: the car is in the
 garage). ``generate`` turns them into concrete shifts through the fleet's own
 ``set_shift``/``remove_shift`` (so the engine's rules and locks apply) for the
 service days of the calendar (``dispatch.calendar``), none on other days. It
-is idempotent and careful: it only redoes the shifts it made itself (origin
-"template" or "override"), never one set by hand or copied, never one of a
-vehicle that already has rides that day (each is reported instead), and it
-does not change today's shifts except for an override of today. The leading
+is idempotent and careful: it skips retired vehicles, only redoes the shifts
+it made itself (origin "template" or "override"), never one set by hand or
+copied, never one of a vehicle that already has rides that day (each is
+reported instead), and it does not change today's shifts except for an
+override of today. The leading
 engine rolls the horizon forward once a day (``roll_forward``, from ``tick``).
 """
 
@@ -263,7 +264,7 @@ def generate(
     report = Report()
     first = max(first, today)
     wanted = set(vehicle_ids) if vehicle_ids is not None else None
-    vehicles = [v.vehicle_id for v in fleet.list_vehicles()]
+    vehicles = [v.vehicle_id for v in fleet.list_vehicles() if v.retired_at is None]
     vehicles = [v for v in vehicles if wanted is None or v in wanted]
     templates = _templates(db)
     by_day = {(o.vehicle_id, o.day): o for o in overrides(db, first, last)}
@@ -361,14 +362,17 @@ def copy_week(
     ``target`` (both Mondays), keeping each shift's local hours.
 
     The copies are kept by later generations (origin "copied"); a target day that
-    is not a service day gets none; a vehicle without a shift on the source day
-    loses its target shift (unless it has rides there, which is reported).
+    is not a service day gets none, nor does a retired vehicle; a vehicle without a
+    shift on the source day loses its target shift (unless it has rides there, which
+    is reported).
     """
     report = Report()
+    retired = {v.vehicle_id for v in fleet.list_vehicles() if v.retired_at is not None}
     for i in range(7):
         src, dst = source + timedelta(days=i), target + timedelta(days=i)
         have = {s.vehicle_id: s for s in fleet.list_shifts(dst)}
         copies = fleet.list_shifts(src) if calendar.is_service_day(dst) else []
+        copies = [c for c in copies if c.vehicle_id not in retired]
         for shift in copies:
             times = _moved(shift, dst, zone)
             try:

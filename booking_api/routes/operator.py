@@ -37,6 +37,14 @@ class VehicleOut(BaseModel):
     """A vehicle of the fleet."""
 
     id: str
+    plate: str = ""
+    colour: str = ""
+    depot_name: str = ""
+    depot_lat: float | None = None
+    depot_lon: float | None = None
+    retired: bool = False
+    retired_at: datetime | None = None
+    retired_reason: str = ""
     name: str
     seats: int
     wheelchairs: int
@@ -140,6 +148,14 @@ def vehicles(staff: Staff, engine: Engine) -> list[VehicleOut]:
     """The fleet with live status and position (when the engine reports them)."""
     listing = getattr(engine, "list_vehicles", None)
     if listing is None:
+        plate=v.plate,
+        colour=v.colour,
+        depot_name=v.depot_name,
+        depot_lat=v.depot.lat,
+        depot_lon=v.depot.lon,
+        retired=v.retired_at is not None,
+        retired_at=v.retired_at,
+        retired_reason=v.retired_reason,
         return []
     return [vehicle_out(v) for v in listing()]
 

@@ -59,6 +59,13 @@ class VehicleRow(Base):
     gps_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     delay_s: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # the car's identity for riders ("which car do I get into"), and the depot's name
+    plate: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    colour: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    depot_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # a retired vehicle stays for the history of its rides but gets no new shifts or rides
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    retired_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class ShiftRow(Base):
