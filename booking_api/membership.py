@@ -39,6 +39,14 @@ SNAPSHOT_FIELDS = (
 NUMBER_LOCK = 0x4E4F5249  # advisory lock key for issuing member numbers ("NORI")
 
 
+def field_refusal(status: int, code: str, field: str, en: str, ja: str) -> ApiError:
+    """Return an error about one field of the form, named in ``errors`` as a validation
+    error names it, so that the apps show the sentence next to that field.
+    """
+    errors = [{"field": f"body.{field}", "message_en": en, "message_ja": ja}]
+    return ApiError(status, code, en, ja, errors=errors)
+
+
 def rule_error(exc: RuleViolation) -> ApiError:
     """Return the 422 for a broken service rule."""
     return ApiError(422, exc.code, exc.message_en, exc.message_ja)
@@ -115,13 +123,19 @@ def register(
         area = state.city_map.area_of(data.home_lat, data.home_lon) if state.city_map else None
     phone = digits(data.phone)
     if len(phone) < 6:
-        raise ApiError(
-            422, "bad_phone", "The phone number is too short.", "電話番号の桁数が足りません。"
+        raise field_refusal(
+            422,
+            "bad_phone",
+            "phone",
+            "The phone number is too short: please include the area code "
+            "(e.g. 0299-12-3456 or 090-1234-5678).",
+            "電話番号の桁数が足りません。市外局番から入力してください（例：0299-12-3456、090-1234-5678）。",
         )
     if db.scalar(select(MemberRow.id).where(MemberRow.phone_digits == phone)) is not None:
-        raise ApiError(
+        raise field_refusal(
             409,
             "already_exists",
+            "phone",
             "A member with this phone number is already registered; "
             "please call the reservation centre.",
             "この電話番号はすでに登録されています。予約センターにお問い合わせください。",
@@ -305,3 +319,41 @@ def member_for_account(db: Session, member_id: str | None) -> MemberRow:
     if row is None:
         raise ApiError(404, "not_found", "No such member.", "該当する会員が見つかりません。")
     return row
+
+
+def _address_key(address: str) -> str:
+    """Return an address folded for comparison (width, dashes and spaces ignored)."""
+    return normalise(address).replace("ー", "-").replace("−", "-")
+
+
+def duplicates(db: Session, row: MemberRow) -> list[tuple[MemberRow, list[str]]]:
+    """Return the other members who may be the same person as ``row``, with why.
+
+    Reasons: ``name_birth`` (same name or reading and the same birth date), ``phone``
+    (the same phone number) and ``address_name`` (the same address and name or reading),
+    compared in their normalised forms, so staff see a second application of one person
+    before approving it.
+    """
+    candidates = db.scalars(
+        select(MemberRow).where(
+            MemberRow.id != row.id,
+            or_(
+                MemberRow.phone_digits == row.phone_digits,
+                MemberRow.name_norm == row.name_norm,
+                MemberRow.kana_norm == row.kana_norm,
+            ),
+        )
+    )
+    out: list[tuple[MemberRow, list[str]]] = []
+    for other in candidates:
+        same_name = other.name_norm == row.name_norm or other.kana_norm == row.kana_norm
+        reasons = []
+        if same_name and other.birth_date == row.birth_date:
+            reasons.append("name_birth")
+        if other.phone_digits == row.phone_digits:
+            reasons.append("phone")
+        if same_name and _address_key(other.address) == _address_key(row.address):
+            reasons.append("address_name")
+        if reasons:
+            out.append((other, reasons))
+    return out

@@ -22,3 +22,43 @@ def normalise(text: str) -> str:
 def digits(text: str) -> str:
     """Return only the digits of ``text`` (full-width digits included)."""
     return re.sub(r"\D", "", unicodedata.normalize("NFKC", text))
+
+
+# After NFKC and katakana -> hiragana a reading holds only these: hiragana (with the
+# small kana and ゔ ゕ ゖ), the voiced-sound marks, ー for long vowels, ・ between the
+# parts of a foreign name, and single spaces.
+_READING_RE = re.compile("^[\u3041-\u3096\u3099-\u309f\u30fc\u30fb ]+$")
+_DASHES = "‐‑‒–—―−－ー─━ｰ"  # what people type for the hyphen in a phone number
+
+
+def kana_reading(text: str) -> str | None:
+    """Return ``text`` as the one stored form of a ふりがな, or None when it is not kana.
+
+    Hiragana, katakana and half-width katakana are all accepted; the stored form is
+    hiragana after NFKC (so ｻﾄｳ, サトウ and さとう are stored as さとう), with each run of
+    spaces (half- or full-width) turned into one half-width space. Latin letters,
+    kanji or digits (「Sato Kazuko」, 「佐藤」) give None: such a reading could never be
+    found by kana.
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    folded = jaconv.kata2hira(folded)
+    folded = re.sub(r"\s+", " ", folded).strip()
+    if not folded or not _READING_RE.match(folded):
+        return None
+    return folded
+
+
+def phone_number(text: str) -> str:
+    """Return a phone number as typed, in half-width digits and hyphens.
+
+    Full-width digits become half-width (０９０ → 090), every kind of dash or long-vowel
+    mark becomes "-", brackets around an area code become hyphens and spaces go, so
+    「０９０ー１２３４ー５６７８」 is stored as 090-1234-5678. Nothing that is a digit is
+    ever dropped; other characters are kept for the caller to refuse.
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    folded = folded.translate({ord(c): "-" for c in _DASHES})
+    folded = re.sub(r"\s+", "", folded)
+    folded = re.sub(r"^\((\d+)\)", r"\1-", folded)
+    folded = re.sub(r"\((\d+)\)", r"-\1-", folded)
+    return re.sub(r"-{2,}", "-", folded).strip("-")

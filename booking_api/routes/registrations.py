@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
 from booking_api import membership, noshow
 from booking_api.clientaddr import client_address
-from booking_api.db import SavedPlaceRow
-from booking_api.deps import CityMap, Db, Resident, State
+from booking_api.db import MemberRow, SavedPlaceRow
+from booking_api.deps import CityMap, Db, Resident, Staff, State
 from booking_api.errors import not_found
 from booking_api.pins import require_strong
 from booking_api.schemas.members import (
+    ApplicationOut,
+    DuplicateOut,
     MemberOut,
     RegistrationIn,
     RegistrationOut,
@@ -51,6 +55,42 @@ def register_online(
         "you can log in once it is approved.",
         message_ja="お申し込みありがとうございます。市の担当者が確認し、承認後にログインできるようになります。",
     )
+
+
+@router.get("/registrations/pending")
+def pending_applications(
+    staff: Staff, db: Db, limit: Annotated[int, Query(ge=1, le=200)] = 100
+) -> list[ApplicationOut]:
+    """List the applications waiting for approval, oldest first, each with the members
+    it may duplicate (same name and birth date, same phone, or same address and name).
+    """
+    del staff
+    rows = db.scalars(
+        select(MemberRow)
+        .where(MemberRow.status == "pending")
+        .order_by(MemberRow.created_at)
+        .limit(limit)
+    )
+    return [
+        ApplicationOut(
+            member=membership.member_out(row, staff=True),
+            duplicates=[
+                DuplicateOut(
+                    id=other.id,
+                    member_number=other.member_number,
+                    status=other.status,
+                    name=other.name,
+                    kana=other.kana,
+                    birth_date=other.birth_date,
+                    phone=other.phone,
+                    address=other.address,
+                    reasons=reasons,  # type: ignore[arg-type]
+                )
+                for other, reasons in membership.duplicates(db, row)
+            ],
+        )
+        for row in rows
+    ]
 
 
 @router.get("/me")

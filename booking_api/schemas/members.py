@@ -3,14 +3,58 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
 from booking_api.schemas.types import BirthDate, Line, Text
+from booking_api.text import kana_reading, phone_number
 
-PHONE_PATTERN = r"^[0-9０-９+\-‐－ー() （）]+$"
-Phone = Field(min_length=6, max_length=20, pattern=PHONE_PATTERN)
+# Digits (half- or full-width), the dashes people type, brackets and spaces; the value is
+# stored as ``booking_api.text.phone_number`` gives it (090-1234-5678), and a number with
+# too few digits is refused by the registration rule (``bad_phone``, next to the field).
+PHONE_PATTERN = r"^[0-9０-９+\-‐‑‒–—―−－ー─━ｰ() （）\u3000]+$"
+Phone = Field(min_length=1, max_length=20, pattern=PHONE_PATTERN)
+# Hiragana, katakana or half-width katakana, with spaces, ー and ・ (documented so that
+# generated data is valid; the validator gives the field's own sentence).
+KANA_PATTERN = (
+    "^[\\s\u3000]*[\u3041-\u3096\u3099-\u309f\u30a1-\u30f6\u30fb-\u30fe\uff65-\uff9f]"
+    "[\u3041-\u3096\u3099-\u309f\u30a1-\u30f6\u30fb-\u30fe\uff65-\uff9f\\s\u3000]*$"
+)
+
+
+class FieldRefusal(ValueError):
+    """A field's value refused with a sentence in both languages (see ``errors.field_errors``)."""
+
+    def __init__(self, message_en: str, message_ja: str) -> None:
+        super().__init__(message_en)
+        self.message_en = message_en
+        self.message_ja = message_ja
+
+
+def _kana(value: str) -> str:
+    reading = kana_reading(value)
+    if reading is None:
+        msg_en = "Please write the reading of your name in hiragana or katakana (e.g. さとう)."
+        msg_ja = "ふりがなは ひらがな または カタカナ で入力してください（例：さとう かずこ）。"
+        raise FieldRefusal(msg_en, msg_ja)
+    return reading
+
+
+Kana = Annotated[
+    str,
+    AfterValidator(_kana),
+    Field(
+        min_length=1,
+        max_length=100,
+        description="The reading in kana; stored in hiragana (ｻﾄｳ, サトウ → さとう).",
+        json_schema_extra={"pattern": KANA_PATTERN},
+    ),
+]
+"""A ふりがな: any kana accepted, stored in hiragana; romaji or kanji refused."""
+
+PhoneText = Annotated[str, AfterValidator(phone_number)]
+"""A phone number normalised to half-width digits and hyphens (never a digit dropped)."""
 
 
 class RegistrationIn(BaseModel):
@@ -19,9 +63,9 @@ class RegistrationIn(BaseModel):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     name: Line = Field(min_length=1, max_length=100)
-    kana: Line = Field(min_length=1, max_length=100)
+    kana: Kana
     birth_date: BirthDate
-    phone: str = Phone
+    phone: PhoneText = Phone
     address: Line = Field(min_length=1, max_length=200)
     home_lat: float = Field(ge=-90, le=90, strict=True)
     home_lon: float = Field(ge=-180, le=180, strict=True)
@@ -30,7 +74,9 @@ class RegistrationIn(BaseModel):
     needs_help_boarding: StrictBool = False
     companion_allowed: StrictBool = False
     emergency_contact_name: Line = Field(default="", max_length=100)
-    emergency_contact_phone: Line = Field(default="", max_length=20)
+    emergency_contact_phone: Annotated[Line, AfterValidator(phone_number)] = Field(
+        default="", max_length=20
+    )
     # Only true is accepted (the rule answers consent_required); the schema says so.
     consent_terms: StrictBool = Field(default=False, json_schema_extra={"const": True})
     consent_privacy: StrictBool = Field(default=False, json_schema_extra={"const": True})
@@ -57,8 +103,10 @@ class MemberPatch(BaseModel):
     """Fields staff may change on a member (all optional)."""
 
     name: Line | None = Field(default=None, min_length=1, max_length=100)
-    kana: Line | None = Field(default=None, min_length=1, max_length=100)
-    phone: str | None = Field(default=None, min_length=6, max_length=20, pattern=PHONE_PATTERN)
+    kana: Kana | None = None
+    phone: PhoneText | None = Field(
+        default=None, min_length=6, max_length=20, pattern=PHONE_PATTERN
+    )
     address: Line | None = Field(default=None, min_length=1, max_length=200)
     home_lat: float | None = Field(default=None, ge=-90, le=90, strict=True)
     home_lon: float | None = Field(default=None, ge=-180, le=180, strict=True)
@@ -126,6 +174,28 @@ class RegistrationOut(BaseModel):
     member: MemberOut
     message_ja: str
     message_en: str
+
+
+class DuplicateOut(BaseModel):
+    """Another member who may be the applicant, and why (``name_birth``, ``phone``,
+    ``address_name``)."""
+
+    id: str
+    member_number: str | None
+    status: str
+    name: str
+    kana: str
+    birth_date: date
+    phone: str
+    address: str
+    reasons: list[Literal["name_birth", "phone", "address_name"]]
+
+
+class ApplicationOut(BaseModel):
+    """A pending application with the members it may duplicate (the approval screen)."""
+
+    member: MemberOut
+    duplicates: list[DuplicateOut]
 
 
 class ApproveIn(BaseModel):
