@@ -102,11 +102,14 @@ class CityRules:
     staff_registration: str = "approve"
     taps: TapRules = field(default_factory=TapRules)
     calendar: ServiceCalendar = field(default_factory=ServiceCalendar)
+    # The reservation centre's number, shown wherever the apps say "call us" (お電話で).
+    reservation_phone: str = ""
 
     def as_public_dict(self) -> dict[str, Any]:
         """Return the rules as plain JSON-able data for ``GET /api/v1/rules``."""
         return {
             "city": self.city_id,
+            "reservation_phone": self.reservation_phone,
             "name_ja": self.name_ja,
             "name_en": self.name_en,
             "timezone": self.timezone,
@@ -250,6 +253,7 @@ def _staff_registration(table: dict[str, Any]) -> str:
             timezone=str(city.get("timezone", "Asia/Tokyo")),
             member_number_prefix=str(city.get("member_number_prefix", "M")),
             maps_city=str(city.get("maps_city", city["id"])),
+            reservation_phone=str(city.get("reservation_phone", "")),
             operating_weekdays=frozenset(int(d) for d in service["operating_weekdays"]),
             service_start=_hhmm(service["start"]),
             service_end=_hhmm(service["end"]),

@@ -56,6 +56,13 @@ def check_service_time(
     zone = tz(rules)
     local = when.astimezone(zone)
     day = local.date()
+    if when <= now:  # a past time is not "too soon": say that it has passed
+        when_ja = f"{local.month}月{local.day}日 {local:%H:%M}"
+        raise RuleViolation(
+            "time_passed",
+            f"{local:%d %b %H:%M} has already passed; please choose a later date or time.",
+            f"{when_ja} はすでに過ぎています。これから先の日時をお選びください。",
+        )
     status = rules.calendar.day_status(day)
     if not status.service:  # says why: the weekday, the holiday's name, the closure
         ja, en = status.refusal()
