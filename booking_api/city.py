@@ -131,11 +131,11 @@ class CityRules:
             "cross_area_places": sorted(self.cross_area_places),
             "fares": dict(self.fares.categories),
             "companion_fare_yen": self.fares.companion_yen,
+            "carers_ride_free": self.fares.carers_ride_free,
+            "staff_registration": self.staff_registration,
             "eligibility": {
                 "require_residency": self.require_residency,
                 "min_age": self.min_age,
-            "carers_ride_free": self.fares.carers_ride_free,
-            "staff_registration": self.staff_registration,
                 "exempt_categories": sorted(self.exempt_categories),
             },
             "no_show": {
@@ -233,9 +233,6 @@ def parse_calendar(service: dict[str, Any]) -> ServiceCalendar:
     )
 
 
-def parse_city(data: dict[str, Any]) -> CityRules:
-    """Build ``CityRules`` from the parsed TOML tables, with a clear error for a bad value."""
-    try:
 def _staff_registration(table: dict[str, Any]) -> str:
     rule = str(table.get("staff_registration", "approve"))
     if rule not in {"approve", "queue"}:
@@ -244,6 +241,9 @@ def _staff_registration(table: dict[str, Any]) -> str:
     return rule
 
 
+def parse_city(data: dict[str, Any]) -> CityRules:
+    """Build ``CityRules`` from the parsed TOML tables, with a clear error for a bad value."""
+    try:
         city, service = data["city"], data["service"]
         areas, fares, elig = data.get("areas", {}), data["fares"], data.get("eligibility", {})
         return CityRules(
@@ -274,19 +274,19 @@ def _staff_registration(table: dict[str, Any]) -> str:
                 companion_yen=int(fares.get("companion_yen", 0)),
                 free_companions=int(fares.get("free_companions", 0)),
                 free_companion_categories=frozenset(fares.get("free_companion_categories", [])),
+                carers_ride_free=bool(fares.get("carers_ride_free", False)),
             ),
             require_residency=bool(elig.get("require_residency", True)),
             min_age=int(elig.get("min_age", 0)),
             exempt_categories=frozenset(elig.get("exempt_categories", [])),
-                carers_ride_free=bool(fares.get("carers_ride_free", False)),
             no_show=parse_no_show(data.get("no_show")),
             taps=parse_taps(data.get("driver_taps")),
             calendar=parse_calendar(service),
+            staff_registration=_staff_registration(data.get("registration", {})),
         )
     except (KeyError, TypeError, ValueError) as exc:
         msg = f"bad city rules: {exc}"
         raise CityFileError(msg) from exc
-            staff_registration=_staff_registration(data.get("registration", {})),
 
 
 def load_city(path: Path) -> CityRules:

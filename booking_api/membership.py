@@ -188,20 +188,6 @@ def register(
     return row
 
 
-def approve(
-    db: Session, state: AppState, row: MemberRow, actor: str, category: str | None
-) -> MemberRow:
-    """Approve a pending (or rejected) member and issue the next member number."""
-    if row.status == "approved":
-        raise ApiError(
-            409,
-            "illegal_transition",
-            "This member is already approved.",
-            "この会員はすでに承認済みです。",
-        )
-    if category is not None and category not in state.rules.fares.categories:
-        raise ApiError(
-            422,
 def approve_at_entry(rules: CityRules, role: str, asked: bool | None) -> bool:
     """Return whether a member registered by staff is approved at once, or answer 403.
 
@@ -223,6 +209,20 @@ def approve_at_entry(rules: CityRules, role: str, asked: bool | None) -> bool:
     return asked
 
 
+def approve(
+    db: Session, state: AppState, row: MemberRow, actor: str, category: str | None
+) -> MemberRow:
+    """Approve a pending (or rejected) member and issue the next member number."""
+    if row.status == "approved":
+        raise ApiError(
+            409,
+            "illegal_transition",
+            "This member is already approved.",
+            "この会員はすでに承認済みです。",
+        )
+    if category is not None and category not in state.rules.fares.categories:
+        raise ApiError(
+            422,
             "bad_category",
             f"Unknown fare category {category!r}.",
             f"料金区分「{category}」はありません。",
