@@ -51,6 +51,7 @@ def seed_fleet(
     shift on ``day`` (default: the scenario's date); return their ids (``V01``...)."""
     fleet = scenario.raw["fleet"]
     depots = fleet["depots"]
+    colours = fleet.get("colours", [])
     day = day or scenario.service_date
     tz = ZoneInfo(scenario.timezone)
     start = datetime.combine(day, scenario.shift_start, tzinfo=tz)
@@ -73,6 +74,9 @@ def seed_fleet(
             name=f"{depot['name']} {i + 1}号車",
             seats=int(spec["seats"]),
             wheelchairs=int(spec["wheelchairs"]),
+            plate=str(fleet.get("plate_format", "")).format(n=i + 1),
+            colour=str(colours[i % len(colours)]) if colours else "",
+            depot_name=str(depot["name"]),
         )
         engine.set_shift(
             vid, day, start.astimezone(UTC), end.astimezone(UTC),
