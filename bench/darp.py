@@ -18,6 +18,7 @@ import math
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--time-limit", type=float, default=10.0, metavar="S",
                         help="seconds per instance for our solver (default 10)")
+    parser.add_argument("--solution-limit", type=int, default=None, metavar="N",
+                        help="stop each search after N solutions: a work bound, the same "
+                        "result on a busy machine (the time limit still applies)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
@@ -161,6 +165,11 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     if args.time_limit <= 0:
         print("noriai: --time-limit must be positive", file=sys.stderr)
         return 2
+    if args.solution_limit is not None and args.solution_limit <= 0:
+        print("noriai: --solution-limit must be positive", file=sys.stderr)
+        return 2
+    ours_params = replace(OURS, solution_limit=args.solution_limit)
+    base_params = replace(BASELINE, solution_limit=args.solution_limit)
     refs: dict[str, tuple[float, str]] = {}
     for folder in {f.resolve().parent for f in files}:
         refs.update(_references(folder))
@@ -174,18 +183,19 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         print(f"[{k}/{len(files)}] {inst.name} ...", file=sys.stderr, flush=True)
         problem = to_problem(inst)
         ref, status = refs.get(inst.name, (None, ""))
-        ours = _solve_one(inst, problem, OURS, args.time_limit, args.seed)
+        ours = _solve_one(inst, problem, ours_params, args.time_limit, args.seed)
         row = {"instance": inst.name, "reference": ref, "reference_status": status or None,
                **ours, "gap_pct": _gap(ours["cost"], ref)}
         if args.baseline:
-            base = _solve_one(inst, problem, BASELINE, args.time_limit, args.seed)
+            base = _solve_one(inst, problem, base_params, args.time_limit, args.seed)
             row["baseline"] = {"cost": base["cost"], "seconds": base["seconds"],
                                "feasible": base["feasible"],
                                "gap_pct": _gap(base["cost"], ref)}
         rows.append(row)
     summary = _summary(rows, args.baseline)
     if args.json:
-        print(json.dumps({**summary, "time_limit_s": args.time_limit, "instances": rows}))
+        print(json.dumps({**summary, "time_limit_s": args.time_limit,
+                          "solution_limit": args.solution_limit, "instances": rows}))
     else:
         _print_table(rows, summary, args.baseline)
     return 0 if summary["feasible"] == summary["total"] else 1

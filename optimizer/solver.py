@@ -36,7 +36,10 @@ class SolveParams:
     search faster); ``vehicle_fixed_cost_s`` is charged once per vehicle used.
     ``first_solution`` and ``metaheuristic`` name OR-Tools strategies; ``lns``
     turns on the ruin-and-recreate loop; ``plain`` uses OR-Tools' default search
-    settings and nothing else (the benchmarks' baseline).
+    settings and nothing else (the benchmarks' baseline). ``solution_limit``
+    bounds the search by work instead of wall time: it stops after that many
+    solutions, so a busy machine gets the same plan as an idle one (the time
+    limit still applies as a ceiling).
     """
 
     unserved_penalty_s: int = 86_400
@@ -46,6 +49,7 @@ class SolveParams:
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     lns: bool = True
     plain: bool = False
+    solution_limit: int | None = None
 
 
 def search_parameters(
@@ -54,6 +58,8 @@ def search_parameters(
     """Return OR-Tools search parameters for ``params`` and a time limit in seconds."""
     sp = pywrapcp.DefaultRoutingSearchParameters()
     sp.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+    if params.solution_limit is not None:
+        sp.solution_limit = params.solution_limit
     if params.plain:
         return sp
     strategy = routing_enums_pb2.FirstSolutionStrategy.Value

@@ -25,7 +25,7 @@ from optimizer import (
     check,
 )
 from optimizer.solver import ModelError, SolveParams, solve
-from tests.optimizer._instances import grid_durations, line_problem, req
+from tests.optimizer._instances import grid_durations, line_problem, random_problem, req
 
 FAST = 0.4
 NO_EXCESS = SolveParams(excess_ride_weight=0.0, unserved_penalty_s=10**6)
@@ -298,3 +298,14 @@ def test_solve_without_vehicles_leaves_every_request_unassigned() -> None:
     plan = solve(problem, time_limit_s=1)
     assert plan.routes == ()
     assert [u.request_id for u in plan.unassigned] == ["r1"]
+
+
+def test_a_solution_limit_bounds_the_search_by_work_not_time() -> None:
+    # A work bound gives one answer whatever the wall-clock budget (and however
+    # busy the machine): the tests that check quality rely on it.
+    problem = random_problem(3, n_requests=8, n_vehicles=2)
+    bounded = SolveParams(solution_limit=20)
+    plans = [solve(problem, params=bounded, time_limit_s=limit) for limit in (5.0, 60.0)]
+    assert plans[0] == plans[1]
+    assert check(problem, plans[0]) == []
+    assert not plans[0].unassigned
