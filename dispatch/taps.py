@@ -264,8 +264,15 @@ class TapOps(EngineCore):
         return ("alert", {**data, "message_en": en, "message_ja": ja})
 
     # -- undo ------------------------------------------------------------------
-    def last_tap(self, s: Session, vehicle_id: str) -> DriverTapRow | None:
-        """Return the vehicle's last tap that is not undone (or None)."""
+    def last_tap(
+        self, s: Session, vehicle_id: str, *, undone_too: bool = False
+    ) -> DriverTapRow | None:
+        """Return the vehicle's last tap that is not undone (or None).
+
+        With ``undone_too`` the last tap whatever its state: what an undo is
+        checked against, so undoing one tap never makes the one before it undoable
+        (two quick taps on 取り消し would otherwise unwind the stop before).
+        """
         # in the order the taps were applied (the event log's id): two taps may share a time
         kinds = [f"tap.{t.value}" for t in DriverTap]
         q = (
@@ -276,14 +283,14 @@ class TapOps(EngineCore):
         )
         for payload in s.scalars(q):
             t = s.get(DriverTapRow, payload.get("tap_id"))
-            if t is not None and t.undone_at is None:
+            if t is not None and (undone_too or t.undone_at is None):
                 return t
         return None
 
     def undoable_tap(self, s: Session, vehicle_id: str) -> dict[str, Any] | None:
         """Return the tablet's view of the tap it may still undo (id, tap, ride, until)."""
-        t = self.last_tap(s, vehicle_id)
-        if t is None or t.before is None or self.config.taps.undo_s <= 0:
+        t = self.last_tap(s, vehicle_id, undone_too=True)
+        if t is None or t.undone_at is not None or t.before is None or self.config.taps.undo_s <= 0:
             return None
         until = t.at + timedelta(seconds=self.config.taps.undo_s)
         if until <= self.now():
@@ -313,7 +320,7 @@ class TapOps(EngineCore):
             assert t is not None and row is not None
             if t.undone_at is not None:
                 return ride_of(row)
-            last = self.last_tap(s, vehicle_id)
+            last = self.last_tap(s, vehicle_id, undone_too=True)
             if last is None or last.tap_id != tap_id or t.before is None:
                 raise TapRefused(
                     "undo_not_last", "Only the last tap can be undone.",

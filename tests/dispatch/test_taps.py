@@ -199,6 +199,26 @@ def test_undo_refused_after_60_s_or_for_an_older_tap(db: Engine) -> None:
     assert engine.get_ride(ride.ride_id).status is RideStatus.ON_BOARD
 
 
+def test_undoing_a_tap_does_not_make_the_one_before_undoable(db: Engine) -> None:
+    """Two quick taps on 取り消し undo one tap: the earlier one stands."""
+    engine, clock, _, ride = _engine(db)
+    clock.set(at(13))
+    _at_stop(engine, ride.ride_id)
+    engine.driver_tap("V1", ride.ride_id, DriverTap.ARRIVED, tap_id="c1")
+    clock.set(at(13, 0) + timedelta(seconds=10))
+    engine.driver_tap("V1", ride.ride_id, DriverTap.BOARDED, tap_id="c2")
+    clock.set(at(13, 0) + timedelta(seconds=15))
+    assert engine.undo_tap("V1", "c2").status is RideStatus.ARRIVED
+    assert engine.vehicle_manifest("V1")["undo"] is None
+    with pytest.raises(TapRefused) as chained:
+        engine.undo_tap("V1", "c1")
+    assert chained.value.code == "undo_not_last"
+    assert engine.get_ride(ride.ride_id).status is RideStatus.ARRIVED
+    # a new tap can be undone again
+    engine.driver_tap("V1", ride.ride_id, DriverTap.BOARDED, tap_id="c3")
+    assert engine.vehicle_manifest("V1")["undo"]["tap_id"] == "c3"
+
+
 def test_undo_boarded_puts_the_pickup_back(db: Engine) -> None:
     """乗車 undone: the rider is back at the stop (arrived), the pickup first on the route."""
     engine, clock, _, ride = _engine(db)
