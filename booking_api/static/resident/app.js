@@ -1,9 +1,9 @@
 // Residents' app: routing between views, login, registration (draft kept in
 // localStorage), my bookings with cancel and live status (ride socket, polling as fallback).
-import { applyI18n, initLangSwitch, t, tf } from "/static/common/i18n.js";
+import { applyI18n, initLangSwitch, lang, t, tf, th } from "/static/common/i18n.js";
 import { makeApi, hm, dayLabel, esc, toast, nowMs, startClock, ymd } from "/static/common/api.js";
 import { makeMap, pin } from "/static/common/map.js";
-import { startBooking } from "/static/resident/book.js";
+import { callUs, startBooking, startChange } from "/static/resident/book.js";
 
 export const api = makeApi("noriai.resident.token");
 const $ = (s) => document.querySelector(s);
@@ -11,6 +11,20 @@ const ACTIVE = new Set(["requested", "offered", "booked", "assigned", "en_route"
 const DRAFT = "noriai.registration.draft";
 let me = null;
 let liveTimer = null;
+let rules = null; // GET /api/v1/rules: the party limit, notice, hours and the centre's phone
+
+// The city's rules, read once; the reservation centre's number goes wherever the app
+// says "call us" (お電話で), as a tel: link.
+async function loadRules() {
+  if (!rules) {
+    try { rules = await api.get("/api/v1/rules"); } catch { rules = {}; }
+  }
+  return rules;
+}
+const callUsHtml = () => callUs(rules);
+function fillCallUs(root = document) {
+  for (const el of root.querySelectorAll("[data-call-us]")) el.innerHTML = callUsHtml();
+}
 
 function show(name) {
   for (const v of document.querySelectorAll(".view")) v.hidden = v.id !== `view-${name}`;
@@ -27,6 +41,8 @@ function show(name) {
 
 async function route() {
   const r = location.hash.replace(/^#\/?/, "") || "";
+  await loadRules();
+  fillCallUs();
   if (!me && api.token()) {
     try { me = await api.get("/api/v1/auth/me"); } catch { api.setToken(""); me = null; }
   }
@@ -36,7 +52,7 @@ async function route() {
   if (!me) { show("welcome"); return; }
   if (r === "bookings") { show("bookings"); loadBookings(); return; }
   show("book");
-  startBooking(api, me);
+  startBooking(api, me, rules);
 }
 
 // ---- Login ----
@@ -123,19 +139,63 @@ $("#reg-locate").addEventListener("click", async () => {
     status.textContent = t("reg.locate.none");
   } catch (ex) { status.textContent = ex.message; }
 });
+// Each error goes next to its field (aria-describedby names the slot), and the summary
+// at the top links to the fields; a field path such as "body.phone" is never shown.
+function clearFieldErrors(f) {
+  for (const el of f.elements) if (el.name) el.removeAttribute("aria-invalid");
+  for (const fe of f.querySelectorAll(".field-error")) { fe.textContent = ""; fe.hidden = true; }
+}
+function fieldLabel(el) {
+  const lab = el.id ? document.querySelector(`label[for="${CSS.escape(el.id)}"]`) : null;
+  const main = lab && (lab.querySelector("span[data-i18n]") || lab);
+  return main ? main.textContent.trim() : el.name;
+}
+function showFieldErrors(f, errs) {
+  const items = [];
+  for (const { el, message } of errs) {
+    const target = el || $("#reg-map");
+    if (el) el.setAttribute("aria-invalid", "true");
+    const slot = document.getElementById(`${target.id}-error`);
+    if (slot) {
+      slot.textContent = `${t("reg.error.prefix")}${message}`;
+      slot.hidden = false;
+      const ids = (target.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+      if (!ids.includes(slot.id)) target.setAttribute("aria-describedby", [...ids, slot.id].join(" "));
+    }
+    items.push(`<li><a href="#${esc(target.id)}" data-field="${esc(target.id)}">${esc(el ? fieldLabel(el) : t("reg.home"))}: ${esc(message)}</a></li>`);
+  }
+  const err = $("#reg-error");
+  err.innerHTML = `<p>${th("reg.errors")}</p><ul>${items.join("")}</ul>`;
+  err.hidden = false;
+  for (const a of err.querySelectorAll("a[data-field]")) {
+    a.addEventListener("click", (ev) => { ev.preventDefault(); document.getElementById(a.dataset.field)?.focus(); });
+  }
+  err.tabIndex = -1;
+  err.focus();
+}
+function serverFieldErrors(f, ex) {
+  const english = lang() === "en";
+  const errs = (ex.detail && ex.detail.errors) || [];
+  const out = [];
+  for (const fe of errs) {
+    const name = String(fe.field || "").split(".").pop();
+    const el = name === "home_lat" || name === "home_lon" ? null : f.elements[name];
+    if (!el && name !== "home_lat" && name !== "home_lon") continue;
+    out.push({ el, message: (english ? fe.message_en : fe.message_ja) || fe.message || ex.message });
+  }
+  return out;
+}
 regForm().addEventListener("submit", async (e) => {
   e.preventDefault();
   const f = regForm();
   const err = $("#reg-error");
   err.hidden = true;
-  for (const el of f.elements) if (el.name) el.removeAttribute("aria-invalid");
-  for (const fe of f.querySelectorAll(".field-error")) { fe.textContent = ""; fe.hidden = true; }
+  clearFieldErrors(f);
   const missing = [...f.elements].filter((el) => el.required && (el.type === "checkbox" ? !el.checked : !el.value.trim()));
   if (missing.length || !f.dataset.lat) {
-    for (const el of missing) el.setAttribute("aria-invalid", "true");
-    err.textContent = `${t("error.invalid")}${f.dataset.lat ? "" : ` (${t("reg.home")})`}`;
-    err.hidden = false;
-    (missing[0] || $("#reg-map")).focus();
+    const errs = missing.map((el) => ({ el, message: t("reg.error.required") }));
+    if (!f.dataset.lat) errs.push({ el: null, message: t("reg.error.home") });
+    showFieldErrors(f, errs);
     return;
   }
   const body = {};
@@ -143,8 +203,8 @@ regForm().addEventListener("submit", async (e) => {
     if (!el.name) continue;
     body[el.name] = el.type === "checkbox" ? el.checked : el.value.trim();
   }
-  body.phone = body.phone.replace(/[^0-9]/g, "");
-  body.emergency_contact_phone = body.emergency_contact_phone.replace(/[^0-9]/g, "");
+  // Phone numbers go as typed (full-width digits and hyphens too): the API normalises
+  // them, so no digit is ever lost here.
   body.home_lat = Number(f.dataset.lat);
   body.home_lon = Number(f.dataset.lon);
   try {
@@ -153,18 +213,12 @@ regForm().addEventListener("submit", async (e) => {
     f.reset();
     location.hash = "#/registered";
   } catch (ex) {
-    const errs = (ex.detail && ex.detail.errors) || [];
-    const english = document.documentElement.lang === "en";
-    for (const fe of errs) {
-      const el = f.elements[String(fe.field || "").split(".").pop()];
-      if (el) el.setAttribute("aria-invalid", "true");
-      // The field's own message goes next to it (e.g. why a PIN is refused).
-      const slot = el && el.id ? document.getElementById(`${el.id}-error`) : null;
-      if (slot) { slot.textContent = (english ? fe.message_en : fe.message_ja) || fe.message; slot.hidden = false; }
-    }
-    err.textContent = [ex.message, ...errs.map((x) => (document.documentElement.lang === "en" ? x.message_en : x.message_ja) || x.message)].join(" ");
+    const errs = serverFieldErrors(f, ex);
+    if (errs.length) { showFieldErrors(f, errs); return; }
+    err.innerHTML = `<p>${esc(ex.message)}</p><p>${callUsHtml()}</p>`;
     err.hidden = false;
-    err.focus?.();
+    err.tabIndex = -1;
+    err.focus();
   }
 });
 
@@ -194,18 +248,51 @@ function bookingCard(b, upcoming) {
     <p><span class="tag ${tagClass} status">${esc(t(`status.${b.status}`))}</span>
       <span class="muted">${esc(b.party_size)}${esc(t("common.people"))}${b.fare_yen != null ? ` · ${esc(b.fare_yen)}${esc(t("common.yen"))}` : ""}</span></p>
     ${upcoming ? liveLine(b) : ""}
-    ${upcoming && ["booked", "assigned"].includes(b.status) ? `<button type="button" class="btn danger secondary cancel" data-id="${esc(b.id)}">${esc(t("my.cancel"))}</button>` : ""}
+    ${upcoming && ["booked", "assigned"].includes(b.status) ? `<div class="row"><button type="button" class="btn secondary change" data-id="${esc(b.id)}">${esc(t("my.change"))}</button>
+      <button type="button" class="btn danger secondary cancel" data-id="${esc(b.id)}">${esc(t("my.cancel"))}</button></div>` : ""}
   </article>`;
+}
+// A round trip is two rides the same day, the second from where the first goes back to
+// where it started: shown together, outward then return.
+const samePoint = (aLat, aLon, bLat, bLon) => Math.abs(aLat - bLat) < 1e-5 && Math.abs(aLon - bLon) < 1e-5;
+function pairLegs(rides) {
+  const used = new Set();
+  const out = [];
+  for (const a of rides) {
+    if (used.has(a.id)) continue;
+    used.add(a.id);
+    const day = ymd(new Date(a.pickup_window_start));
+    const back = rides.find((b) => !used.has(b.id) && ymd(new Date(b.pickup_window_start)) === day
+      && b.pickup_window_start > a.pickup_window_start
+      && samePoint(a.from_lat, a.from_lon, b.to_lat, b.to_lon) && samePoint(a.to_lat, a.to_lon, b.from_lat, b.from_lon));
+    if (back) used.add(back.id);
+    out.push(back ? [a, back] : [a]);
+  }
+  return out;
+}
+function tripHtml(legs, upcoming) {
+  if (legs.length === 1) return bookingCard(legs[0], upcoming);
+  return `<section class="trip" aria-label="${esc(t("my.roundtrip"))}"><p class="trip-label">${esc(t("my.roundtrip"))}</p>
+    <p class="leg-label">${esc(t("my.leg.go"))}</p>${bookingCard(legs[0], upcoming)}
+    <p class="leg-label">${esc(t("my.leg.return"))}</p>${bookingCard(legs[1], upcoming)}</section>`;
 }
 async function loadBookings() {
   let list = [];
   try { list = await api.get("/api/v1/bookings"); } catch (ex) { toast(ex.message, "error"); return; }
   const now = nowMs();
   const up = list.filter((b) => ACTIVE.has(b.status) && new Date(b.latest_dropoff || b.pickup_window_end) > now - 3600e3);
-  const past = list.filter((b) => !up.includes(b)).reverse();
+  // A ride cancelled before its day never happened: it is not a past ride.
+  const cancelledAhead = list.filter((b) => b.status === "cancelled" && new Date(b.pickup_window_start) > now);
+  const past = list.filter((b) => !up.includes(b) && !cancelledAhead.includes(b)).reverse();
   up.sort((a, b) => a.pickup_window_start.localeCompare(b.pickup_window_start));
-  $("#my-upcoming").innerHTML = up.map((b) => bookingCard(b, true)).join("") || `<p class="muted">${t("my.none")}</p>`;
+  cancelledAhead.sort((a, b) => a.pickup_window_start.localeCompare(b.pickup_window_start));
+  $("#my-upcoming").innerHTML = pairLegs(up).map((legs) => tripHtml(legs, true)).join("") || `<p class="muted">${t("my.none")}</p>`;
   $("#my-past").innerHTML = past.map((b) => bookingCard(b, false)).join("") || `<p class="muted">${t("my.none")}</p>`;
+  $("#my-cancelled").innerHTML = cancelledAhead.map((b) => bookingCard(b, false)).join("");
+  $("#my-cancelled-box").hidden = !cancelledAhead.length;
+  for (const btn of document.querySelectorAll("#my-upcoming .change")) {
+    btn.addEventListener("click", () => { startChange(up.find((b) => b.id === btn.dataset.id)); location.hash = "#/book"; });
+  }
   for (const btn of document.querySelectorAll("#my-upcoming .cancel")) {
     btn.addEventListener("click", () => cancelBooking(up.find((b) => b.id === btn.dataset.id)));
   }
