@@ -95,8 +95,9 @@ def test_duplicate_applications_are_flagged_with_the_matching_member(api: Api) -
         address="神栖市溝口1-2-3",
     )  # fmt: skip
     twin = api.registration(
-        name="鈴木 一郎", kana="スズキ イチロウ", birth_date="1950-02-03", address="神栖市溝口１－２－３"
-    )
+        name="鈴木 一郎", kana="スズキ イチロウ", birth_date="1950-02-03",
+        address="神栖市溝口１－２－３",
+    )  # fmt: skip
     other = api.registration(name="田中 三郎", kana="たなか さぶろう", birth_date="1951-01-01")
     for body in (twin, other):
         assert api.client.post("/api/v1/registrations", json=body).status_code == 201

@@ -211,3 +211,35 @@ def test_change_a_booking_and_cancelled_rides_are_not_past(
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 196, tab
     screenshots(page, "resident-bookings-zoom", ("phone",))
     choose_lang(page, "ja")
+
+
+def test_registration_errors_sit_next_to_their_fields(new_page: Any, live: Live) -> None:
+    """Romaji ふりがな is refused next to the field (aria-describedby), a full-width phone
+    number is kept, and no field path such as body.kana is ever shown."""
+    page = new_page("phone")
+    page.goto(live.url + "/#/register")
+    page.fill("#reg-name", "佐藤 和子")
+    page.fill("#reg-kana", "Sato Kazuko")
+    page.fill("#reg-birth", "1947-07-07")
+    page.fill("#reg-phone", "０２９９ー７７ー４４９９")
+    page.fill("#reg-address", "神栖市溝口")
+    page.click("#reg-locate")
+    wait_until(page, "document.querySelector('#reg-home-status').textContent.length > 0")
+    page.fill("#reg-pw", "kazuko-2026")
+    page.check("input[name=consent_terms]")
+    page.check("input[name=consent_privacy]")
+    page.click("#reg-form button[type=submit]")
+    slot = page.locator("#reg-kana-error")
+    slot.wait_for()
+    assert "ひらがな" in slot.inner_text()
+    assert "reg-kana-error" in (page.get_attribute("#reg-kana", "aria-describedby") or "")
+    assert page.get_attribute("#reg-kana", "aria-invalid") == "true"
+    assert "body." not in page.inner_text("#view-register")
+    assert page.locator("#reg-phone-error").is_hidden()  # the full-width number was fine
+    check_axe(page, "registration: field errors")
+    screenshots(page, "resident-register-errors", ("phone",))
+    page.fill("#reg-kana", "サトウ カズコ")
+    page.click("#reg-form button[type=submit]")
+    page.wait_for_selector("#view-registered:not([hidden])")
+    found = live.api("GET", "/api/v1/members?q=ｻﾄｳ ｶｽﾞｺ")
+    assert [(m["kana"], m["phone"]) for m in found] == [("さとう かずこ", "0299-77-4499")]
