@@ -29,6 +29,7 @@ from booking_api.deps import State
 from booking_api.errors import ApiError, install_handlers
 from booking_api.headers import SecurityHeaders
 from booking_api.routes import (
+    accounts,
     auth,
     bookings,
     calendar,
@@ -67,6 +68,7 @@ def api_router() -> APIRouter:
         bookings,
         series,
         operator,
+        accounts,
         fleet,
         calendar,
         reference,

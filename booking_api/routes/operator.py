@@ -11,15 +11,11 @@ from sqlalchemy import select
 
 from booking_api import trips
 from booking_api.db import AccountRow, AuditRow, audit
-from booking_api.deps import Admin, Db, Driver, Engine, Staff, State
+from booking_api.deps import Db, Driver, Engine, Staff, State
 from booking_api.errors import ApiError, not_found
-from booking_api.pins import require_strong
 from booking_api.routes.bookings import ERRORS
-from booking_api.schemas.accounts import AccountPasswordIn, AccountPatch
 from booking_api.schemas.bookings import BookingOut, DayOut, ManifestOut, TapIn, VehicleDay
-from booking_api.schemas.members import AccountIn, AccountOut
 from booking_api.schemas.types import Day, Line
-from booking_api.security import clear_failures, failure_key, hash_password, revoke_sessions
 from dispatch.domain import (
     DispatchError,
     DriverTap,
@@ -53,18 +49,6 @@ class VehicleOut(BaseModel):
     lat: float | None = None
     lon: float | None = None
     delay_s: int = 0
-
-
-class AuditOut(BaseModel):
-    """One audit-log line."""
-
-    at: datetime
-    actor: str
-    action: str
-    entity: str
-    entity_id: str
-    before: Any
-    after: Any
 
 
 def _day(state: State, day: date | None) -> date:
@@ -175,140 +159,6 @@ def vehicle_out(v: Any) -> VehicleOut:
     )
 
 
-def account_out(row: AccountRow) -> AccountOut:
-    """Return an account without its secret."""
-    return AccountOut(
-        id=row.id,
-        username=row.username,
-        role=row.role,
-        display_name=row.display_name,
-        vehicle_id=row.vehicle_id,
-        active=row.active,
-    )
-
-
-@router.get("/accounts")
-def list_accounts(admin: Admin, db: Db) -> list[AccountOut]:
-    """Staff, driver and admin accounts."""
-    rows = db.scalars(
-        select(AccountRow).where(AccountRow.username.is_not(None)).order_by(AccountRow.username)
-    )
-    return [account_out(r) for r in rows]
-
-
-@router.post("/accounts", status_code=201, responses={409: {}, 422: {}})
-def create_account(body: AccountIn, admin: Admin, db: Db, state: State) -> AccountOut:
-    """Create an operator, driver (per vehicle) or admin account."""
-    if body.role == "driver" and not body.vehicle_id:
-        raise ApiError(
-            422,
-            "vehicle_required",
-            "A driver account needs a vehicle.",
-            "運転手アカウントには車両の指定が必要です。",
-        )
-    if db.scalar(select(AccountRow.id).where(AccountRow.username == body.username)) is not None:
-        raise ApiError(
-            409,
-            "already_exists",
-            "This username is taken.",
-            "このユーザー名はすでに使われています。",
-        )
-    require_strong(body.password)
-    row = AccountRow(
-        username=body.username,
-        role=body.role,
-        password_hash=hash_password(body.password),
-        display_name=body.display_name or body.username,
-        vehicle_id=body.vehicle_id,
-        active=True,
-        created_at=state.now(),
-    )
-    db.add(row)
-    db.flush()
-    audit(
-        db,
-        admin.id,
-        "account.create",
-        "account",
-        row.id,
-        None,
-        account_out(row).model_dump(),
-        state.now(),
-    )
-    db.commit()
-    return account_out(row)
-
-
-def _staff_account(db: Db, account_id: str) -> AccountRow:
-    row = db.get(AccountRow, account_id)
-    if row is None or row.username is None:  # residents are managed under /members
-        raise not_found("account", "アカウント")
-    return row
-
-
-@router.patch("/accounts/{account_id}", responses={404: {}, 409: {}, 422: {}})
-def edit_account(
-    account_id: str, body: AccountPatch, admin: Admin, db: Db, state: State
-) -> AccountOut:
-    """Disable (ends every session of the account at once) or enable an account; audited."""
-    row = _staff_account(db, account_id)
-    before = account_out(row).model_dump()
-    if body.active is False and row.id == admin.id:
-        raise ApiError(
-            409,
-            "cannot_disable_self",
-            "You cannot disable your own account; ask another admin.",
-            "ご自身のアカウントは無効にできません。別の管理者に依頼してください。",
-        )
-    if body.display_name is not None:
-        row.display_name = body.display_name
-    action = "account.edit"
-    if body.active is not None and body.active != row.active:
-        row.active = body.active
-        action = "account.enable" if body.active else "account.disable"
-    if not row.active:
-        revoke_sessions(db, row.id)  # enabling again must not revive a lost device's token
-    after = account_out(row).model_dump()
-    audit(db, admin.id, action, "account", row.id, before, after, state.now())
-    db.commit()
-    return account_out(row)
-
-
-@router.post("/accounts/{account_id}/password", status_code=204, responses={404: {}, 422: {}})
-def reset_account_password(
-    account_id: str, body: AccountPasswordIn, admin: Admin, db: Db, state: State
-) -> Response:
-    """Set a new password for an account; ends its sessions and lifts a login lock; audited."""
-    row = _staff_account(db, account_id)
-    require_strong(body.password)
-    row.password_hash = hash_password(body.password)
-    revoke_sessions(db, row.id)
-    clear_failures(db, failure_key(row, ""))
-    audit(db, admin.id, "account.password_reset", "account", row.id, None, None, state.now())
-    db.commit()
-    return Response(status_code=204)
-
-
-@router.get("/audit")
-def audit_log(
-    admin: Admin, db: Db, limit: Annotated[int, Query(ge=1, le=1000)] = 100
-) -> list[AuditOut]:
-    """The latest staff writes, newest first."""
-    rows = db.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit))
-    return [
-        AuditOut(
-            at=r.at,
-            actor=r.actor,
-            action=r.action,
-            entity=r.entity,
-            entity_id=r.entity_id,
-            before=r.before,
-            after=r.after,
-        )
-        for r in rows
-    ]
-
-
 def _vehicle_of(driver: AccountRow) -> str:
     if not driver.vehicle_id:
         raise not_found("vehicle", "車両")
@@ -358,7 +208,7 @@ def report_position(body: PositionIn, driver: Driver, db: Db, engine: Engine) ->
 
 
 @router.post("/driver/taps", responses=ERRORS)
-def tap(body: TapIn, driver: Driver, db: Db, engine: Engine) -> BookingOut:
+def tap(body: TapIn, driver: Driver, db: Db, state: State, engine: Engine) -> BookingOut:
     """Arrived, boarded, no-show or dropped off; a repeated ``tap_id`` changes nothing twice."""
     vehicle_id = _vehicle_of(driver)
     try:
@@ -377,7 +227,37 @@ def tap(body: TapIn, driver: Driver, db: Db, engine: Engine) -> BookingOut:
         raise not_found("booking", "予約") from exc
     except DispatchError as exc:  # refused by the tap rules or the ride's state machine
         raise _refused(exc) from exc
+    extra = {"tap": body.tap, "reason": body.reason}
+    _audit_tap(db, driver, "driver.tap", ride, body.tap_id, extra, state.now())
     return trips.booking_out(db, ride, detail=True)
+
+
+def _audit_tap(
+    db: Db,
+    driver: AccountRow,
+    action: str,
+    ride: Any,
+    tap_id: str,
+    extra: dict[str, Any],
+    now: datetime,
+) -> None:
+    """Log a driver's tap or undo once per ``tap_id`` (the tablet resends until it hears back).
+
+    The engine's event log has the tap too; this line puts it beside the staff's own
+    writes, so the audit screen shows who tapped what on a ride.
+    """
+    seen = db.scalars(
+        select(AuditRow.after).where(
+            AuditRow.action == action,
+            AuditRow.entity == "booking",
+            AuditRow.entity_id == ride.ride_id,
+        )
+    )
+    if any(isinstance(a, dict) and a.get("tap_id") == tap_id for a in seen):
+        return
+    after = {"tap_id": tap_id, "vehicle_id": ride.vehicle_id, "status": str(ride.status), **extra}
+    audit(db, driver.id, action, "booking", ride.ride_id, None, after, now)
+    db.commit()
 
 
 def _refused(exc: DispatchError) -> ApiError:
@@ -386,7 +266,7 @@ def _refused(exc: DispatchError) -> ApiError:
 
 
 @router.post("/driver/taps/{tap_id}/undo", responses=ERRORS)
-def undo_tap(tap_id: str, driver: Driver, db: Db, engine: Engine) -> BookingOut:
+def undo_tap(tap_id: str, driver: Driver, db: Db, state: State, engine: Engine) -> BookingOut:
     """Undo the vehicle's last tap within the city's undo window (「取り消す」); twice is once."""
     vehicle_id = _vehicle_of(driver)
     trips.release(db)
@@ -396,4 +276,5 @@ def undo_tap(tap_id: str, driver: Driver, db: Db, engine: Engine) -> BookingOut:
         raise not_found("tap", "操作") from exc
     except DispatchError as exc:
         raise _refused(exc) from exc
+    _audit_tap(db, driver, "driver.tap_undo", ride, tap_id, {}, state.now())
     return trips.booking_out(db, ride, detail=True)
