@@ -242,26 +242,6 @@ class SeriesRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-def audit(
-    session: Any,
-    actor: str,
-    action: str,
-    entity: str,
-    entity_id: str,
-    before: Any,
-    after: Any,
-    at: datetime,
-) -> None:
-    """Add one audit-log line to ``session`` (committed with the change it records)."""
-    session.add(
-        AuditRow(
-            at=at,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            before=before,
-            after=after,
 class SeriesOccurrenceRow(Base):
     """One date of a series: booked (with its ride), unplaced (and why), paused or cancelled."""
 
@@ -294,5 +274,25 @@ class SeriesPauseRow(Base):
     resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+def audit(
+    session: Any,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str,
+    before: Any,
+    after: Any,
+    at: datetime,
+) -> None:
+    """Add one audit-log line to ``session`` (committed with the change it records)."""
+    session.add(
+        AuditRow(
+            at=at,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
         )
     )
