@@ -132,8 +132,6 @@ def create_app(
     return app
 
 
-def admission_limits(settings: Settings) -> AdmissionLimits:
-    """Return the admission gate's sizes from the settings."""
 def _outermost(app: FastAPI, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
     """Wrap ``wrap`` around the app's whole middleware stack, error pages included.
 
@@ -145,6 +143,8 @@ def _outermost(app: FastAPI, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
     app.build_middleware_stack = lambda: wrap(build())  # type: ignore[method-assign]
 
 
+def admission_limits(settings: Settings) -> AdmissionLimits:
+    """Return the admission gate's sizes from the settings."""
     return AdmissionLimits(
         max_in_flight=settings.max_in_flight,
         max_engine_in_flight=settings.max_engine_in_flight,
