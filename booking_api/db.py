@@ -297,3 +297,7 @@ def audit(
             after=after,
         )
     )
+
+
+# The fare tables live in their own module; importing it here puts them in the one history.
+import booking_api.faredb  # noqa: E402, F401
