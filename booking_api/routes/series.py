@@ -155,9 +155,15 @@ def list_series(
     member_id: Annotated[
         Line | None, Query(max_length=64, description="Staff: one member's series only.")
     ] = None,
+    member: Annotated[
+        Line | None, Query(max_length=64, description="Staff: the same, by id or member number.")
+    ] = None,
 ) -> list[SeriesListed]:
     """List standing orders, newest first (residents: their own; staff: all or one member's)."""
-    who = member_id if is_staff(account) else account.member_id
+    who = member_id or member if is_staff(account) else account.member_id
+    if who is not None and is_staff(account):
+        by_number = db.scalar(select(MemberRow.id).where(MemberRow.member_number == who))
+        who = by_number or who
     return [series_listed(db, r) for r in trips.series_rows(db, who)]
 
 
