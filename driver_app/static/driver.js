@@ -9,7 +9,7 @@
 // keeps the app shell, and the last manifest is kept here, so the tablet opens
 // without a signal.
 import { applyI18n, initLangSwitch, lang, t, tf } from "/static/common/i18n.js";
-import { makeApi, esc, hm, ymd, now, startClock, toast } from "/static/common/api.js";
+import { makeApi, esc, hm, ymd, now, placeLabel, startClock, toast } from "/static/common/api.js";
 import { makeMap } from "/static/common/map.js";
 
 const api = makeApi("noriai.driver.token");
@@ -85,7 +85,12 @@ function tapButton(s, [tap, key, cls]) {
   return `<button type="button" class="btn tap ${cls}" data-tap="${tap}" data-ride="${esc(s.ride_id)}">${t(key)}</button>`;
 }
 
+// What a stop is, in words: a ride's pickup or drop-off, or the car's own (break, depot).
+const KIND = { pickup: "dr.pickup", dropoff: "dr.dropoff", break: "dr.kind.break", start: "dr.kind.start", end: "dr.kind.end" };
+const kindText = (kind) => t(KIND[kind] || "dr.kind.other");
+
 function needsTags(s) {
+  if (!s.ride_id) return "";  // a break or the depot carries nobody
   const out = [`<span class="tag blue">${esc(tf("dr.party", { n: s.party_size || 1 }))}</span>`];
   if (s.wheelchairs) out.push(`<span class="tag orange">${t("dr.wheelchair")}</span>`);
   if (s.needs_extra_time) out.push(`<span class="tag orange">${t("dr.help")}</span>`);
@@ -98,12 +103,12 @@ function render(changed = new Set()) {
   if (!next) {
     nextBox.innerHTML = `<p class="done-all">${t("dr.none")}</p>`;
   } else {
-    const kindLabel = next.kind === "pickup" ? t("dr.pickup") : next.kind === "dropoff" ? t("dr.dropoff") : esc(next.kind);
+    const kindLabel = esc(kindText(next.kind));
     nextBox.className = `next-card ${next.kind}${changed.has(next.stop_id) ? " flash" : ""}`;
     nextBox.innerHTML = `<p class="nk"><span class="kind">${kindLabel}</span> <span class="status">${next.ride_status ? esc(t(`status.${next.ride_status}`)) : ""}</span></p>
-      <p class="ntime">${hm(next.eta)} <small>(${hm(next.window_start)}〜${hm(next.window_end)})</small></p>
+      <p class="ntime">${hm(next.eta)} <small>(${esc(tf("dr.window", { a: hm(next.window_start), b: hm(next.window_end) }))})</small></p>
       ${next.kind === "pickup" && next.leave_at && new Date(next.leave_at) > now() ? `<p class="nleave">${esc(tf("dr.leave", { t: hm(next.leave_at) }))}</p>` : ""}
-      <p class="nname">${esc(next.rider_name || "")} <span class="nlabel">${esc(next.label || "")}</span></p>
+      <p class="nname">${esc(next.rider_name || "")} <span class="nlabel">${esc(placeLabel(next.label))}</span></p>
       <p class="ntags">${needsTags(next)}</p>
       ${next.notes ? `<p class="nnotes">${esc(next.notes)}</p>` : ""}
       ${next.rider_phone && next.ride_status !== "arrived" ? `<p><a class="btn secondary small" href="tel:${esc(next.rider_phone)}">${t("dr.call")} ${esc(next.rider_phone)}</a></p>` : ""}
@@ -113,8 +118,8 @@ function render(changed = new Set()) {
   }
   renderUndo();
   $("#rest").innerHTML = stops.slice(1).map((s) => `<li class="${s.kind}${changed.has(s.stop_id) ? " flash" : ""}">
-    <span class="rt">${hm(s.eta)}</span><span class="rk">${s.kind === "pickup" ? t("dr.pickup") : s.kind === "dropoff" ? t("dr.dropoff") : esc(s.kind)}</span>
-    <span class="rn">${esc(s.rider_name || "")} · ${esc(s.label || "")}</span><span>${needsTags(s)}</span></li>`).join("");
+    <span class="rt">${hm(s.eta)}</span><span class="rk">${esc(kindText(s.kind))}</span>
+    <span class="rn">${esc([s.rider_name, placeLabel(s.label)].filter(Boolean).join(" · "))}</span><span>${needsTags(s)}</span></li>`).join("");
   drawRoute(next);
 }
 
@@ -125,7 +130,7 @@ function drawRoute(next) {
   const L = window.L;
   if (routeLayer) routeLayer.remove();
   if (stopLayer) stopLayer.remove();
-  stopLayer = L.layerGroup(stops.slice(0, 8).map((s, i) => L.circleMarker([s.lat, s.lon], { radius: i ? 6 : 11, color: "#fff", weight: 3, fillColor: s.kind === "pickup" ? "#0017c1" : "#197a4b", fillOpacity: 1 }).bindTooltip(`${hm(s.eta)} ${s.label || ""}`))).addTo(map);
+  stopLayer = L.layerGroup(stops.slice(0, 8).map((s, i) => L.circleMarker([s.lat, s.lon], { radius: i ? 6 : 11, color: "#fff", weight: 3, fillColor: s.kind === "pickup" ? "#0017c1" : "#197a4b", fillOpacity: 1 }).bindTooltip(esc(`${hm(s.eta)} ${s.ride_id ? placeLabel(s.label) : kindText(s.kind)}`)))).addTo(map);
   if (next && next.route && next.route.coordinates && next.route.coordinates.length > 1) {
     const [lon0, lat0] = next.route.coordinates[0];
     routeLayer = L.layerGroup([

@@ -88,6 +88,13 @@ export function dayLabel(iso) {
   const d = new Date(iso);
   return d.toLocaleDateString(lang() === "en" ? "en-GB" : "ja-JP", { timeZone: TZ, month: "long", day: "numeric", weekday: "short" });
 }
+// A place name as the server stored it, in the chosen language. A rider's home is
+// stored under the base catalogue's word for it (booking_api/trips.py), whatever the
+// rider's language; every other name is the place's own and stays as it is.
+export function placeLabel(label) {
+  const s = String(label ?? "");
+  return s === t("place.home", "ja") ? t("place.home") : s;
+}
 export function esc(s) {
   return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 }

@@ -1,7 +1,7 @@
 // Residents' app: routing between views, login, registration (draft kept in
 // localStorage), my bookings with cancel and live status (ride socket, polling as fallback).
 import { applyI18n, initLangSwitch, lang, t, tf, th } from "/static/common/i18n.js";
-import { makeApi, hm, dayLabel, esc, toast, nowMs, startClock, ymd } from "/static/common/api.js";
+import { makeApi, hm, dayLabel, esc, toast, nowMs, placeLabel, startClock, ymd } from "/static/common/api.js";
 import { makeMap, pin } from "/static/common/map.js";
 import { callUs, startBooking, startChange } from "/static/resident/book.js";
 
@@ -246,7 +246,7 @@ function bookingCard(b, upcoming) {
       <span class="big-time">${hm(b.pickup_window_start)}〜${hm(b.pickup_window_end)}</span></p>
     <p class="route">${esc(b.from_label)} <span aria-hidden="true">→</span><span class="visually-hidden">→</span> ${esc(b.to_label)}</p>
     <p><span class="tag ${tagClass} status">${esc(t(`status.${b.status}`))}</span>
-      <span class="muted">${esc(b.party_size)}${esc(t("common.people"))}${b.fare_yen != null ? ` · ${esc(b.fare_yen)}${esc(t("common.yen"))}` : ""}</span></p>
+      <span class="muted">${esc(b.fare_yen != null ? tf("my.party.fare", { n: b.party_size, y: b.fare_yen }) : tf("my.party", { n: b.party_size }))}</span></p>
     ${upcoming ? liveLine(b) : ""}
     ${upcoming && ["booked", "assigned"].includes(b.status) ? `<div class="row"><button type="button" class="btn secondary change" data-id="${esc(b.id)}">${esc(t("my.change"))}</button>
       <button type="button" class="btn danger secondary cancel" data-id="${esc(b.id)}">${esc(t("my.cancel"))}</button></div>` : ""}

@@ -1,7 +1,7 @@
 // The residents' booking flow: from → to → when → who → offer (with its hold
 // countdown) → confirm; a return trip can be asked in the same flow.
 import { lang, t, tf, th } from "/static/common/i18n.js";
-import { hm, dayLabel, esc, ymd, toast, now, nowMs, TZ } from "/static/common/api.js";
+import { hm, dayLabel, esc, ymd, toast, now, nowMs, placeLabel, TZ } from "/static/common/api.js";
 import { loadLayers, makeMap, pin } from "/static/common/map.js";
 
 const ICONS = {
@@ -87,7 +87,7 @@ async function beginChange(b) {
 function changeBanner() {
   const b = st && st.changing;
   if (!b) return "";
-  return `<div class="notice change-of"><p><strong>${esc(tf("book.change.of", { d: dayLabel(b.pickup_window_start), a: hm(b.pickup_window_start), b: hm(b.pickup_window_end), r: `${b.from_label} → ${b.to_label}` }))}</strong></p>
+  return `<div class="notice change-of"><p><strong>${esc(tf("book.change.of", { d: dayLabel(b.pickup_window_start), a: hm(b.pickup_window_start), b: hm(b.pickup_window_end), r: `${placeLabel(b.from_label)} → ${placeLabel(b.to_label)}` }))}</strong></p>
     <p>${esc(t("book.change.keep"))}</p><p><button type="button" class="btn tertiary small stop-change">${esc(t("book.change.stop"))}</button></p></div>`;
 }
 async function loadMe() {
@@ -377,7 +377,7 @@ async function quote(errBox, override) {
 function offerBlock(o, label) {
   return `<div class="offer card"><p class="offer-leg">${label} · ${esc(dayLabel(o.pickup_window_start))}</p>
     <p class="offer-big">${esc(tf("book.offer.pickup", { a: hm(o.pickup_window_start), b: hm(o.pickup_window_end) }))}</p>
-    <p class="offer-route">${esc(o.from_label)} → ${esc(o.to_label)}</p>
+    <p class="offer-route">${esc(placeLabel(o.from_label))} → ${esc(placeLabel(o.to_label))}</p>
     <p>${esc(tf("book.offer.arrive", { t: hm(o.estimated_dropoff) }))}</p>
     ${o.fare_yen != null ? `<p>${esc(tf("book.offer.fare", { y: o.fare_yen }))}</p>` : ""}</div>`;
 }
