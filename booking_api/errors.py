@@ -151,6 +151,17 @@ def field_errors(errors: list[Any]) -> list[dict[str, str]]:
     return out
 
 
+def _rule_violations(errors: list[Any]) -> list[Any]:
+    """Return the errors' rule exceptions (with a ``code``) if every error is one, else []."""
+    found = [
+        (e.get("ctx") or {}).get("error")
+        for e in errors
+        if e.get("type") == "value_error"
+    ]
+    named = [x for x in found if isinstance(getattr(x, "code", None), str)]
+    return named if errors and len(named) == len(errors) else []
+
+
 def control_character_fields(scope: Scope) -> list[str]:
     """Return where the request's path or query string holds a control character."""
     found = ["path"] if has_control(scope.get("path", "")) else []
@@ -219,10 +230,23 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = field_errors(list(exc.errors()))
+        raw = list(exc.errors())
+        errors = field_errors(raw)
         english = prefers_english(request)
         for e in errors:
             e["message"] = e["message_en"] if english else e["message_ja"]
+        rules = _rule_violations(raw)
+        if rules:
+            # Every error is a named rule the schema cannot express (more carers than
+            # the party): answer with the rule's code and its own words, no field path.
+            content = body(
+                request,
+                rules[0].code,
+                " ".join(r.message_en for r in rules),
+                "".join(r.message_ja for r in rules),
+                errors=errors,
+            )
+            return JSONResponse(content, status_code=422)
         content = body(
             request,
             "validation_error",

@@ -42,6 +42,28 @@ def test_place_reference_must_be_exactly_one_kind(api: Api) -> None:
     assert "緯度と経度の両方を指定してください。" in messages
 
 
+def test_a_rule_the_schema_cannot_express_is_answered_with_its_own_code(api: Api) -> None:
+    # more carers than people riding with the member: no JSON schema can say so
+    _, me = api.member()
+    body = {
+        "from": {"home": True},
+        "to": {"place_id": "D0003"},
+        "date": "2026-12-02",
+        "time": "10:00",
+        "party_size": 2,
+        "carers": 3,
+    }
+    r = api.client.post("/api/v1/quotes", json=body, headers=me)
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert detail["code"] == "bad_party"
+    assert detail["message_ja"].startswith("介助者は同乗者に含めてください")
+    assert "body" not in detail["message_ja"] and "body" not in detail["message_en"]
+    # mixed with a plain field error it stays a validation error listing both
+    r = api.client.post("/api/v1/quotes", json={**body, "time": "25:99"}, headers=me)
+    assert r.json()["detail"]["code"] == "validation_error"
+
+
 def test_unknown_route_and_bad_json_keep_the_shape(api: Api) -> None:
     r = api.client.get("/api/v1/nothing-here")
     assert r.status_code == 404 and r.json()["detail"]["code"] == "not_found"
