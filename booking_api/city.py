@@ -15,6 +15,8 @@ from typing import Any
 
 from dispatch.calendar import ClosedDate, ClosedPeriod, ServiceCalendar
 from dispatch.config import TapReason, TapRules
+from fares.products import Product, parse_products
+from fares.rules import Fare, FarePayment, FareTable, Party, parse_fare_table, parse_payment
 
 CITIES_DIR = Path(__file__).resolve().parent / "cities"
 
@@ -25,7 +27,7 @@ class CityFileError(ValueError):
 
 @dataclass(frozen=True)
 class Fares:
-    """Fares in yen by member category, plus companions."""
+    """Fares in yen by member category, plus companions; versions and products (``fares``)."""
 
     categories: dict[str, int]
     default_category: str
@@ -33,20 +35,54 @@ class Fares:
     free_companions: int
     free_companion_categories: frozenset[str]
     carers_ride_free: bool = False
+    # Every version of the rules (``[[fares.versions]]``), the products, and how fares are paid.
+    table: FareTable | None = None
+    products: tuple[Product, ...] = ()
+    payment: FarePayment = field(default_factory=lambda: FarePayment())
 
-    def fare_yen(self, category: str, party_size: int, carers: int = 0) -> int:
+    def fare(
+        self,
+        category: str,
+        party_size: int,
+        carers: int = 0,
+        *,
+        day: date | None = None,
+        areas: tuple[str | None, str | None] = (None, None),
+    ) -> Fare:
+        """Return the party's fare, its lines and rule version on ``day`` (``fares.rules``)."""
+        table = self.table or parse_fare_table(
+            {
+                "categories": self.categories,
+                "default_category": self.default_category,
+                "companion_yen": self.companion_yen,
+                "free_companions": self.free_companions,
+                "free_companion_categories": sorted(self.free_companion_categories),
+                "carers_ride_free": self.carers_ride_free,
+            }
+        )
+        party = Party.of_size(category, party_size, carers)
+        return table.fare(party, day or date.max, areas)
+
+    def fare_yen(
+        self,
+        category: str,
+        party_size: int,
+        carers: int = 0,
+        *,
+        day: date | None = None,
+        areas: tuple[str | None, str | None] = (None, None),
+    ) -> int:
         """Return the fare of a member of ``category`` riding with ``party_size - 1`` others.
 
         ``carers`` of those others are carers (介助者): free when the city's
         ``carers_ride_free`` says so, otherwise they pay as companions (同伴者).
+        Without ``day`` the latest rule applies.
         """
-        base = self.categories.get(category, self.categories.get(self.default_category, 0))
-        others = max(0, party_size - 1)
-        carers = min(max(0, carers), others) if self.carers_ride_free else 0
-        companions = others - carers
-        if category in self.free_companion_categories:
-            companions = max(0, companions - self.free_companions)
-        return base + companions * self.companion_yen
+        return self.fare(category, party_size, carers, day=day, areas=areas).total_yen
+
+    def product(self, product_id: str) -> Product | None:
+        """Return the product with this id, if the city has it."""
+        return next((p for p in self.products if p.id == product_id), None)
 
 
 @dataclass(frozen=True)
@@ -275,6 +311,9 @@ def parse_city(data: dict[str, Any]) -> CityRules:
                 free_companions=int(fares.get("free_companions", 0)),
                 free_companion_categories=frozenset(fares.get("free_companion_categories", [])),
                 carers_ride_free=bool(fares.get("carers_ride_free", False)),
+                table=parse_fare_table(fares),
+                products=parse_products(data.get("products", []), fares["categories"]),
+                payment=parse_payment(fares),
             ),
             require_residency=bool(elig.get("require_residency", True)),
             min_age=int(elig.get("min_age", 0)),

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from booking_api import reports  # record_refusal
+from booking_api import fareops, reports  # record_refusal
 from booking_api.db import BookingMetaRow, MemberRow, OfferRow, SavedPlaceRow, SeriesRow
 from booking_api.errors import ApiError, not_found
 from booking_api.membership import get_place, rule_error, snap_point
@@ -234,6 +234,8 @@ def quote(
     fare = state.rules.fares.fare_yen(member.category, request.party_size)
     when = request.depart_at or request.arrive_by
     assert when is not None
+    # the fare of the ride's day (rule versions) and areas (area-pair fares)
+    fare = fareops.offer_fare(state, member.category, request, when.astimezone(tz(state.rules)))
     db.add(
         OfferRow(
             offer_id=answer.offer_id,

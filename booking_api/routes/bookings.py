@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from booking_api import errors, noshow, trips
+from booking_api import errors, fareops, noshow, trips
 from booking_api.db import AccountRow, IdempotencyRow, MemberRow, OfferRow, audit
 from booking_api.deps import Booker, Db, Engine, State
 from booking_api.errors import ApiError, not_found
@@ -99,8 +99,8 @@ def with_carers(
     """
     if trip.carers == 0:
         return offer
-    fare = state.rules.fares.fare_yen(member.category, trip.party_size, trip.carers)
     row = db.get(OfferRow, offer.offer_id)
+    fare = fareops.with_carers(state, member.category, offer.fare_yen, trip, row)
     if row is not None:
         row.fare_yen = fare
     return offer.model_copy(update={"fare_yen": fare})

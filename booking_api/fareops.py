@@ -1,0 +1,186 @@
+"""Fares at the web edge: the party's fare of an offer, ledger rows in and out, wallets, sales.
+
+The rules and sums are ``fares``' pure functions; this module reads and writes
+the fare tables (``booking_api.faredb``) with them. Ledger rows are only ever
+added; a row's ``ref`` makes a repeated settlement (a resent tap, a replayed
+webhook) land once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from booking_api import reports
+from booking_api.db import MemberRow, OfferRow, new_id
+from booking_api.errors import ApiError
+from booking_api.faredb import HoldingRow, LedgerRow
+from booking_api.state import AppState
+from dispatch.domain import TripRequest
+from fares.errors import FareError
+from fares.ledger import Channel, Entry, Kind, Method, check
+from fares.products import Holding, HoldingState, Product, ProductKind, holding_state
+from fares.rules import Fare, FareLine
+
+
+def _areas(state: AppState, request: TripRequest) -> tuple[str | None, str | None]:
+    table = state.rules.fares.table
+    if table is None or not any(r.area_pairs for r in table.rules):
+        return (None, None)  # a flat fare needs no snapping
+    a = reports.pickup_area(state.city_map, request.pickup.lat, request.pickup.lon)
+    b = reports.pickup_area(state.city_map, request.dropoff.lat, request.dropoff.lon)
+    return (a or None, b or None)
+
+
+def offer_fare(state: AppState, category: str, request: TripRequest, when: datetime) -> int:
+    """Return the fare of an offer: the party's, by the rule in force on the ride's day."""
+    fares = state.rules.fares
+    return fares.fare_yen(
+        category, request.party_size, day=when.date(), areas=_areas(state, request)
+    )
+
+
+def with_carers(
+    state: AppState, category: str, fare_yen: int, trip: Any, row: OfferRow | None
+) -> int:
+    """Return an offer's fare once ``trip.carers`` of the party are known to be carers.
+
+    Carers change only the companions' part (flat per person), so the member's
+    own part, which may depend on the areas, is kept from the offer.
+    """
+    fares = state.rules.fares
+    day = row.service_date if row is not None else None
+    alone = fares.fare_yen(category, trip.party_size, 0, day=day)
+    carers = fares.fare_yen(category, trip.party_size, trip.carers, day=day)
+    return max(0, fare_yen - (alone - carers))
+
+
+def ride_fare(state: AppState, category: str, party_size: int, day: date, fare_yen: int) -> Fare:
+    """Return the booked fare of a ride as lines (the stored total is what is owed).
+
+    The booking stores the total; the lines are found again from the rule of
+    the ride's day (with as many carers as make the stored total). A total no
+    party reproduces (an area fare, a changed rule) is one line of the member.
+    """
+    fares = state.rules.fares
+    for carers in range(max(0, party_size - 1) + 1):
+        f = fares.fare(category, party_size, carers, day=day)
+        if f.total_yen == fare_yen:
+            return f
+    return Fare(fare_yen, (FareLine("member", 1, fare_yen),), "", category)
+
+
+# -- the ledger -------------------------------------------------------------------
+def entry_of(row: LedgerRow) -> Entry:
+    """Return the domain entry of a stored ledger row."""
+    return Entry(
+        at=row.at, kind=Kind(row.kind), actor=row.actor, channel=Channel(row.channel),
+        method=Method(row.method), member_id=row.member_id, holding_id=row.holding_id,
+        product_id=row.product_id, ride_id=row.ride_id, vehicle_id=row.vehicle_id,
+        yen_in=row.yen_in, yen_out=row.yen_out, rides_in=row.rides_in,
+        rides_out=row.rides_out, reason=row.reason, corrects_id=row.corrects_id,
+        ref=row.ref, id=row.id,
+    )  # fmt: skip
+
+
+def fare_error(exc: FareError, status: int = 422) -> ApiError:
+    """Return the API's answer to a refused fare operation."""
+    return ApiError(status, exc.code, exc.message_en, exc.message_ja)
+
+
+def append(db: Session, entry: Entry) -> LedgerRow:
+    """Add one ledger row (checked); a row whose ``ref`` is already there is returned instead."""
+    try:
+        check(entry)
+    except FareError as exc:
+        raise fare_error(exc) from exc
+    if entry.ref is not None:
+        seen = db.scalars(select(LedgerRow).where(LedgerRow.ref == entry.ref)).first()
+        if seen is not None:
+            return seen
+    row = LedgerRow(
+        at=entry.at, kind=entry.kind.value, actor=entry.actor, channel=entry.channel.value,
+        method=entry.method.value, member_id=entry.member_id, holding_id=entry.holding_id,
+        product_id=entry.product_id, ride_id=entry.ride_id, vehicle_id=entry.vehicle_id,
+        yen_in=entry.yen_in, yen_out=entry.yen_out, rides_in=entry.rides_in,
+        rides_out=entry.rides_out, reason=entry.reason, corrects_id=entry.corrects_id,
+        ref=entry.ref,
+    )  # fmt: skip
+    db.add(row)
+    db.flush()
+    return row
+
+
+def entries(db: Session, *conditions: Any) -> list[Entry]:
+    """Return the ledger entries matching ``conditions``, oldest first."""
+    q = select(LedgerRow).where(*conditions).order_by(LedgerRow.id)
+    return [entry_of(r) for r in db.scalars(q)]
+
+
+# -- holdings and wallets ------------------------------------------------------------
+def holding_of(state: AppState, row: HoldingRow) -> Holding | None:
+    """Return the domain holding of a row (None if the city no longer has its product)."""
+    product = state.rules.fares.product(row.product_id)
+    if product is None:
+        return None
+    return Holding(row.id, row.member_id, product, row.valid_from, row.valid_until)
+
+
+def wallet(db: Session, state: AppState, member_id: str, day: date) -> list[HoldingState]:
+    """Return the member's holdings on ``day`` with the rides left on each, newest first."""
+    rows = db.scalars(
+        select(HoldingRow)
+        .where(HoldingRow.member_id == member_id)
+        .order_by(HoldingRow.created_at.desc())
+    )
+    mine = entries(db, LedgerRow.member_id == member_id)
+    out = []
+    for row in rows:
+        h = holding_of(state, row)
+        if h is not None:
+            out.append(holding_state(h, mine, day))
+    return out
+
+
+def sell(
+    db: Session,
+    state: AppState,
+    member: MemberRow,
+    product: Product,
+    *,
+    actor: str,
+    channel: Channel,
+    method: Method,
+    day: date,
+    ref: str | None = None,
+) -> tuple[HoldingRow, LedgerRow]:
+    """Give ``member`` a holding of ``product`` from ``day`` and write its sale row.
+
+    A coupon book's rides go onto the holding in the same row as the money.
+    A product not for the member's category is refused (422).
+    """
+    if not product.sold_to(member.category):
+        raise ApiError(
+            422, "not_for_category",
+            "This product is not for this member's fare category.",
+            "この商品はこの会員の料金区分では購入できません。",
+        )  # fmt: skip
+    holding = HoldingRow(
+        id=new_id(), member_id=member.id, product_id=product.id, kind=product.kind.value,
+        valid_from=day, valid_until=product.valid_until(day), created_at=state.now(),
+    )  # fmt: skip
+    db.add(holding)
+    free = product.kind is ProductKind.ENTITLEMENT or product.price_yen == 0
+    row = append(
+        db,
+        Entry(
+            at=state.now(), kind=Kind.SALE, actor=actor, channel=channel,
+            method=Method.FREE if free else method, member_id=member.id,
+            holding_id=holding.id, product_id=product.id, yen_in=product.price_yen,
+            rides_in=product.rides or 0, ref=ref,
+        ),
+    )  # fmt: skip
+    return holding, row
