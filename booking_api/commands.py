@@ -1,4 +1,4 @@
-"""``noriai serve``, ``noriai demo``, ``noriai db upgrade`` and ``noriai admin create``."""
+"""``noriai serve``, ``demo``, ``db upgrade``, ``admin create`` and ``vapid-keys``."""
 
 from __future__ import annotations
 
@@ -126,6 +126,17 @@ def _admin_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _vapid_keys(args: argparse.Namespace, settings: Settings) -> int:
+    from notify.channels.push import generate_vapid_keys
+
+    keys = generate_vapid_keys()
+    # Lines for the environment file; the public key is also the resident app's
+    # applicationServerKey. A new pair orphans every existing push subscription.
+    print(f"NORIAI_VAPID_PRIVATE_KEY={keys.private_key}")
+    print(f"NORIAI_VAPID_PUBLIC_KEY={keys.public_key}")
+    return 0
+
+
 def add_commands(subparsers: Any) -> None:
     """Register the service's sub-commands on the ``noriai`` parser."""
     serve = subparsers.add_parser("serve", help="run the API (configuration from the environment)")
@@ -156,3 +167,8 @@ def add_commands(subparsers: Any) -> None:
     create.add_argument("--name", default=None, help="display name")
     create.add_argument("--vehicle", default=None, help="vehicle id (drivers)")
     create.set_defaults(handler=_admin_create)
+
+    vapid = subparsers.add_parser(
+        "vapid-keys", help="print a new VAPID key pair for Web Push (NORIAI_VAPID_*)"
+    )
+    vapid.set_defaults(handler=_vapid_keys)

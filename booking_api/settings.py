@@ -90,6 +90,37 @@ class Settings(BaseSettings):
     # a lock that takes longer is given up and answered 503 instead of piling up.
     db_statement_timeout_s: float = Field(default=15.0, gt=0)
     db_pool_timeout_s: float = Field(default=10.0, gt=0)
+    # Notification channels (notify.channels); a channel whose URL/host/key is empty is off.
+    # Web Push (VAPID, RFC 8292): the base64url pair printed by `noriai vapid-keys`, and a
+    # mailto: or https: contact the browsers' push services can reach.
+    vapid_private_key: str = ""
+    vapid_public_key: str = ""
+    vapid_subject: str = ""
+    # SMS gateway: base URL of its JSON API, the API key, the sender id or number shown.
+    sms_url: str = ""
+    sms_key: str = ""
+    sms_sender: str = ""
+    # Voice-call provider (automated calls to landlines): base URL, API key, and the caller
+    # id the member's phone shows (many elderly members' phones refuse hidden numbers).
+    voice_url: str = ""
+    voice_key: str = ""
+    voice_caller_id: str = ""
+    # SMTP relay for email; From is "名前 <address>"; STARTTLS unless the relay is local.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = ""
+    smtp_starttls: bool = True
+    # The notifier (noriai notifier): a message not sent within notify_give_up_after_s
+    # expires and the office is told; retries wait backoff_first * 2^n, at most backoff_max.
+    notify_give_up_after_s: int = Field(default=6 * 3600, gt=0)
+    notify_backoff_first_s: float = Field(default=15.0, gt=0)
+    notify_backoff_max_s: float = Field(default=900.0, gt=0)
+    notify_batch_size: int = Field(default=50, gt=0)
+    notify_poll_s: float = Field(default=1.0, gt=0)
+    # The address residents open the app at (deep links in pushes and emails).
+    public_url: str = "http://127.0.0.1:8000"
 
     _rules: CityRules | None = PrivateAttr(default=None)
 
@@ -155,3 +186,62 @@ class Settings(BaseSettings):
             return self.database_url
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{self.data_dir / 'noriai.sqlite'}"
+
+    def push_config(self) -> Any:
+        """Return the ``notify.channels.push.PushConfig``, or None when no VAPID key is set."""
+        from notify.channels.push import PushConfig
+
+        if not self.vapid_private_key:
+            return None
+        return _channel_config(
+            "NORIAI_VAPID_*",
+            PushConfig,
+            self.vapid_private_key,
+            self.vapid_public_key,
+            self.vapid_subject,
+        )
+
+    def sms_config(self) -> Any:
+        """Return the ``notify.channels.sms.SmsConfig``, or None when no gateway is set."""
+        from notify.channels.sms import SmsConfig
+
+        if not self.sms_url:
+            return None
+        return _channel_config(
+            "NORIAI_SMS_*", SmsConfig, self.sms_url, self.sms_key, self.sms_sender
+        )
+
+    def voice_config(self) -> Any:
+        """Return the ``notify.channels.voice.VoiceConfig``, or None when no provider is set."""
+        from notify.channels.voice import VoiceConfig
+
+        if not self.voice_url:
+            return None
+        return _channel_config(
+            "NORIAI_VOICE_*", VoiceConfig, self.voice_url, self.voice_key, self.voice_caller_id
+        )
+
+    def email_config(self) -> Any:
+        """Return the ``notify.channels.email.EmailConfig``, or None when no relay is set."""
+        from notify.channels.email import EmailConfig
+
+        if not self.smtp_host:
+            return None
+        return _channel_config(
+            "NORIAI_SMTP_*",
+            EmailConfig,
+            self.smtp_host,
+            self.smtp_port,
+            self.smtp_from,
+            self.smtp_user,
+            self.smtp_password,
+            self.smtp_starttls,
+        )
+
+
+def _channel_config(names: str, factory: Any, *args: Any) -> Any:
+    """Build a channel's config; its ValueError becomes a SettingsError naming the settings."""
+    try:
+        return factory(*args)
+    except ValueError as exc:
+        raise SettingsError(f"{names}: {exc}") from exc

@@ -1,0 +1,68 @@
+"""Channel configs are built from the settings (never the environment) and checked there."""
+
+from __future__ import annotations
+
+import pytest
+
+from booking_api.cli import main
+from booking_api.settings import Settings, SettingsError
+from notify.channels.email import EmailConfig
+from notify.channels.push import PushConfig
+from notify.channels.sms import SmsConfig
+from notify.channels.voice import VoiceConfig
+
+
+def test_vapid_keys_command_prints_a_pair_the_settings_accept(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``noriai vapid-keys`` prints env lines; a Settings built from them yields a PushConfig."""
+    assert main(["vapid-keys"]) == 0
+    lines = dict(line.split("=", 1) for line in capsys.readouterr().out.splitlines())
+    settings = Settings(
+        vapid_private_key=lines["NORIAI_VAPID_PRIVATE_KEY"],
+        vapid_public_key=lines["NORIAI_VAPID_PUBLIC_KEY"],
+        vapid_subject="mailto:office@example.jp",
+    )
+    config = settings.push_config()
+    assert isinstance(config, PushConfig)
+    assert config.vapid_public_key == lines["NORIAI_VAPID_PUBLIC_KEY"]
+
+
+def test_unset_channels_are_off() -> None:
+    """A channel without its URL, host or key is None: the notifier does not offer it."""
+    settings = Settings(vapid_private_key="", sms_url="", voice_url="", smtp_host="")
+    assert [
+        settings.push_config(),
+        settings.sms_config(),
+        settings.voice_config(),
+        settings.email_config(),
+    ] == [None, None, None, None]
+
+
+def test_channel_settings_become_configs() -> None:
+    """SMS, voice and SMTP settings land in their frozen configs unchanged."""
+    settings = Settings(
+        sms_url="https://sms.example.jp/v1",
+        sms_key="k",
+        sms_sender="KAMISU",
+        voice_url="https://voice.example.jp",
+        voice_key="vk",
+        voice_caller_id="+81299000000",
+        smtp_host="smtp.example.jp",
+        smtp_port=2525,
+        smtp_from="のりあい <noreply@example.jp>",
+        smtp_starttls=False,
+    )
+    assert settings.sms_config() == SmsConfig("https://sms.example.jp/v1", "k", "KAMISU")
+    assert settings.voice_config() == VoiceConfig("https://voice.example.jp", "vk", "+81299000000")
+    assert settings.email_config() == EmailConfig(
+        "smtp.example.jp", 2525, "のりあい <noreply@example.jp>", starttls=False
+    )
+
+
+def test_a_wrong_channel_setting_names_the_settings() -> None:
+    """A bad value is a SettingsError that says which NORIAI_* settings to fix."""
+    with pytest.raises(SettingsError, match="NORIAI_SMS_"):
+        Settings(sms_url="sms.example.jp").sms_config()
+    with pytest.raises(SettingsError, match="NORIAI_VAPID_"):
+        Settings(vapid_private_key="abc", vapid_subject="mailto:a@b.jp").push_config()
