@@ -5,6 +5,7 @@ thread of the calling process: ``with SmsGatewayPeer() as sms: ...`` or ``start(
 ``stop()``; ``down()``/``up()`` close and reopen the same port.
 """
 
+from notify.channels.peers.local import LocalProviders as LocalProviders
 from notify.channels.peers.push import PushRecord as PushRecord
 from notify.channels.peers.push import PushServicePeer as PushServicePeer
 from notify.channels.peers.sms import SmsGatewayPeer as SmsGatewayPeer

@@ -205,7 +205,17 @@ class PushServicePeer(HTTPPeer):
             self._subs[sub_id].active = False
 
     def route(self, request: Request) -> Reply:
-        """Accept ``POST /push/<id>`` after checking VAPID and decrypting the body."""
+        """Accept ``POST /push/<id>`` after checking VAPID and decrypting the body.
+
+        ``POST /subscriptions`` (optional ``{"applicationServerKey": …}``) answers a new
+        subscription, for a notifier in another process that has no browser to ask.
+        """
+        if request.method == "POST" and request.path == "/subscriptions":
+            try:
+                key = request.json().get("applicationServerKey") if request.body else None
+            except (ValueError, AttributeError):
+                return Reply(400, {"error": "body must be a JSON object"})
+            return Reply(201, self.subscribe(application_server_key=key))
         if request.method != "POST" or not request.path.startswith("/push/"):
             return Reply(404, {"error": "no such route"})
         try:
