@@ -26,6 +26,7 @@ from booking_api.schemas.calendar import (
     CopyWeekIn,
     DayHoursIn,
     GenerationOut,
+    OverrideDayOut,
     OverrideIn,
     OverrideOut,
     TemplateSaved,
@@ -208,6 +209,29 @@ def _override_day(state: AppState, service_date: date) -> None:
         _today(state),
         _today(state) + timedelta(days=dates.SHIFT_AHEAD_DAYS),
     )
+
+
+@router.get("/shift-overrides", responses=answers(422))
+def list_overrides(
+    staff: Staff,
+    state: State,
+    first: Annotated[Day, Query(alias="from")],
+    last: Annotated[Day, Query(alias="to")],
+    vehicle_id: Annotated[str | None, Query(max_length=40)] = None,
+) -> list[OverrideDayOut]:
+    """The per-day overrides of a range (at most a year), by date and vehicle: a car in the
+    garage (``off``) or other hours, with the note that says why."""
+    _range(state, first, last)
+    return [
+        OverrideDayOut(
+            vehicle_id=o.vehicle_id,
+            date=o.day,
+            off=o.hours is None,
+            hours=_hours_out(o.hours),
+            note=o.note,
+        )
+        for o in rota.overrides(state.db, first, last, vehicle_id)
+    ]
 
 
 @router.put("/shift-overrides/{vehicle_id}/{service_date}", responses=answers(404, 409, 422, 503))

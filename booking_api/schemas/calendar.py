@@ -94,14 +94,19 @@ class OverrideIn(BaseModel):
     note: Line = Field(default="", max_length=200)
 
 
-class OverrideOut(BaseModel):
-    """A stored per-day override and what it did to that day's shift."""
+class OverrideDayOut(BaseModel):
+    """A stored per-day override: ``off`` (no shift that day) or other hours, and why."""
 
     vehicle_id: str
     date: date
     off: bool
     hours: DayHoursIn | None
     note: str
+
+
+class OverrideOut(OverrideDayOut):
+    """A stored per-day override and what it did to that day's shift."""
+
     shifts: GenerationOut
 
 

@@ -154,3 +154,33 @@ def test_retiring_needs_a_reason_and_no_rides_ahead_and_can_be_undone(
     assert "K7" in {s["vehicle_id"] for s in shifts.json()}
     assert _book(api, resident, "2026-12-08")["vehicle_id"] == "K7"
     assert {"vehicle.retire", "vehicle.unretire"} <= set(_actions(db))
+
+
+def test_the_day_overrides_of_a_range_are_listed_for_staff(api: Api) -> None:
+    """The calendar screen lists a vehicle's day overrides with their reason."""
+    admin, operator = api.staff("admin"), api.staff()
+    _car_with_week(api, admin)
+    r = api.client.put(
+        "/api/v1/shift-overrides/K7/2026-12-08", json={"off": True, "note": "車検"}, headers=admin
+    )
+    assert r.status_code == 200, r.text
+    hours = {"start": "09:00", "end": "12:00"}
+    r = api.client.put(
+        "/api/v1/shift-overrides/K7/2026-12-09", json={"hours": hours}, headers=admin
+    )
+    assert r.status_code == 200, r.text
+    url = "/api/v1/shift-overrides"
+    got = api.client.get(
+        url, params={"from": "2026-12-07", "to": "2026-12-13", "vehicle_id": "K7"}, headers=operator
+    ).json()
+    assert [(o["date"], o["off"], o["note"]) for o in got] == [
+        ("2026-12-08", True, "車検"), ("2026-12-09", False, "")
+    ]  # fmt: skip
+    assert got[1]["hours"] == {**hours, "break_window": None}
+    none = api.client.get(url, params={"from": "2026-12-01", "to": "2026-12-07"}, headers=operator)
+    assert none.json() == []
+    _, resident = api.member()
+    r = api.client.get(url, params={"from": "2026-12-01", "to": "2026-12-07"}, headers=resident)
+    assert r.status_code == 403
+    r = api.client.get(url, params={"from": "2026-12-09", "to": "2026-12-01"}, headers=operator)
+    assert r.status_code == 422

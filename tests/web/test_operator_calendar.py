@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import Live, check_axe, choose_lang, screenshots
+from tests.web.conftest import ADMIN, Live, check_axe, choose_lang, screenshots, wait_until
 from tests.web.test_operator import login
 
 pytestmark = pytest.mark.browser
@@ -62,3 +62,93 @@ def test_the_service_calendar_says_why_a_day_has_no_service(
     check_axe(page, "operator: service calendar (English)")
     choose_lang(page, "ja")
     page.wait_for_selector("#view-calendar h1:text('運行カレンダー')")
+
+
+def test_an_admin_changes_single_days_and_copies_a_week(
+    new_page: Any, live: Live, fleet: list[str]
+) -> None:
+    """A car in the garage on one day (with the reason), other hours on another, the change
+    removed again, and a week copied; the day's capacity follows each change."""
+    car = "CAL1"
+    live.api("POST", "/api/v1/vehicles", json={
+        "id": car, "name": "カレンダー試験", "plate": "土浦 500 あ 88-01", "colour": "white",
+        "seats": 4, "wheelchairs": 0, "depot_lat": 35.89003, "depot_lon": 140.66446,
+    })  # fmt: skip
+    week = {k: {"start": "08:00", "end": "17:00"} for k in ("mon", "tue", "wed", "thu", "fri")}
+    live.api("PUT", f"/api/v1/vehicles/{car}/shift-template", json=week)
+    today = (live.clock.now() + timedelta(hours=9)).date()
+    first, last = today + timedelta(days=1), today + timedelta(days=7)
+    days = live.api("GET", f"/api/v1/service-calendar?from={first}&to={last}")
+    garage, other = [d["date"] for d in days if d["service"]][:2]
+    page = new_page("desktop")
+    try:
+        page.goto(live.url + "/operator")
+        page.wait_for_selector("#op-user:focus")
+        page.fill("#op-user", ADMIN[0])
+        page.fill("#op-pw", ADMIN[1])
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#view-call:not([hidden])")
+        page.keyboard.press("Alt+5")
+        page.wait_for_selector(f"#cal-table tr[data-date='{garage}']")
+        page.wait_for_selector("#sh-vehicle")
+        page.select_option("#sh-vehicle", car)
+        page.wait_for_selector("#sh-ov-form")
+        wait_until(page, "document.querySelector('#sh-mon-on').checked")
+        before = _vehicles(page, garage)
+        # no reason: refused next to the field
+        page.fill("#sh-ov-date", garage)
+        page.click("#sh-ov-save")
+        page.wait_for_selector("#sh-ov-note-error:not([hidden])")
+        assert page.get_attribute("#sh-ov-note", "aria-invalid") == "true"
+        check_axe(page, "operator: day change with an error")
+        page.fill("#sh-ov-note", "車検")
+        page.click("#sh-ov-save")
+        page.wait_for_selector(f"#sh-ov-table tr[data-date='{garage}']")
+        assert "車検" in page.inner_text(f"#sh-ov-table tr[data-date='{garage}']")
+        wait_until(page, f"{_cell(garage)} === {before - 1}")
+        # other hours on the next day: the vehicle-hours follow
+        page.fill("#sh-ov-date", other)
+        page.check("#sh-ov-hours")
+        page.fill("#sh-ov-start", "09:00")
+        page.fill("#sh-ov-end", "12:00")
+        page.fill("#sh-ov-note", "運転手の通院")
+        page.click("#sh-ov-save")
+        page.wait_for_selector(f"#sh-ov-table tr[data-date='{other}']")
+        assert "09:00〜12:00" in page.inner_text(f"#sh-ov-table tr[data-date='{other}']")
+        (cap,) = live.api("GET", f"/api/v1/capacity?from={other}&to={other}")
+        wait_until(page, f"{_cell(other, 5)} === {cap['vehicle_min'] / 60:.1f}")
+        check_axe(page, "operator: day changes")
+        screenshots(page, "operator-shift-overrides", ("desktop",))
+        # remove the garage day: the car is back
+        page.click(f"#sh-ov-table tr[data-date='{garage}'] .sh-ov-del")
+        page.wait_for_selector(f"#sh-ov-table tr[data-date='{garage}']", state="detached")
+        wait_until(page, f"{_cell(garage)} === {before}")
+        # copy a week: a Tuesday is refused next to the field, then this week to the next
+        monday = today - timedelta(days=today.weekday())
+        page.fill("#sh-copy-from", (monday + timedelta(days=1)).isoformat())
+        page.click("#sh-copy-go")
+        page.wait_for_selector("#sh-copy-from-error:not([hidden])")
+        page.fill("#sh-copy-from", monday.isoformat())
+        page.fill("#sh-copy-to", (monday + timedelta(days=14)).isoformat())
+        page.click("#sh-copy-go")
+        page.wait_for_selector("#sh-status .notice")
+        choose_lang(page, "en")
+        page.wait_for_selector("#sh-title:text('Shift settings')")
+        check_axe(page, "operator: shift settings (English)")
+        choose_lang(page, "ja")
+        audit = {a["action"] for a in live.api("GET", "/api/v1/audit?limit=1000")}
+        assert {"shift_override.set", "shift_override.delete", "shifts.copy_week"} <= audit
+    finally:  # the shared server's other tests must not find this car next week
+        live.api("DELETE", f"/api/v1/shift-overrides/{car}/{other}")
+        live.api("POST", f"/api/v1/vehicles/{car}/retire", json={"reason": "試験終了"})
+
+
+def _cell(day: str, column: int = 4) -> str:
+    return (
+        f"Number(document.querySelector(\"#cal-table tr[data-date='{day}'] "
+        f"td:nth-child({column})\").textContent)"
+    )
+
+
+def _vehicles(page: Any, day: str) -> int:
+    return int(page.inner_text(f"#cal-table tr[data-date='{day}'] td:nth-child(4)"))

@@ -5,12 +5,18 @@ import { showCall } from "/static/operator/call.js";
 import { showApprovals, countPending } from "/static/operator/approvals.js";
 import { showBoard, stopBoard } from "/static/operator/board.js";
 import { showReports } from "/static/operator/reports.js";
+import { showFleet } from "/static/operator/fleet.js";
 import { showCalendar } from "/static/operator/calendar.js";
+import { showSeries } from "/static/operator/series.js";
+import { showAccounts } from "/static/operator/accounts.js";
+import { showAudit } from "/static/operator/audit.js";
 
 const api = makeApi("noriai.operator.token");
 const $ = (s) => document.querySelector(s);
 const VIEWS = { call: showCall, approvals: showApprovals, board: showBoard, reports: showReports, calendar: showCalendar };
+Object.assign(VIEWS, { series: showSeries, accounts: showAccounts, audit: showAudit }); // Alt+7..9; accounts and audit: admins
 let me = null;
+VIEWS.fleet = showFleet; // Alt+6: vehicles (admins edit, operators read)
 
 async function route() {
   if (!me && api.token()) {
@@ -21,6 +27,7 @@ async function route() {
   for (const v of document.querySelectorAll(".view")) v.hidden = v.id !== `view-${view}`;
   $("#tabs").hidden = !me;
   $("#logout").hidden = !me;
+  for (const a of document.querySelectorAll("#tabs [data-admin]")) a.hidden = !me || me.role !== "admin";
   $("#who").textContent = me ? me.display_name || "" : "";
   for (const a of document.querySelectorAll("#tabs a")) {
     if (a.id === `tab-${view}`) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
@@ -49,8 +56,13 @@ $("#logout").addEventListener("click", async () => {
 });
 document.addEventListener("keydown", (e) => {
   if (!me || !e.altKey || e.ctrlKey || e.metaKey) return;
-  const name = { 1: "call", 2: "approvals", 3: "board", 4: "reports", 5: "calendar" }[e.key];
+  const name = { 1: "call", 2: "approvals", 3: "board", 4: "reports", 5: "calendar", 6: "fleet" }[e.key];
   if (name) { e.preventDefault(); location.hash = `#/${name}`; }
+});
+document.addEventListener("keydown", (e) => { // Alt+7..9 (8 and 9 for admins)
+  if (!me || !e.altKey || e.ctrlKey || e.metaKey) return;
+  const name = { 7: "series", 8: "accounts", 9: "audit" }[e.key];
+  if (name && (name === "series" || me.role === "admin")) { e.preventDefault(); location.hash = `#/${name}`; }
 });
 initLangSwitch($("#lang"));
 applyI18n();

@@ -1,8 +1,11 @@
-// Service calendar (read-only): for four weeks from a Monday, whether the service
-// runs each day and why not (weekday, national holiday, the city's closed days),
-// with the capacity the day's shifts give (vehicles, vehicle-hours, seats).
+// Service calendar: for four weeks from a Monday, whether the service runs each day
+// and why not (weekday, national holiday, the city's closed days), with the capacity
+// the day's shifts give (vehicles, vehicle-hours, seats); below it the shift settings
+// (shifts.js: weekly templates, day overrides, copy a week; admins edit), after whose
+// changes the capacity is read again.
 import { t, lang } from "/static/common/i18n.js";
 import { esc, ymd, now, dayLabel } from "/static/common/api.js";
+import { showShifts } from "/static/operator/shifts.js";
 
 const DAY_MS = 86400e3;
 const WEEKS = 4;
@@ -14,7 +17,7 @@ function mondayOf(day) {
   return addDays(day, -((d.getUTCDay() + 6) % 7));
 }
 
-export async function showCalendar(api, el) {
+export async function showCalendar(api, el, me) {
   if (!el.dataset.ready) {
     el.dataset.ready = "1";
     el.dataset.start = mondayOf(ymd(now()));
@@ -22,7 +25,8 @@ export async function showCalendar(api, el) {
       <div class="row"><button class="btn secondary small" type="button" id="cal-prev"></button>
       <span id="cal-range" aria-live="polite"></span>
       <button class="btn secondary small" type="button" id="cal-next"></button></div></div>
-      <p class="muted" id="cal-note"></p><div id="cal-body"></div>`;
+      <p class="muted" id="cal-note"></p><div id="cal-body"></div>
+      <section id="cal-shifts" aria-labelledby="sh-title"></section>`;
     el.querySelector("#cal-prev").addEventListener("click", () => move(-7 * WEEKS));
     el.querySelector("#cal-next").addEventListener("click", () => move(7 * WEEKS));
   }
@@ -34,6 +38,11 @@ export async function showCalendar(api, el) {
   function move(days) {
     el.dataset.start = addDays(el.dataset.start, days);
     load();
+    shifts();
+  }
+  function shifts() {
+    const first = el.dataset.start;
+    return showShifts(api, el.querySelector("#cal-shifts"), me, { first, last: addDays(first, 7 * WEEKS - 1) }, load);
   }
   async function load() {
     const first = el.dataset.start;
@@ -67,4 +76,5 @@ export async function showCalendar(api, el) {
       <tbody>${rows}</tbody></table>`;
   }
   load();
+  shifts();
 }

@@ -4,6 +4,7 @@ import { applyI18n, initLangSwitch, lang, t, tf, th } from "/static/common/i18n.
 import { makeApi, hm, dayLabel, esc, toast, nowMs, placeLabel, startClock, ymd } from "/static/common/api.js";
 import { makeMap, pin } from "/static/common/map.js";
 import { callUs, startBooking, startChange } from "/static/resident/book.js";
+import { carHtml } from "/static/common/car.js";
 
 export const api = makeApi("noriai.resident.token");
 const $ = (s) => document.querySelector(s);
@@ -248,6 +249,7 @@ function bookingCard(b, upcoming) {
     <p><span class="tag ${tagClass} status">${esc(t(`status.${b.status}`))}</span>
       <span class="muted">${esc(b.fare_yen != null ? tf("my.party.fare", { n: b.party_size, y: b.fare_yen }) : tf("my.party", { n: b.party_size }))}</span></p>
     ${upcoming ? liveLine(b) : ""}
+    ${upcoming ? carHtml(b) : ""}
     ${upcoming && ["booked", "assigned"].includes(b.status) ? `<div class="row"><button type="button" class="btn secondary change" data-id="${esc(b.id)}">${esc(t("my.change"))}</button>
       <button type="button" class="btn danger secondary cancel" data-id="${esc(b.id)}">${esc(t("my.cancel"))}</button></div>` : ""}
   </article>`;

@@ -3,6 +3,7 @@
 import { lang, t, tf, th } from "/static/common/i18n.js";
 import { hm, dayLabel, esc, ymd, toast, now, nowMs, placeLabel, TZ } from "/static/common/api.js";
 import { loadLayers, makeMap, pin } from "/static/common/map.js";
+import { carHtml } from "/static/common/car.js";
 
 const ICONS = {
   hospital: '<path d="M24 6h16v18h18v16H40v18H24V40H6V24h18z"/>',
@@ -428,6 +429,7 @@ function renderDone() {
     <p class="offer-big">${esc(dayLabel(b.pickup_window_start))} ${esc(tf("book.offer.pickup", { a: hm(b.pickup_window_start), b: hm(b.pickup_window_end) }))}</p>
     <p>${esc(b.from_label)} → ${esc(b.to_label)}</p>
     ${st.done.return_booking ? `<p>${t("book.offer.return")}: ${hm(st.done.return_booking.pickup_window_start)}〜${hm(st.done.return_booking.pickup_window_end)}</p>` : ""}
+    ${carHtml(b)}
     <p>${t("book.done.body")}</p></div>
     ${st.to && !st.to.ref.home && !st.to.ref.saved_place_id ? `<p><button type="button" class="btn tertiary save-place">${esc(tf("book.save", { p: st.to.label }))}</button></p>` : ""}
     <div class="row nav"><a class="btn secondary" href="#/bookings">${t("nav.bookings")}</a><button type="button" class="btn again">${t("book.again")}</button></div>`;

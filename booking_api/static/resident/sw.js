@@ -6,7 +6,7 @@ const SHELL = [
   "/", "/manifest.webmanifest",
   "/static/common/tokens.css", "/static/common/base.css", "/static/common/i18n.js",
   "/static/common/lang/languages.json", "/static/common/lang/ja.json", "/static/common/lang/en.json",
-  "/static/common/api.js", "/static/common/map.js",
+  "/static/common/api.js", "/static/common/map.js", "/static/common/car.js",
   "/static/resident/resident.css", "/static/resident/app.js", "/static/resident/book.js",
   "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
   "/static/resident/icons/icon-192.png",
