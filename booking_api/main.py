@@ -35,6 +35,8 @@ from booking_api.routes import (
     calendar,
     fleet,
     members,
+    notifications,
+    onboard,
     operator,
     reference,
     registrations,
@@ -73,6 +75,9 @@ def api_router() -> APIRouter:
         calendar,
         reference,
         reports,
+        notifications,
+        fares,
+        onboard,
     ):
         api.include_router(module.router)
     return api

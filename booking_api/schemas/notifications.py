@@ -1,0 +1,130 @@
+"""Schemas of notification preferences, push subscriptions, deliveries and broadcasts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from booking_api.schemas.types import Day, Line, Text, WholeNumber
+
+ChannelName = Literal["push", "sms", "voice", "email"]
+Language = Literal["ja", "en", "ja-x-easy"]
+HourMinute = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["21:00"])]
+
+
+class PreferencesIn(BaseModel):
+    """A member's choice: channels (none given: the defaults), quiet hours, language, email."""
+
+    channels: list[ChannelName] | None = Field(default=None, max_length=4)
+    quiet_start: HourMinute | None = None
+    quiet_end: HourMinute | None = None
+    language: Language = "ja"
+    email: Annotated[str, Field(max_length=200, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")] = ""
+
+
+class PreferencesOut(PreferencesIn):
+    """The stored choice, what it comes to (``effective``) and what can be used."""
+
+    effective: list[ChannelName] = []
+    push_subscribed: bool = False
+    mobile: bool = False
+    city_quiet_start: str | None = None
+    city_quiet_end: str | None = None
+
+
+class PushKeys(BaseModel):
+    """The browser's keys of a push subscription (base64url)."""
+
+    p256dh: Annotated[str, Field(min_length=16, max_length=200, pattern=r"^[A-Za-z0-9_\-=]+$")]
+    auth: Annotated[str, Field(min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_\-=]+$")]
+
+
+class PushSubscriptionIn(BaseModel):
+    """A ``PushSubscription.toJSON()`` from the resident app."""
+
+    endpoint: Annotated[str, Field(min_length=10, max_length=1000, pattern=r"^https?://\S+$")]
+    keys: PushKeys
+    expirationTime: WholeNumber | None = None  # the browser's own name
+
+
+class PushKeyOut(BaseModel):
+    """The VAPID public key the browser subscribes with; empty when push is off."""
+
+    public_key: str
+    enabled: bool
+
+
+class DeliveryOut(BaseModel):
+    """One message to one member over one channel and how its sending went."""
+
+    id: str
+    event: str
+    member_id: str
+    member_number: str | None = None
+    member_name: str = ""
+    channel: str
+    ride_id: str | None = None
+    language: str
+    subject: str
+    body: str
+    status: str
+    attempts: int
+    created_at: datetime
+    due_at: datetime
+    sent_at: datetime | None = None
+    error: str = ""
+
+
+class DeliveryPage(BaseModel):
+    """A page of deliveries, newest first; ``next_before`` pages on."""
+
+    items: list[DeliveryOut]
+    next_before: str | None = None
+
+
+class BroadcastTarget(BaseModel):
+    """Whom a broadcast reaches: riders booked on a day (in an area), or members of an area."""
+
+    service_date: Day | None = None
+    area: Annotated[Line, Field(max_length=16)] | None = None
+
+
+class BroadcastIn(BroadcastTarget):
+    """The broadcast itself; ``expected`` is the count the office confirmed."""
+
+    message_ja: Annotated[Text, Field(min_length=1, max_length=300)]
+    message_en: Annotated[Text, Field(max_length=300)] = ""
+    expected: Annotated[WholeNumber, Field(ge=0, le=1_000_000)]
+
+
+class BroadcastPreview(BaseModel):
+    """How many riders a broadcast reaches, on which channels (a rider may have two)."""
+
+    recipients: int
+    by_channel: dict[str, int]
+    unreachable: int = 0
+
+
+class BroadcastOut(BroadcastPreview):
+    """A broadcast made."""
+
+    id: str
+    service_date: date | None = None
+    area: str | None = None
+    created_at: datetime
+
+
+class OutboxMessageOut(BaseModel):
+    """What a stand-in provider "sent" (the demo's /dev/outbox)."""
+
+    id: int
+    delivery_id: str
+    channel: str
+    address: str
+    language: str
+    subject: str
+    body: str
+    url: str | None = None
+    at: datetime
