@@ -33,10 +33,10 @@ from booking_api.routes import (
     auth,
     bookings,
     calendar,
+    fares,
     fleet,
     members,
     notifications,
-    onboard,
     operator,
     reference,
     registrations,
@@ -76,8 +76,6 @@ def api_router() -> APIRouter:
         reference,
         reports,
         notifications,
-        fares,
-        onboard,
     ):
         api.include_router(module.router)
     return api
