@@ -33,7 +33,6 @@ from booking_api.routes import (
     auth,
     bookings,
     calendar,
-    fares,
     fleet,
     members,
     notifications,
