@@ -16,8 +16,11 @@ BENCHMARKS = {
     "matrix": ("bench.matrix", "travel-time matrices: pyroutingkit CCH against scipy Dijkstra"),
     "quote": ("bench.quote", "instant-quote latency p50/p99 at two fleet sizes"),
     "darp": ("bench.darp", "Cordeau DARP instances: cost, gap to reference, feasibility"),
+    "darp-gen": ("bench.darpgen", "write generated DARP days (Cordeau format) into a folder"),
+    "ladder": ("bench.ladder", "generated DARP days of 100-300 requests: gaps to long runs"),
     "pdptw": ("bench.pdptw", "Li & Lim PDPTW instances against best-known, pyvroom and PyVRP"),
     "load": ("bench.load", "quotes and bookings at 8/32/128 clients on PostgreSQL, 2 workers"),
+    "notify": ("bench.notify", "delivery latency p50/p99 of 1,000 queued messages, two providers"),
 }
 
 
@@ -32,8 +35,10 @@ def _runner(module_name: str) -> Any:
 def _run_all(args: argparse.Namespace, settings: Any) -> int:
     worst = 0
     for name, (module_name, _) in BENCHMARKS.items():
-        print(f"\n=== noriai bench {name} ===", flush=True)
         module = importlib.import_module(module_name)
+        if getattr(module, "ALL_DEFAULT_ARGS", []) is None:
+            continue  # a tool, not a measurement
+        print(f"\n=== noriai bench {name} ===", flush=True)
         sub = argparse.ArgumentParser(prog=f"noriai bench {name}")
         module.add_arguments(sub)
         sub_args = sub.parse_args(getattr(module, "ALL_DEFAULT_ARGS", []))

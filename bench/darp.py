@@ -120,7 +120,10 @@ def grade(problem: Problem, plan: Plan) -> list[str]:
 
 
 def _references(folder: Path) -> dict[str, tuple[float, str]]:
-    path = folder.parent / "reference_values.csv"
+    # Beside the files (a generated ladder) or one folder up (the published sets).
+    path = folder / "reference_values.csv"
+    if not path.is_file():
+        path = folder.parent / "reference_values.csv"
     if not path.is_file():
         return {}
     with path.open() as fh:
