@@ -253,6 +253,19 @@ def _build(problem: Problem, *, unserved_penalty: int, excess_ride_weight: float
         time_cb = routing.RegisterTransitCallback(
             lambda i, j: node_service[idx_node[i]] + int(dl[idx_loc[i]][idx_loc[j]]))
     routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
+    for vi, v in enumerate(vehicles):
+        if v.wheelchairs == 0 or v.wheelchair_place_cost_s <= 0:
+            continue
+        # A party without a wheelchair costs its place on the arc out of its pickup.
+        extra = [v.place_cost_s(problem.requests[ref[0]]) * cost_scale
+                 if ref is not None and ref[1] is StopKind.PICKUP else 0 for ref in node_ref]
+        if n <= MATRIX_NODES:
+            own = travel_m * cost_scale + np.asarray(extra, dtype=np.int64)[:, None]
+            routing.SetArcCostEvaluatorOfVehicle(routing.RegisterTransitMatrix(own.tolist()), vi)
+        else:
+            routing.SetArcCostEvaluatorOfVehicle(routing.RegisterTransitCallback(
+                lambda i, j, e=extra: int(dl[idx_loc[i]][idx_loc[j]]) * cost_scale
+                + e[idx_node[i]]), vi)
     if vehicle_fixed_cost:
         routing.SetFixedCostOfAllVehicles(vehicle_fixed_cost * cost_scale)
     routing.AddDimension(time_cb, horizon, horizon, False, "time")

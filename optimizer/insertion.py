@@ -126,6 +126,7 @@ def _best_quote(ctx: Context, plan: Plan, request: Request, params: QuoteParams)
     if best is None:
         return None
     cost, route = best
+    cost -= next(v for v in ctx.problem.vehicles if v.id == route.vehicle_id).place_cost_s(request)
     pick = next(s for s in route.stops if s.request_id == request.id)
     drop = next(s for s in route.stops if s.request_id == request.id and s is not pick)
     start = max(info.e_p, pick.start_s - params.promise_lead_s)

@@ -98,6 +98,9 @@ class Vehicle:
 
     ``areas`` of ``None`` means every area. ``max_duration_s`` (if set) bounds the
     route's duration from leaving the start to arriving at the end depot.
+    ``wheelchair_place_cost_s`` is charged, in seconds of travel, for each party
+    without a wheelchair that a vehicle with wheelchair places carries: it keeps
+    those vehicles for wheelchair riders where another vehicle costs little more.
     """
 
     id: str
@@ -109,12 +112,19 @@ class Vehicle:
     breaks: tuple[Break, ...] = ()
     areas: frozenset[str] | None = None
     max_duration_s: int | None = None
+    wheelchair_place_cost_s: int = 0
 
     def serves(self, request: Request) -> bool:
         """Return whether this vehicle may carry ``request`` (capacity and areas)."""
         if request.seats > self.seats or request.wheelchairs > self.wheelchairs:
             return False
         return self.areas is None or request.areas <= self.areas
+
+    def place_cost_s(self, request: Request) -> int:
+        """Return what carrying ``request`` costs beyond travel (``wheelchair_place_cost_s``)."""
+        if request.wheelchairs == 0 and self.wheelchairs > 0:
+            return self.wheelchair_place_cost_s
+        return 0
 
 
 @dataclass(frozen=True)

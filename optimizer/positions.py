@@ -259,7 +259,9 @@ def _index(plan: Plan) -> tuple[dict[str, Route], set[str]]:
 def best_insertion(
     ctx: Context, plan: Plan, request: Request, info: ReqInfo, max_verifications: int
 ) -> tuple[int, Route] | None:
-    """Return ``(added_travel_s, new_route)`` of the cheapest feasible insertion, or ``None``.
+    """Return ``(added_cost_s, new_route)`` of the cheapest feasible insertion, or ``None``.
+
+    The cost is the added travel plus the vehicle's ``place_cost_s`` for the request.
 
     Pickup positions of every vehicle are ranked by a lower bound (their own
     detour); drop-off positions are only explored for pickups whose bound does
@@ -287,8 +289,9 @@ def best_insertion(
         ):
             continue
         arrays[vi] = ra
+        extra = v.place_cost_s(request)
         for lb, i in _pickups(ctx, ra, info, v.seats, v.wheelchairs):
-            bounds.append((lb, vi, i))
+            bounds.append((lb + extra, vi, i))
     bounds.sort()
     heap: list[tuple[int, int, int, int]] = []
     k = tried = 0
@@ -298,8 +301,9 @@ def best_insertion(
             _lb, vi, i = bounds[k]
             k += 1
             v = vehicles[vi]
+            extra = v.place_cost_s(request)
             for cost, _i, j in _from_pickup(ctx, arrays[vi], info, i, v.seats, v.wheelchairs):
-                heapq.heappush(heap, (cost, vi, i, j))
+                heapq.heappush(heap, (cost + extra, vi, i, j))
         if not heap:
             return None
         cost, vi, i, j = heapq.heappop(heap)

@@ -30,10 +30,17 @@ def route_travel_s(problem: Problem, route: Route) -> int:
                                                                strict=False))
 
 
+def route_cost_s(problem: Problem, route: Route) -> int:
+    """Driving time of ``route`` plus its vehicle's place cost for each party it picks up."""
+    v = next(v for v in problem.vehicles if v.id == route.vehicle_id)
+    places = sum(v.place_cost_s(problem.request(rid)) for rid in route.request_ids)
+    return route_travel_s(problem, route) + places
+
+
 def plan_cost(problem: Problem, plan: Plan, params: ReoptParams = ReoptParams()) -> int:
-    """Objective of ``plan``: total driving time plus a penalty per unassigned request."""
-    travel = sum(route_travel_s(problem, r) for r in plan.routes)
-    return travel + params.unassigned_penalty_s * len(plan.unassigned)
+    """Objective of ``plan``: driving time and place costs plus a penalty per unassigned request."""
+    cost = sum(route_cost_s(problem, r) for r in plan.routes)
+    return cost + params.unassigned_penalty_s * len(plan.unassigned)
 
 
 def _refs(route: Route) -> list[StopRef]:
@@ -137,7 +144,7 @@ def _relocate_round(ctx: Context, plan: Plan, rng: random.Random, deadline: floa
         if got is None:
             continue
         cost, new_route = got
-        saved = route_travel_s(p, route) - route_travel_s(p, shorter)
+        saved = route_cost_s(p, route) - route_cost_s(p, shorter)
         if cost < saved:
             plan = replace_route(trial, new_route)
     return plan
