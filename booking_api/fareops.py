@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from booking_api import reports
 from booking_api.db import MemberRow, OfferRow, new_id
 from booking_api.errors import ApiError
-from booking_api.faredb import HoldingRow, LedgerRow
+from booking_api.faredb import HoldingRow, LedgerRow, RidePaymentRow
 from booking_api.state import AppState
-from dispatch.domain import TripRequest
+from dispatch.domain import DriverTap, IllegalTransition, TripRequest
 from fares.errors import FareError
 from fares.ledger import Channel, Entry, Kind, Method, check
 from fares.products import Holding, HoldingState, Product, ProductKind, holding_state
@@ -77,13 +77,25 @@ def ride_fare(state: AppState, category: str, party_size: int, day: date, fare_y
 def entry_of(row: LedgerRow) -> Entry:
     """Return the domain entry of a stored ledger row."""
     return Entry(
-        at=row.at, kind=Kind(row.kind), actor=row.actor, channel=Channel(row.channel),
-        method=Method(row.method), member_id=row.member_id, holding_id=row.holding_id,
-        product_id=row.product_id, ride_id=row.ride_id, vehicle_id=row.vehicle_id,
-        yen_in=row.yen_in, yen_out=row.yen_out, rides_in=row.rides_in,
-        rides_out=row.rides_out, reason=row.reason, corrects_id=row.corrects_id,
-        ref=row.ref, id=row.id,
-    )  # fmt: skip
+        at=row.at,
+        kind=Kind(row.kind),
+        actor=row.actor,
+        channel=Channel(row.channel),
+        method=Method(row.method),
+        member_id=row.member_id,
+        holding_id=row.holding_id,
+        product_id=row.product_id,
+        ride_id=row.ride_id,
+        vehicle_id=row.vehicle_id,
+        yen_in=row.yen_in,
+        yen_out=row.yen_out,
+        rides_in=row.rides_in,
+        rides_out=row.rides_out,
+        reason=row.reason,
+        corrects_id=row.corrects_id,
+        ref=row.ref,
+        id=row.id,
+    )
 
 
 def fare_error(exc: FareError, status: int = 422) -> ApiError:
@@ -102,13 +114,24 @@ def append(db: Session, entry: Entry) -> LedgerRow:
         if seen is not None:
             return seen
     row = LedgerRow(
-        at=entry.at, kind=entry.kind.value, actor=entry.actor, channel=entry.channel.value,
-        method=entry.method.value, member_id=entry.member_id, holding_id=entry.holding_id,
-        product_id=entry.product_id, ride_id=entry.ride_id, vehicle_id=entry.vehicle_id,
-        yen_in=entry.yen_in, yen_out=entry.yen_out, rides_in=entry.rides_in,
-        rides_out=entry.rides_out, reason=entry.reason, corrects_id=entry.corrects_id,
+        at=entry.at,
+        kind=entry.kind.value,
+        actor=entry.actor,
+        channel=entry.channel.value,
+        method=entry.method.value,
+        member_id=entry.member_id,
+        holding_id=entry.holding_id,
+        product_id=entry.product_id,
+        ride_id=entry.ride_id,
+        vehicle_id=entry.vehicle_id,
+        yen_in=entry.yen_in,
+        yen_out=entry.yen_out,
+        rides_in=entry.rides_in,
+        rides_out=entry.rides_out,
+        reason=entry.reason,
+        corrects_id=entry.corrects_id,
         ref=entry.ref,
-    )  # fmt: skip
+    )
     db.add(row)
     db.flush()
     return row
@@ -164,23 +187,83 @@ def sell(
     """
     if not product.sold_to(member.category):
         raise ApiError(
-            422, "not_for_category",
+            422,
+            "not_for_category",
             "This product is not for this member's fare category.",
             "この商品はこの会員の料金区分では購入できません。",
-        )  # fmt: skip
+        )
     holding = HoldingRow(
-        id=new_id(), member_id=member.id, product_id=product.id, kind=product.kind.value,
-        valid_from=day, valid_until=product.valid_until(day), created_at=state.now(),
-    )  # fmt: skip
+        id=new_id(),
+        member_id=member.id,
+        product_id=product.id,
+        kind=product.kind.value,
+        valid_from=day,
+        valid_until=product.valid_until(day),
+        created_at=state.now(),
+    )
     db.add(holding)
     free = product.kind is ProductKind.ENTITLEMENT or product.price_yen == 0
     row = append(
         db,
         Entry(
-            at=state.now(), kind=Kind.SALE, actor=actor, channel=channel,
-            method=Method.FREE if free else method, member_id=member.id,
-            holding_id=holding.id, product_id=product.id, yen_in=product.price_yen,
-            rides_in=product.rides or 0, ref=ref,
+            at=state.now(),
+            kind=Kind.SALE,
+            actor=actor,
+            channel=channel,
+            method=Method.FREE if free else method,
+            member_id=member.id,
+            holding_id=holding.id,
+            product_id=product.id,
+            yen_in=product.price_yen,
+            rides_in=product.rides or 0,
+            ref=ref,
         ),
-    )  # fmt: skip
+    )
     return holding, row
+
+
+def fare_settled(db: Session, state: AppState, ride_id: str) -> None:
+    """Refuse (409 ``payment_required``) to complete a ride whose fare has no record yet.
+
+    The city file's ``payment_required`` says whether 降車 needs a payment record
+    (paid, exempt, or "not paid" with a reason); the tablet records it first.
+    """
+    if not state.rules.fares.payment.required or db.get(RidePaymentRow, ride_id) is not None:
+        return
+    raise ApiError(
+        409,
+        "payment_required",
+        "Record how the fare was paid (or why it was not) before the drop-off.",
+        "降車の前に、運賃の支払い方法（または未払いの理由）を記録してください。",
+    )
+
+
+class PaymentRequired(IllegalTransition):
+    """降車 before the fare has a record (the tablet's socket gets this code and sentence)."""
+
+    code = "payment_required"
+
+
+class FareGuardedEngine:
+    """The engine as the tablets' socket sees it: 降車 only once the fare has a record.
+
+    ``driver_app`` cannot see the fare tables, so the guard wraps the engine it is
+    handed; every other call goes straight through.
+    """
+
+    def __init__(self, state: AppState) -> None:
+        self._state = state
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._state.engine, name)
+
+    def driver_tap(self, vehicle_id: str, ride_id: str, tap: DriverTap, **kw: Any) -> Any:
+        """Refuse 降車 without a payment record, else tap through to the engine."""
+        if tap is DriverTap.DROPPED_OFF:
+            with self._state.sessions() as db:
+                try:
+                    fare_settled(db, self._state, ride_id)
+                except ApiError as exc:
+                    raise PaymentRequired(exc.message_en, exc.message_ja) from exc
+        assert self._state.engine is not None
+        return self._state.engine.driver_tap(vehicle_id, ride_id, tap, **kw)  # type: ignore[attr-defined]

@@ -33,9 +33,11 @@ from booking_api.routes import (
     auth,
     bookings,
     calendar,
+    fares,
     fleet,
     members,
     notifications,
+    onboard,
     operator,
     reference,
     registrations,
@@ -75,6 +77,8 @@ def api_router() -> APIRouter:
         reference,
         reports,
         notifications,
+        fares,
+        onboard,
     ):
         api.include_router(module.router)
     return api

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from booking_api.fareops import FareGuardedEngine
 from booking_api.security import account_for_token
 from booking_api.state import AppState
 from dispatch.domain import DispatchError
@@ -67,7 +68,8 @@ def stream_router(app: FastAPI) -> APIRouter:
         return str(account.member_id)
 
     return create_router(
-        get_engine=lambda: _state(app).engine,
+        # 降車 over the socket needs the fare's record too (booking_api.fareops)
+        get_engine=lambda: FareGuardedEngine(_state(app)) if _state(app).engine else None,
         authenticate_vehicle=authenticate_vehicle,
         authenticate_board=authenticate_board,
         authenticate_ride=authenticate_ride,

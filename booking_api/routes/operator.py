@@ -13,6 +13,7 @@ from booking_api import trips
 from booking_api.db import AccountRow, AuditRow, audit
 from booking_api.deps import Db, Driver, Engine, Staff, State
 from booking_api.errors import ApiError, not_found
+from booking_api.fareops import fare_settled
 from booking_api.routes.bookings import ERRORS
 from booking_api.schemas.bookings import BookingOut, DayOut, ManifestOut, TapIn, VehicleDay
 from booking_api.schemas.types import Day, Line
@@ -217,6 +218,8 @@ def tap(body: TapIn, driver: Driver, db: Db, state: State, engine: Engine) -> Bo
         raise not_found("booking", "予約") from exc
     if ride.vehicle_id != vehicle_id:
         raise not_found("booking", "予約")
+    if body.tap == "dropped_off":  # a ride is completed only with its fare settled (fares)
+        fare_settled(db, state, body.ride_id)
     trips.release(db)
     try:
         ride = engine.driver_tap(
