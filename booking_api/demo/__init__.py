@@ -222,6 +222,16 @@ def seed_rides(state: AppState, seed: dict[str, Any], day: date) -> int:
     return booked
 
 
+def demo_notifier(settings: Settings, db: Any, clock: Any) -> Any:
+    """Return the notifier of the demo: stand-in providers that write to ``/dev/outbox``."""
+    from booking_api.notifications import make_feed, notify_config
+    from notify.channels.standin import standins
+    from notify.worker import Notifier
+
+    return Notifier(db, standins(db, clock.now), notify_config(settings), clock.now,
+                    make_feed(settings), "demo")  # fmt: skip
+
+
 def run_demo(settings: Settings, host: str, port: int) -> int:
     """Seed, start the simulated fleet and serve the API until interrupted."""
     import uvicorn
@@ -287,7 +297,7 @@ def run_demo(settings: Settings, host: str, port: int) -> int:
     print("noriai demo: logins\n" + "\n".join(logins), file=sys.stderr)
     print(
         f"noriai demo: open http://{host}:{port}/ "
-        "(operators /operator, drivers /driver, API /docs)",
+        "(operators /operator, drivers /driver, API /docs; messages sent: /operator#deliveries)",
         file=sys.stderr,
     )
 
@@ -298,11 +308,13 @@ def run_demo(settings: Settings, host: str, port: int) -> int:
         server = uvicorn.Server(config)
         stop = asyncio.Event()
         fleet = asyncio.create_task(run_live_fleet(engine, clock=clock, stop=stop))
+        notifier = asyncio.create_task(demo_notifier(settings, db, clock).run(stop))
         try:
             await server.serve()
         finally:
             stop.set()
             await fleet
+            await notifier
 
     asyncio.run(main())
     return 0
