@@ -39,6 +39,7 @@ from booking_api.routes import (
     notifications,
     onboard,
     operator,
+    payments,
     reference,
     registrations,
     reports,
@@ -79,6 +80,7 @@ def api_router() -> APIRouter:
         notifications,
         fares,
         onboard,
+        payments,
     ):
         api.include_router(module.router)
     return api

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     # Drivers' tablets send the car's GPS position; off in the demo, whose simulated
     # fleet reports the positions (a real browser's location would fight it).
     tablet_gps: bool = True
+    # Online purchases: which payment provider (booking_api.payprovider; "local" is the
+    # stand-in that signs its webhooks like a real one; empty = no online sales), the
+    # secret its webhooks are signed with, and where its payment page is.
+    payment_provider: str = ""
+    payment_webhook_secret: str = ""
+    payment_page_url: str = "/pay"
     dispatch_interval_s: float = 5.0
     # Rehearsals, operator training and the multi-process tests run the service as
     # if it were another time; always 0 in production.
