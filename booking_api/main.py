@@ -43,6 +43,7 @@ from booking_api.routes import (
     reference,
     registrations,
     reports,
+    revenue,
     series,
 )
 from booking_api.settings import Settings
@@ -81,6 +82,7 @@ def api_router() -> APIRouter:
         fares,
         onboard,
         payments,
+        revenue,
     ):
         api.include_router(module.router)
     return api

@@ -148,6 +148,20 @@ def test_coupon_sold_used_at_drop_off_and_cash_counted(
         ("V1", -100, True)
     ]
 
+    # the office's takings of the day: the counter sale and the cash fare, by product and method
+    rev = api.client.get(
+        "/api/v1/reports/revenue?from=2026-12-02&to=2026-12-02", headers=staff
+    ).json()
+    got = {(r["product_id"], r["channel"], r["method"]): r["yen"] for r in rev["rows"]}
+    assert got[("coupon11", "counter", "cash")] == 3000 and got[("", "on_board", "cash")] == 300
+    assert rev["total_yen"] == 3300 and rev["unpaid_rides"] == 0
+    csv = api.client.get(
+        "/api/v1/reports/revenue.csv?from=2026-12-02&to=2026-12-02&group=month", headers=staff
+    )
+    assert csv.status_code == 200 and "2026-12,coupon11,counter,cash,3000" in csv.text
+    bad = api.client.get("/api/v1/reports/revenue?from=2026-12-03&to=2026-12-02", headers=staff)
+    assert bad.status_code == 422
+
     # a staff correction is a new opposite row, audited; twice is refused
     day = api.client.get("/api/v1/ledger?date=2026-12-02", headers=staff).json()
     cash_row = next(e for e in day if e["method"] == "cash")
