@@ -25,8 +25,8 @@ demo: install
 	$(BIN)/noriai demo --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check maps optimizer dispatch booking_api driver_app bench tests
-	$(BIN)/mypy maps optimizer dispatch booking_api driver_app
+	$(BIN)/ruff check maps optimizer dispatch booking_api driver_app feeds bench tests
+	$(BIN)/mypy maps optimizer dispatch booking_api driver_app feeds
 	$(BIN)/lint-imports
 
 test: lint
