@@ -140,6 +140,9 @@ class CityRules:
     calendar: ServiceCalendar = field(default_factory=ServiceCalendar)
     # The reservation centre's number, shown wherever the apps say "call us" (お電話で).
     reservation_phone: str = ""
+    # [dispatch]: what giving a wheelchair car's place to a rider without a wheelchair costs
+    # the plan, in seconds of driving (0: nothing; keeps those cars free where it costs little).
+    wheelchair_place_cost_s: int = 0
 
     def as_public_dict(self) -> dict[str, Any]:
         """Return the rules as plain JSON-able data for ``GET /api/v1/rules``."""
@@ -277,6 +280,14 @@ def _staff_registration(table: dict[str, Any]) -> str:
     return rule
 
 
+def _non_negative(table: dict[str, Any], key: str) -> int:
+    value = int(table.get(key, 0))
+    if value < 0:
+        msg = f"dispatch.{key} must not be negative, not {value}"
+        raise ValueError(msg)
+    return value
+
+
 def parse_city(data: dict[str, Any]) -> CityRules:
     """Build ``CityRules`` from the parsed TOML tables, with a clear error for a bad value."""
     try:
@@ -322,6 +333,8 @@ def parse_city(data: dict[str, Any]) -> CityRules:
             taps=parse_taps(data.get("driver_taps")),
             calendar=parse_calendar(service),
             staff_registration=_staff_registration(data.get("registration", {})),
+            wheelchair_place_cost_s=_non_negative(
+                data.get("dispatch", {}), "wheelchair_place_cost_s"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         msg = f"bad city rules: {exc}"

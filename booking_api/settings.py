@@ -176,6 +176,7 @@ class Settings(BaseSettings):
             taps=rules.taps,
             calendar=rules.calendar,
             booking_horizon_days=rules.booking_horizon_days,
+            wheelchair_place_cost_s=rules.wheelchair_place_cost_s,
         )
 
     def maps_config(self) -> Any:

@@ -172,6 +172,7 @@ class ProblemBuilder:
             wheelchairs=row.wheelchairs,
             breaks=breaks,
             areas=frozenset(row.areas) if row.areas is not None else None,
+            wheelchair_place_cost_s=self.config.wheelchair_place_cost_s,
         )
 
     def build(

@@ -46,6 +46,8 @@ def _simulate(args: argparse.Namespace, settings: Any) -> int:
         return _fail("--reoptimize-rounds must be 0 or more")
     if args.engine_samples < 0:
         return _fail("--engine-samples must be 0 or more")
+    if args.wheelchair_place_cost is not None and args.wheelchair_place_cost < 0:
+        return _fail("--wheelchair-place-cost must be 0 or more")
     if (args.requests is not None and args.requests >= 5000) or args.scale:
         report = run_scale(
             vehicles=args.vehicles,
@@ -76,6 +78,7 @@ def _simulate(args: argparse.Namespace, settings: Any) -> int:
         offline_time_limit_s=args.offline_time_limit,
         reoptimize_s=args.reoptimize_s if args.reoptimize_rounds == 0 else _ROUNDS_CAP_S,
         reoptimize_rounds=args.reoptimize_rounds or None,
+        wheelchair_place_cost_s=args.wheelchair_place_cost,
     )
     report["vehicles"] = args.vehicles
     out = Path(args.out) if args.out else Path(f"noriai-sim-{scenario.name}-{args.seed}")
@@ -117,6 +120,11 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
         "--engine-samples", type=int, default=10, dest="engine_samples",
         help="scale mode: then store the day and time this many quotes through the engine "
         "(0: skip)",
+    )
+    p.add_argument(
+        "--wheelchair-place-cost", type=int, default=None, dest="wheelchair_place_cost",
+        metavar="S", help="seconds of driving a wheelchair car's place given to a rider "
+        "without a wheelchair costs the plan (default: the scenario's [dispatch] rule, or 0)",
     )
     p.set_defaults(handler=_simulate)
     d = subparsers.add_parser("dispatcher", help="run the engine's background loop (one leader)")

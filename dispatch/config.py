@@ -88,7 +88,10 @@ class EngineConfig:
     cap) and reproducible for a seed, leaving out the time-bounded OR-Tools warm start.
     ``taps`` guards the driver's taps (``TapRules``). Shifts are generated from the
     vehicles' weekly templates for ``booking_horizon_days`` ahead on the days of
-    ``calendar`` (``dispatch.rota``).
+    ``calendar`` (``dispatch.rota``). ``wheelchair_place_cost_s`` is what the
+    optimizer charges, in seconds of travel, for giving a place on a vehicle with
+    wheelchair places to a party without a wheelchair (city file ``[dispatch]``):
+    those vehicles stay free for wheelchair riders where a sedan costs little more.
     """
 
     timezone: str = "Asia/Tokyo"
@@ -113,6 +116,7 @@ class EngineConfig:
     taps: TapRules = field(default_factory=TapRules)
     calendar: ServiceCalendar = field(default_factory=ServiceCalendar)
     booking_horizon_days: int = 7
+    wheelchair_place_cost_s: int = 0
 
     def __post_init__(self) -> None:
         if self.flex_s < 0 or self.promise_width_s <= 0 or self.offer_hold_s <= 0:

@@ -29,6 +29,7 @@ def simulate(
     offline_time_limit_s: float = 30.0,
     reoptimize_s: float = 0.3,
     reoptimize_rounds: int | None = None,
+    wheelchair_place_cost_s: int | None = None,
     workdir: Path | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
@@ -37,6 +38,7 @@ def simulate(
     With ``reoptimize_rounds`` the engine's background re-optimisation is bounded by
     work (``reoptimize_s`` then only caps it), so the engine's KPIs are the same on
     every run of a seed; the offline baseline stays bounded by its time limit.
+    ``wheelchair_place_cost_s`` (if given) overrides the scenario's rule.
     """
     with tempfile.TemporaryDirectory(prefix="noriai-sim-") as tmp:
         day = run_day(
@@ -49,6 +51,7 @@ def simulate(
             workdir=workdir or Path(tmp),
             reoptimize_s=reoptimize_s,
             reoptimize_rounds=reoptimize_rounds,
+            wheelchair_place_cost_s=wheelchair_place_cost_s,
             progress=progress,
         )
         kept = [t for t in day.asked if t.trip_id not in day.cancelled]

@@ -10,6 +10,7 @@ ROWS = [
     ("requests", "requests"),
     ("served", "served"),
     ("rejected", "rejected"),
+    ("wheelchair_rejected", "wheelchair riders refused"),
     ("broken_promises", "broken promises"),
     ("pickup_deviation_mean_min", "pickup deviation mean (min)"),
     ("pickup_deviation_p95_min", "pickup deviation p95 (min)"),

@@ -83,9 +83,17 @@ def run_day(
     tick_every_s: int = 900,
     reoptimize_s: float = 0.3,
     reoptimize_rounds: int | None = None,
+    wheelchair_place_cost_s: int | None = None,
     progress: bool = True,
 ) -> DayResult:
-    """Simulate the scenario's day with the live engine (see the module docstring)."""
+    """Simulate the scenario's day with the live engine (see the module docstring).
+
+    ``wheelchair_place_cost_s`` overrides the scenario's ``[dispatch]`` rule of that
+    name (``EngineConfig.wheelchair_place_cost_s``; default 0).
+    """
+    if wheelchair_place_cost_s is None:
+        rules = scenario.raw.get("dispatch", {})
+        wheelchair_place_cost_s = int(rules.get("wheelchair_place_cost_s", 0))
     trips = generate(scenario, source, vehicles=vehicles, seed=seed, requests=requests)
     rng = np.random.default_rng(seed + 1)
     db = make_engine(f"sqlite:///{workdir / 'sim.sqlite'}")
@@ -97,6 +105,7 @@ def run_day(
         reoptimize_time_limit_s=reoptimize_s,
         reoptimize_max_rounds=reoptimize_rounds,
         seed=seed,
+        wheelchair_place_cost_s=wheelchair_place_cost_s,
     )
     serial = itertools.count(1)
     engine = DispatchEngine(
@@ -128,6 +137,7 @@ def run_day(
     heapq.heapify(events)
     asked: list[SimTrip] = []
     rejected = 0
+    wheelchair_rejected = 0
     cancelled: set[str] = set()
     alt_taken = 0
     quote_ms: list[float] = []
@@ -164,11 +174,13 @@ def run_day(
                 alt_taken += isinstance(out, Offer)
             if not isinstance(out, Offer):
                 rejected += 1
+                wheelchair_rejected += trip.wheelchairs > 0
                 continue
             try:
                 ride = engine.confirm(out.offer_id, idempotency_key=trip.trip_id)
             except DispatchError:
                 rejected += 1
+                wheelchair_rejected += trip.wheelchairs > 0
                 continue
             ride_of_trip[trip.trip_id] = ride.ride_id
             trip_of_ride[ride.ride_id] = trip.trip_id
@@ -183,6 +195,9 @@ def run_day(
     bar.close()
     kpis = _engine_kpis(engine, fleet, scenario, len(asked), rejected, vids)
     kpis["cancelled"] = len(cancelled)
+    kpis["wheelchair_requests"] = sum(1 for t in asked if t.wheelchairs > 0)
+    kpis["wheelchair_rejected"] = wheelchair_rejected
+    kpis["wheelchair_place_cost_s"] = wheelchair_place_cost_s
     kpis["alternatives_taken"] = alt_taken
     kpis["driver_taps"] = fleet.taps
     kpis["breaks_taken"] = _count_breaks(engine)
