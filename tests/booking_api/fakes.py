@@ -273,7 +273,10 @@ class FakeFleet(FakeEngine):
         seats: int = 4,
         wheelchairs: int = 0,
         areas: Any = None,
+        **identity: str,  # plate, colour, depot_name (a value not given is kept)
     ) -> VehicleInfo:
+        before = self.vehicles.get(vehicle_id)
+        kept = {k: getattr(before, k) for k in ("plate", "colour", "depot_name")} if before else {}
         info = VehicleInfo(
             vehicle_id,
             name or vehicle_id,
@@ -282,6 +285,7 @@ class FakeFleet(FakeEngine):
             depot,
             tuple(areas) if areas else None,
             VehicleStatus.OFF_SHIFT,
+            **{**kept, **identity},
         )
         self.vehicles[vehicle_id] = info
         return info
@@ -318,6 +322,31 @@ class FakeFleet(FakeEngine):
 
     def list_shifts(self, service_date: date) -> list[ShiftInfo]:
         return [s for (_, d), s in sorted(self.shifts.items()) if d == service_date]
+
+    # vehicle editing and retirement, without the real engine's booked-rides guard
+    def get_vehicle(self, vehicle_id: str) -> VehicleInfo:
+        if vehicle_id not in self.vehicles:
+            raise UnknownRide(f"no vehicle {vehicle_id}", "車両がありません。")
+        return self.vehicles[vehicle_id]
+
+    def edit_vehicle(self, vehicle_id: str, *, areas: Any, **fields: Any) -> VehicleInfo:
+        info = replace(
+            self.get_vehicle(vehicle_id), areas=tuple(areas) if areas is not None else None,
+            **fields,
+        )  # fmt: skip
+        self.vehicles[vehicle_id] = info
+        return info
+
+    def retire_vehicle(self, vehicle_id: str, reason: str) -> VehicleInfo:
+        info = replace(self.get_vehicle(vehicle_id), retired_at=self.clock.now(),
+                       retired_reason=reason)  # fmt: skip
+        self.vehicles[vehicle_id] = info
+        return info
+
+    def unretire_vehicle(self, vehicle_id: str) -> VehicleInfo:
+        info = replace(self.get_vehicle(vehicle_id), retired_at=None, retired_reason="")
+        self.vehicles[vehicle_id] = info
+        return info
 
 
 def jst(y: int, m: int, d: int, hh: int = 0, mm: int = 0) -> datetime:
