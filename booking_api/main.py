@@ -34,10 +34,12 @@ from booking_api.routes import (
     bookings,
     calendar,
     fares,
+    feeds,
     fleet,
     members,
     notifications,
     onboard,
+    opendata,
     operator,
     payments,
     reference,
@@ -83,6 +85,7 @@ def api_router() -> APIRouter:
         onboard,
         payments,
         revenue,
+        opendata,
     ):
         api.include_router(module.router)
     return api
@@ -124,6 +127,7 @@ def create_app(
     app.add_middleware(AdmissionControl, limits=admission_limits(settings))
     _outermost(app, lambda inner: SecurityHeaders(inner, settings.trusted_proxies))
     app.include_router(api_router())
+    app.include_router(feeds.router)  # /gtfs/flex.zip and /gofs/...: public, stable URLs
     app.add_api_route(
         "/health",
         health,
