@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import shapely
 from shapely.geometry import MultiPolygon, box, mapping, shape
@@ -90,13 +91,13 @@ def _hms(t: Any) -> str:
 def build_gofs(config: FeedConfig, data: MapData, now: datetime, lang: str) -> dict[str, Any]:
     """Return the files of the ``lang`` distribution (base name → JSON document).
 
-    ``now`` (aware) is the feed's ``last_updated`` and the local day it starts from.
+    ``now`` (aware) is the feed's ``last_updated``; its local date the first day it describes.
     """
     if lang not in LANGUAGES:
         msg = f"GOFS language {lang!r}: one of {LANGUAGES}"
         raise ValueError(msg)
     ja = lang == "ja"
-    first, last = feed_period(config, now.date())
+    first, last = feed_period(config, now.astimezone(ZoneInfo(config.timezone)).date())
     brand = brand_id(config)
     vehicle_ids = [v.id for v in config.vehicle_types]
     rules = [

@@ -10,8 +10,9 @@ suppressed, zero included, so a blank cell never says "someone rode here".
 The ride grid lists every combination, so a missing row says nothing either.
 Then secondary suppression: the origin-area totals (published in the on-time
 and sharing tables) and the month's total are margins of the grid, so within
-each of them the suppressed cells must be at least two and hold at least ``k``
-rides between them; otherwise the smallest published cells are suppressed too.
+each of them the suppressed cells must hold no ride, or be at least two holding
+at least ``k`` rides between them; otherwise the smallest published cells are
+suppressed too.
 Subtracting the published cells from a margin then gives a sum shared by
 several cells, never one cell's count.
 """
@@ -139,13 +140,20 @@ def trip_records(
     return out
 
 
-def suppress(cells: Mapping[K, int], margins: Iterable[Collection[K]], k: int) -> set[K]:
+def suppress(
+    cells: Mapping[K, int],
+    margins: Iterable[Collection[K]],
+    k: int,
+    *,
+    keep: Collection[K] = (),
+) -> set[K]:
     """Return the keys of ``cells`` to suppress: every count below ``k``, then more.
 
     For each published margin (a set of keys whose total is published
-    elsewhere), the suppressed cells in it must be none, or at least two
-    holding at least ``k`` between them; the smallest published cells are
-    added until they are (see the module docstring).
+    elsewhere), the suppressed cells in it must hold nothing, or be at least
+    two holding at least ``k`` between them; the smallest published cells are
+    added until they are (see the module docstring), those in ``keep`` last
+    (a headline figure such as the online registrations).
     """
     hidden = {key for key, n in cells.items() if n < k}
     groups = [list(g) for g in margins]
@@ -156,9 +164,12 @@ def suppress(cells: Mapping[K, int], margins: Iterable[Collection[K]], k: int) -
             inside = [key for key in group if key in hidden]
             if not inside:
                 continue
-            if len(inside) >= 2 and sum(cells[key] for key in inside) >= k:
-                continue
-            shown = sorted((key for key in group if key not in hidden), key=lambda x: cells[x])
+            left = sum(cells[key] for key in inside)
+            if left == 0 or (len(inside) >= 2 and left >= k):
+                continue  # the blanks are all zero, or hide at least k among several
+            shown = sorted(
+                (key for key in group if key not in hidden), key=lambda x: (x in keep, cells[x])
+            )
             if shown:
                 hidden.add(shown[0])
                 changed = True
@@ -277,10 +288,10 @@ def build_open_data(
 def _registrations(members: Sequence[MemberRecord], k: int) -> tuple[bytes, dict[str, Any]]:
     applied = Counter(m.channel for m in members if m.applied_in_month)
     approved = Counter(m.channel for m in members if m.approved_at_end)
-    channels = [*CHANNELS, *sorted(set(applied) | set(approved) - set(CHANNELS))]
+    channels = [*CHANNELS, *sorted((set(applied) | set(approved)) - set(CHANNELS))]
     total_applied, total_approved = sum(applied.values()), sum(approved.values())
     hide_applied = suppress({c: applied[c] for c in channels}, [channels], k)
-    hide_approved = suppress({c: approved[c] for c in channels}, [channels], k)
+    hide_approved = suppress({c: approved[c] for c in channels}, [channels], k, keep={"online"})
     rows = []
     for c in channels:
         ha, hp = c in hide_applied, c in hide_approved
