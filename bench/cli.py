@@ -20,6 +20,7 @@ BENCHMARKS = {
     "ladder": ("bench.ladder", "generated DARP days of 100-300 requests: gaps to long runs"),
     "pdptw": ("bench.pdptw", "Li & Lim PDPTW instances against best-known, pyvroom and PyVRP"),
     "load": ("bench.load", "quotes and bookings at 8/32/128 clients on PostgreSQL, 2 workers"),
+    "pages": ("bench.pages", "the apps' first and repeat load on slow 3G, against no caching"),
     "notify": ("bench.notify", "delivery latency p50/p99 of 1,000 queued messages, two providers"),
 }
 

@@ -20,10 +20,12 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp
 
 from booking_api import openapi, wiring
 from booking_api.admission import AdmissionControl, AdmissionLimits
+from booking_api.assets import Assets
 from booking_api.dberrors import install_database_handler
 from booking_api.deps import State
 from booking_api.errors import ApiError, install_handlers
@@ -125,6 +127,9 @@ def create_app(
     install_handlers(app)
     install_database_handler(app, retry_after_s=settings.retry_after_s)
     app.add_middleware(AdmissionControl, limits=admission_limits(settings))
+    if settings.compress:
+        # HTML, scripts, styles and JSON shrink to a quarter; tiny answers are not worth it.
+        app.add_middleware(GZipMiddleware, minimum_size=500)
     _outermost(app, lambda inner: SecurityHeaders(inner, settings.trusted_proxies))
     app.include_router(api_router())
     app.include_router(feeds.router)  # /gtfs/flex.zip and /gofs/...: public, stable URLs
@@ -141,7 +146,9 @@ def create_app(
     )
     wiring.include_stream(app)
     if importlib.util.find_spec("booking_api.web") is not None:
-        app.include_router(importlib.import_module("booking_api.web").router)
+        web = importlib.import_module("booking_api.web")
+        assets = Assets.scan(web.ROOTS, enabled=settings.versioned_assets)
+        app.include_router(web.build_router(assets))
     openapi.install(app)
     return app
 

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     # or CIDR blocks, comma-separated. Empty: the socket's peer is the client.
     trusted_proxies: Annotated[list[str], NoDecode] = []
     workers: int = 1
+    # Web assets under versioned URLs cached for a year, responses gzip-compressed;
+    # off only for the page benchmark's baseline (see booking_api.assets).
+    versioned_assets: bool = True
+    compress: bool = True
     demo_speed: float = 10.0
     # Drivers' tablets send the car's GPS position; off in the demo, whose simulated
     # fleet reports the positions (a real browser's location would fight it).

@@ -1,33 +1,44 @@
 """The web apps: residents at ``/``, operators at ``/operator``, drivers at ``/driver``.
 
-``router`` is included by ``create_app``. Every app is a static HTML page with
-ES modules; shared assets (design tokens, i18n, Leaflet) live under
+``build_router(assets)`` is included by ``create_app``. Every app is a static HTML
+page with ES modules; shared assets (design tokens, i18n, Leaflet) live under
 ``booking_api/static`` and are served at ``/static/``, the tablet app's own
 files under ``driver_app/static`` at ``/driver/static/``. The PWA manifest and
 the service worker are served from the site root so that the worker's scope
 covers the residents' app; the tablet's own worker is ``/driver/sw.js`` (scope
-``/driver``), so the tablet opens without a signal.
+``/driver``), so the tablet opens without a signal. Pages and workers point at
+versioned asset URLs (``booking_api.assets``): assets are cached for a year,
+pages revalidated (a ``304`` when nothing changed).
 """
 
 from __future__ import annotations
 
+import mimetypes
+from collections.abc import Callable
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import FileResponse
 
 import driver_app
+from booking_api.assets import IMMUTABLE, REVALIDATE, REWRITTEN, Assets
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 DRIVER_STATIC_DIR = Path(driver_app.__file__).resolve().parent / "static"
+ROOTS = (STATIC_DIR, DRIVER_STATIC_DIR)
 
-router = APIRouter(include_in_schema=False)
+_MEDIA = {
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".html": "text/html; charset=utf-8",
+    ".json": "application/json",
+    ".webmanifest": "application/manifest+json",
+}
 
-_NO_CACHE = {"Cache-Control": "no-cache"}
 
-
-def _file(base: Path, rel: str) -> FileResponse:
-    """Return ``base/rel`` as a response, refusing anything outside ``base``.
+def _target(base: Path, rel: str) -> Path:
+    """Return ``base/rel``, refusing anything outside ``base`` or missing with a 404.
 
     A 404 (not a 500) answers a missing file or a path that tries to climb out
     of the static folder, so a typo in a URL never shows a traceback.
@@ -43,61 +54,85 @@ def _file(base: Path, rel: str) -> FileResponse:
                 "message_en": "Page not found",
             },
         )
-    media = None
-    if target.suffix == ".webmanifest":
-        media = "application/manifest+json"
-    elif target.suffix in {".js", ".mjs"}:
-        media = "text/javascript"
-    return FileResponse(target, media_type=media, headers=_NO_CACHE)
+    return target
 
 
-@router.get("/")
-def resident_app() -> FileResponse:
-    """The residents' booking app (smartphone, installable)."""
-    return _file(STATIC_DIR, "resident/index.html")
+def _send(
+    request: Request, assets: Assets, target: Path, cache: str, extra: dict[str, str] | None = None
+) -> Response:
+    """Send ``target``, its static references rewritten to this build when it is text."""
+    headers = {"Cache-Control": cache, **(extra or {})}
+    suffix = target.suffix
+    if assets.build is None or suffix not in REWRITTEN:
+        media = _MEDIA.get(suffix) or mimetypes.guess_type(target.name)[0]
+        return FileResponse(target, media_type=media, headers=headers)
+    etag = assets.etag(target)
+    headers["ETag"] = etag
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    data = target.read_bytes()
+    if suffix == ".html":
+        data = assets.preload_page(data, _file_of)
+    body = assets.rewrite(data, suffix)
+    return Response(body, media_type=_MEDIA[suffix], headers=headers)
 
 
-@router.get("/operator")
-def operator_app() -> FileResponse:
-    """The operators' phone-booking console, approvals, day board and reports."""
-    return _file(STATIC_DIR, "operator/index.html")
+def _file_of(url: str) -> Path | None:
+    """Return the file an unversioned asset URL path names, or ``None`` if none."""
+    for prefix, base in (("/driver/static/", DRIVER_STATIC_DIR), ("/static/", STATIC_DIR)):
+        if url.startswith(prefix):
+            path = (base / url[len(prefix):]).resolve()
+            return path if path.is_relative_to(base) and path.is_file() else None
+    return None
 
 
-@router.get("/driver")
-def driver_app_page() -> FileResponse:
-    """The drivers' tablet app."""
-    return _file(DRIVER_STATIC_DIR, "index.html")
+def build_router(assets: Assets) -> APIRouter:
+    """Return the routes of the three apps, serving their assets for ``assets``' build."""
+    router = APIRouter(include_in_schema=False)
 
+    def page(base: Path, rel: str, extra: dict[str, str] | None = None) -> Callable[..., Response]:
+        def serve(request: Request) -> Response:
+            return _send(request, assets, _target(base, rel), REVALIDATE, extra)
 
-@router.get("/manifest.webmanifest")
-def manifest() -> FileResponse:
-    """The residents' PWA manifest."""
-    return _file(STATIC_DIR, "resident/manifest.webmanifest")
+        return serve
 
+    router.add_api_route("/", page(STATIC_DIR, "resident/index.html"), methods=["GET"])
+    router.add_api_route("/operator", page(STATIC_DIR, "operator/index.html"), methods=["GET"])
+    router.add_api_route("/driver", page(DRIVER_STATIC_DIR, "index.html"), methods=["GET"])
+    router.add_api_route(
+        "/manifest.webmanifest", page(STATIC_DIR, "resident/manifest.webmanifest"),
+        methods=["GET"],
+    )
+    # Workers at the root of their scope: the residents' covers /, the tablet's /driver.
+    router.add_api_route(
+        "/sw.js", page(STATIC_DIR, "resident/sw.js", {"Service-Worker-Allowed": "/"}),
+        methods=["GET"],
+    )
+    router.add_api_route(
+        "/driver/sw.js",
+        page(DRIVER_STATIC_DIR, "sw.js", {"Service-Worker-Allowed": "/driver"}),
+        methods=["GET"],
+    )
 
-@router.get("/sw.js")
-def service_worker() -> FileResponse:
-    """The residents' service worker (served at the root so its scope is ``/``)."""
-    response = _file(STATIC_DIR, "resident/sw.js")
-    response.headers["Service-Worker-Allowed"] = "/"
-    return response
+    def versioned(base: Path) -> Callable[..., Response]:
+        def serve(request: Request, build: str, rel: str) -> Response:
+            # An older build's URL (a page loaded before a release) gets today's file,
+            # revalidated rather than cached for a year under the old name.
+            cache = IMMUTABLE if build == assets.build else REVALIDATE
+            return _send(request, assets, _target(base, rel), cache)
 
+        return serve
 
-@router.get("/driver/sw.js")
-def driver_service_worker() -> FileResponse:
-    """The tablet's service worker: its scope is ``/driver`` (the app page and its assets)."""
-    response = _file(DRIVER_STATIC_DIR, "sw.js")
-    response.headers["Service-Worker-Allowed"] = "/driver"
-    return response
+    def plain(base: Path) -> Callable[..., Response]:
+        def serve(request: Request, rel: str) -> Response:
+            return _send(request, assets, _target(base, rel), REVALIDATE)
 
+        return serve
 
-@router.get("/static/{rel:path}")
-def static_asset(rel: str) -> FileResponse:
-    """Shared and residents'/operators' assets."""
-    return _file(STATIC_DIR, rel)
-
-
-@router.get("/driver/static/{rel:path}")
-def driver_asset(rel: str) -> FileResponse:
-    """The tablet app's own assets."""
-    return _file(DRIVER_STATIC_DIR, rel)
+    router.add_api_route("/static/v/{build}/{rel:path}", versioned(STATIC_DIR), methods=["GET"])
+    router.add_api_route(
+        "/driver/static/v/{build}/{rel:path}", versioned(DRIVER_STATIC_DIR), methods=["GET"]
+    )
+    router.add_api_route("/static/{rel:path}", plain(STATIC_DIR), methods=["GET"])
+    router.add_api_route("/driver/static/{rel:path}", plain(DRIVER_STATIC_DIR), methods=["GET"])
+    return router

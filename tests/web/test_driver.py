@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -156,7 +157,11 @@ def test_tablet_runs_on_the_service_clock(new_page: Any, live: Live, fleet: list
         for m in (-1, 0, 1)
     }
     assert shown in expected, f"tablet shows {shown}, service time is {sorted(expected)}"
-    day = page.evaluate("import('/static/common/api.js').then((m) => m.ymd(m.now()))")
+    # the page's own instance of the module (its assets are served under a versioned URL)
+    day = page.evaluate(
+        "import(document.querySelector('link[href*=\"common/tokens.css\"]').href"
+        ".replace('tokens.css', 'api.js')).then((m) => m.ymd(m.now()))"
+    )
     assert day == live.clock.now().astimezone(TOKYO).date().isoformat()
 
 
@@ -476,7 +481,7 @@ def test_offline_the_app_opens_and_keeps_a_queued_tap_across_a_reload(
     page.locator("#next .tap[data-tap=boarded]").wait_for()  # the kept manifest says arrived
     assert status_of(live, ride) != "arrived" and posts == []
     # the shell came from the tablet's cache: its files were asked for and refused
-    assert any(u.endswith("/driver/static/driver.js") for u in aborted), aborted
+    assert any(re.search(r"/driver/static/(v/\w+/)?driver\.js$", u) for u in aborted), aborted
     page.context.unroute("**/*", no_signal)
     page.context.set_offline(False)
     page.wait_for_function(f"{QUEUE_LEN} === 0", timeout=20000)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from booking_api.web import router
+from booking_api.assets import Assets
+from booking_api.web import build_router
 
 
 def client() -> TestClient:
-    """A bare app with only the web router."""
+    """A bare app with only the web router, assets unversioned (see test_assets.py)."""
     app = FastAPI()
-    app.include_router(router)
+    app.include_router(build_router(Assets(None)))
     return TestClient(app)
 
 
