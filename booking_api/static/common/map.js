@@ -8,6 +8,27 @@ const STYLE = {
   roads: { color: "#b3b3b3", weight: 1 },
 };
 let layersPromise = null;
+let leafletPromise = null;
+
+// Leaflet (about 40 KB compressed) is fetched when a page first shows a map, so a
+// page without one (the residents' welcome and login) loads without it.
+export function leaflet() {
+  if (window.L) return Promise.resolve(window.L);
+  if (!leafletPromise) {
+    leafletPromise = new Promise((resolve, reject) => {
+      const css = document.createElement("link");
+      css.rel = "stylesheet";
+      css.href = new URL("../vendor/leaflet/leaflet.css", import.meta.url).href;
+      document.head.append(css);
+      const js = document.createElement("script");
+      js.src = new URL("../vendor/leaflet/leaflet.js", import.meta.url).href;
+      js.onload = () => resolve(window.L);
+      js.onerror = () => { leafletPromise = null; js.remove(); reject(new Error("leaflet")); };
+      document.head.append(js);
+    });
+  }
+  return leafletPromise;
+}
 
 export function loadLayers() {
   if (!layersPromise) {

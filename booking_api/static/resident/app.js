@@ -2,7 +2,7 @@
 // localStorage), my bookings with cancel and live status (ride socket, polling as fallback).
 import { applyI18n, initLangSwitch, lang, t, tf, th } from "/static/common/i18n.js";
 import { makeApi, hm, dayLabel, esc, toast, nowMs, placeLabel, startClock, ymd } from "/static/common/api.js";
-import { makeMap, pin } from "/static/common/map.js";
+import { leaflet, makeMap, pin } from "/static/common/map.js";
 import { callUs, startBooking, startChange } from "/static/resident/book.js";
 import { carHtml } from "/static/common/car.js";
 
@@ -112,11 +112,16 @@ function initRegistration() {
     if (!el.name || !(el.name in draft)) continue;
     if (el.type === "checkbox") el.checked = !!draft[el.name]; else el.value = draft[el.name];
   }
-  if (!regMap && window.L) {
-    regMap = makeMap($("#reg-map"));
-    regMap.on("click", (ev) => { setHome(ev.latlng.lat, ev.latlng.lng); saveDraft(); });
-  }
   if (draft.home_lat) setHome(draft.home_lat, draft.home_lon);
+  if (!regMap) {
+    leaflet().then(() => {
+      if (regMap) return;
+      regMap = makeMap($("#reg-map"));
+      regMap.on("click", (ev) => { setHome(ev.latlng.lat, ev.latlng.lng); saveDraft(); });
+      const f = regForm();
+      if (f.dataset.lat) setHome(f.dataset.lat, f.dataset.lon);
+    }).catch(() => { /* no map: the address still finds the home */ });
+  }
 }
 regForm().addEventListener("input", saveDraft);
 // Typing an address and asking for it moves the pin to the town's centre; a tap on the map refines it.
@@ -245,7 +250,7 @@ function bookingCard(b, upcoming) {
   return `<article class="card booking" data-id="${esc(b.id)}" data-status="${esc(b.status)}">
     <p class="when"><strong>${esc(dayLabel(b.pickup_window_start))}</strong>
       <span class="big-time">${hm(b.pickup_window_start)}〜${hm(b.pickup_window_end)}</span></p>
-    <p class="route">${esc(b.from_label)} <span aria-hidden="true">→</span><span class="visually-hidden">→</span> ${esc(b.to_label)}</p>
+    <p class="route">${esc(placeLabel(b.from_label))} <span aria-hidden="true">→</span><span class="visually-hidden">→</span> ${esc(placeLabel(b.to_label))}</p>
     <p><span class="tag ${tagClass} status">${esc(t(`status.${b.status}`))}</span>
       <span class="muted">${esc(b.fare_yen != null ? tf("my.party.fare", { n: b.party_size, y: b.fare_yen }) : tf("my.party", { n: b.party_size }))}</span></p>
     ${upcoming ? liveLine(b) : ""}

@@ -2,7 +2,7 @@
 // countdown) → confirm; a return trip can be asked in the same flow.
 import { lang, t, tf, th } from "/static/common/i18n.js";
 import { hm, dayLabel, esc, ymd, toast, now, nowMs, placeLabel, TZ } from "/static/common/api.js";
-import { loadLayers, makeMap, pin } from "/static/common/map.js";
+import { leaflet, loadLayers, makeMap, pin } from "/static/common/map.js";
 import { carHtml } from "/static/common/car.js";
 
 const ICONS = {
@@ -198,7 +198,10 @@ async function areasOk() {
   return false;
 }
 function drawAreas(el, ids, from, to) {
-  if (!el || !window.L) return;
+  if (!el) return;
+  leaflet().then(() => drawAreasOn(el, ids, from, to)).catch(() => { el.hidden = true; });
+}
+function drawAreasOn(el, ids, from, to) {
   el.dataset.fit = "no";
   const m = makeMap(el);
   loadLayers().then((layers) => {
@@ -252,12 +255,14 @@ async function stepTo() {
   det.addEventListener("toggle", () => {
     if (!det.open || det.dataset.ready) return;
     det.dataset.ready = "1";
-    const m = makeMap(box().querySelector("#to-map"), { places: true });
-    m.on("click", (ev) => {
-      pin(m, ev.latlng.lat, ev.latlng.lng, t("book.to.mappoint"));
-      const label = t("book.to.mappoint");
-      setTimeout(() => choose("to", { ref: { lat: ev.latlng.lat, lon: ev.latlng.lng, label }, label, lat: ev.latlng.lat, lon: ev.latlng.lng }, "when"), 300);
-    });
+    leaflet().then(() => {
+      const m = makeMap(box().querySelector("#to-map"), { places: true });
+      m.on("click", (ev) => {
+        pin(m, ev.latlng.lat, ev.latlng.lng, t("book.to.mappoint"));
+        const label = t("book.to.mappoint");
+        setTimeout(() => choose("to", { ref: { lat: ev.latlng.lat, lon: ev.latlng.lng, label }, label, lat: ev.latlng.lat, lon: ev.latlng.lng }, "when"), 300);
+      });
+    }).catch(() => { delete det.dataset.ready; });
   });
 }
 
@@ -427,7 +432,7 @@ function renderDone() {
   const b = st.done.booking;
   box().innerHTML = `<div class="notice success done"><h2>${t(st.done.changed ? "book.change.done" : "book.done.title")}</h2>
     <p class="offer-big">${esc(dayLabel(b.pickup_window_start))} ${esc(tf("book.offer.pickup", { a: hm(b.pickup_window_start), b: hm(b.pickup_window_end) }))}</p>
-    <p>${esc(b.from_label)} → ${esc(b.to_label)}</p>
+    <p>${esc(placeLabel(b.from_label))} → ${esc(placeLabel(b.to_label))}</p>
     ${st.done.return_booking ? `<p>${t("book.offer.return")}: ${hm(st.done.return_booking.pickup_window_start)}〜${hm(st.done.return_booking.pickup_window_end)}</p>` : ""}
     ${carHtml(b)}
     <p>${t("book.done.body")}</p></div>
