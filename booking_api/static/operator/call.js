@@ -9,6 +9,7 @@ import { noShowHtml, voidHtml, wireNoShow, wireVoid } from "/static/operator/nos
 import { parseDay } from "/static/operator/dates.js";
 import { showRegistration } from "/static/operator/callreg.js";
 import { memberCardHtml, wireCard } from "/static/operator/callcard.js";
+import { carHtml } from "/static/common/car.js";
 
 let api = null;
 let root = null;
@@ -386,6 +387,7 @@ async function confirm(e) {
     const b = res.booking;
     q("#offer").innerHTML = `<div class="notice success booked" role="status"><p class="offer-big">${esc(t("op.booked"))}</p>
       <p>${esc(st.member.name)} · ${esc(rideLine(b))}</p>
+      ${carHtml(b)}
       <button type="button" class="btn" id="next-call">${esc(t("op.new"))} <kbd>Enter</kbd></button></div>`;
     q("#next-call").addEventListener("click", reset);
     q("#next-call").focus();
@@ -409,6 +411,7 @@ async function confirmModify(btn) {
     showModify();
     q("#offer").innerHTML = `<div class="notice success booked" role="status"><p class="offer-big">${esc(t("op.call.modify.done"))}</p>
       <p>${esc(st.member.name)} · ${esc(rideLine(b))}</p>
+      ${carHtml(b)}
       <button type="button" class="btn" id="next-call">${esc(t("op.new"))} <kbd>Enter</kbd></button></div>`;
     q("#next-call").addEventListener("click", reset);
     q("#next-call").focus();
