@@ -34,6 +34,10 @@ class VehicleOut(BaseModel):
     """A vehicle of the fleet."""
 
     id: str
+    name: str
+    seats: int
+    wheelchairs: int
+    areas: list[str] | None
     plate: str = ""
     colour: str = ""
     depot_name: str = ""
@@ -42,10 +46,6 @@ class VehicleOut(BaseModel):
     retired: bool = False
     retired_at: datetime | None = None
     retired_reason: str = ""
-    name: str
-    seats: int
-    wheelchairs: int
-    areas: list[str] | None
     status: str
     lat: float | None = None
     lon: float | None = None
@@ -133,14 +133,6 @@ def vehicles(staff: Staff, engine: Engine) -> list[VehicleOut]:
     """The fleet with live status and position (when the engine reports them)."""
     listing = getattr(engine, "list_vehicles", None)
     if listing is None:
-        plate=v.plate,
-        colour=v.colour,
-        depot_name=v.depot_name,
-        depot_lat=v.depot.lat,
-        depot_lon=v.depot.lon,
-        retired=v.retired_at is not None,
-        retired_at=v.retired_at,
-        retired_reason=v.retired_reason,
         return []
     return [vehicle_out(v) for v in listing()]
 
@@ -157,6 +149,14 @@ def vehicle_out(v: Any) -> VehicleOut:
         lat=v.position.lat if v.position else None,
         lon=v.position.lon if v.position else None,
         delay_s=v.delay_s,
+        plate=v.plate,
+        colour=v.colour,
+        depot_name=v.depot_name,
+        depot_lat=v.depot.lat,
+        depot_lon=v.depot.lon,
+        retired=v.retired_at is not None,
+        retired_at=v.retired_at,
+        retired_reason=v.retired_reason,
     )
 
 
