@@ -142,7 +142,6 @@ def build_request(
         rides = [r for r in active_rides(engine, member.id, day) if r.ride_id != ignore_ride]
         check_daily_limit(rules, len(rides) + extra_rides)
     except RuleViolation as exc:
-        raise rule_error(exc) from exc
         reports.record_refusal(
             db,
             member_id=member.id,
@@ -153,6 +152,7 @@ def build_request(
             at=state.now(),
             zone=tz(rules),
         )
+        raise rule_error(exc) from exc
     if abs(origin.lat - dest.lat) < 1e-6 and abs(origin.lon - dest.lon) < 1e-6:
         raise ApiError(
             422,
@@ -217,7 +217,6 @@ def quote(
     release(db)
     answer = engine.quote(request)
     if isinstance(answer, Refusal):
-        raise refusal_error(answer)
         when = request.depart_at or request.arrive_by
         if when is not None:  # record_refusal: the city's reports count refusals by reason
             area = reports.pickup_area(state.city_map, request.pickup.lat, request.pickup.lon)
@@ -231,7 +230,7 @@ def quote(
                 at=state.now(),
                 zone=tz(state.rules),
             )
-    fare = state.rules.fares.fare_yen(member.category, request.party_size)
+        raise refusal_error(answer)
     when = request.depart_at or request.arrive_by
     assert when is not None
     # the fare of the ride's day (rule versions) and areas (area-pair fares)
