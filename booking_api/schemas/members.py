@@ -42,7 +42,7 @@ def _kana(value: str) -> str:
 
 
 Kana = Annotated[
-    str,
+    Line,  # control characters first (a NUL gets that field message), then the kana rule
     AfterValidator(_kana),
     Field(
         min_length=1,

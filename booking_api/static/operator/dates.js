@@ -2,11 +2,12 @@
 // 12/3, 12月3日, 3日, 明日, あさって, 2026/12/03, 2026-12-03, full-width digits too.
 // Pure: today's date comes in as "YYYY-MM-DD" (the service's clock, not the device's).
 
+// Words operators type, not words shown: they stay here, not in a catalogue.
 const WORDS = new Map([
-  ["0", 0], ["今日", 0], ["きょう", 0], ["本日", 0], ["today", 0],
-  ["1", 1], ["明日", 1], ["あした", 1], ["あす", 1], ["tomorrow", 1],
-  ["2", 2], ["明後日", 2], ["あさって", 2], ["dayaftertomorrow", 2],
-  ["3", 3], ["明々後日", 3], ["しあさって", 3],
+  ["0", 0], ["今日", 0], ["きょう", 0], ["本日", 0], ["today", 0],  // i18n: input
+  ["1", 1], ["明日", 1], ["あした", 1], ["あす", 1], ["tomorrow", 1],  // i18n: input
+  ["2", 2], ["明後日", 2], ["あさって", 2], ["dayaftertomorrow", 2],  // i18n: input
+  ["3", 3], ["明々後日", 3], ["しあさって", 3],  // i18n: input
 ]);
 
 function pad(n) { return String(n).padStart(2, "0"); }

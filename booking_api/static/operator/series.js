@@ -8,7 +8,7 @@ import { esc, ymd, now, dayLabel, toast } from "/static/common/api.js";
 const DAYS = [0, 1, 2, 3, 4, 5, 6];
 
 function pattern(s) {
-  const days = s.weekdays.map((d) => t(`op.ser.wd.${d}`)).join("・");
+  const days = s.weekdays.map((d) => t(`op.ser.wd.${d}`)).join(t("op.ser.wd.sep"));
   return `${days} ${s.time}${s.time_mode === "arrive_by" ? ` ${t("op.ser.arrive")}` : ""}`;
 }
 
