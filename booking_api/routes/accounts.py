@@ -3,10 +3,11 @@ password, disable and enable) and the audit log of every staff write."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BeforeValidator
 from sqlalchemy import select
 
 from booking_api import auditlog
@@ -179,9 +180,20 @@ _Action = Annotated[
         description="An action (account.disable), or a group ending in a dot (account.).",
     ),
 ]
+def _iso_time(value: object) -> object:
+    # Pydantic would read "0.5" as seconds after 1970; a time here is written out.
+    if isinstance(value, str) and not re.match(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", value):
+        raise ValueError("Give a date and time with its UTC offset, e.g. 2026-12-02T09:00+09:00.")
+    return value
+
+
 _When = Annotated[
     AwareDatetime,
-    Query(description="With its UTC offset; the screen sends Tokyo time (+09:00)."),
+    BeforeValidator(_iso_time),
+    Query(
+        description="With its UTC offset; the screen sends Tokyo time (+09:00).",
+        json_schema_extra={"format": "date-time"},
+    ),
 ]
 
 

@@ -299,6 +299,7 @@ def test_filters_by_who_what_member_ride_and_time(api: Api) -> None:
     assert len(page) == 2 and older and older[0]["id"] < page[-1]["id"]
     for bad in (
         "from=2026-12-01T09:00:00",
+        "to=0.5",  # not read as seconds after 1970
         "action=DROP%20TABLE",
         "before=0",
         "from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z",
