@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from booking_api import feedconfig, opendata, trips
 from booking_api.deps import Db, Staff, State
 from booking_api.errors import ApiError
-from feeds import MonthError, zip_feed
+from feeds import MonthError, parse_month, zip_feed
 from feeds.source import zone_lookup
 
 router = APIRouter(prefix="/open-data", tags=["reports"])
@@ -41,6 +41,15 @@ def open_data(request: Request, staff: Staff, db: Db, state: State, month: Month
     from maps import bundled_city_dir
 
     today = trips.local_date(state, state.now())
+    try:
+        parse_month(month)
+    except MonthError as exc:  # e.g. 0000-01, which the pattern lets through
+        raise ApiError(
+            422,
+            "bad_month",
+            f"{month} is not a month; write it as YYYY-MM, e.g. 2026-11.",
+            f"{month} は月として読めません。2026-11 のように指定してください。",
+        ) from exc
     try:
         files = opendata.export(
             db,

@@ -133,6 +133,8 @@ def test_staff_download_the_months_open_data(api: Api) -> None:
     december = api.client.get("/api/v1/open-data/2026-12.zip", headers=staff)
     assert december.status_code == 422 and december.json()["detail"]["code"] == "month_not_over"
     assert api.client.get("/api/v1/open-data/2026-13.zip", headers=staff).status_code == 422
+    year_0 = api.client.get("/api/v1/open-data/0000-01.zip", headers=staff)
+    assert year_0.status_code == 422 and year_0.json()["detail"]["code"] == "bad_month"
 
 
 @pytest.fixture

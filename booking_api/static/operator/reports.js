@@ -3,7 +3,7 @@
 // Each chart is an SVG with axes and units (role="img") and the same figures
 // as a table beside it; the summary and the rides download as CSV.
 import { t, tf, lang } from "/static/common/i18n.js";
-import { esc, ymd, toast, now, nowMs, TZ } from "/static/common/api.js";
+import { esc, ymd, toast, now, nowMs, TZ, ApiError } from "/static/common/api.js";
 
 const GROUPS = ["day", "area", "vehicle", "channel"];
 // What each chart shows: the figure(s), their unit and how a value reads.
@@ -89,6 +89,12 @@ function chartTable(c, by, groups, id) {
     <tbody>${groups.map((g) => `<tr><th scope="row">${esc(groupLabel(by, g.key))}</th>${c.series.map((s) => `<td>${esc(fmt(g[s], c.unit))}</td>`).join("")}</tr>`).join("")}</tbody></table>`;
 }
 
+// The month before the service's today (the latest month open data can be made for).
+function lastMonth() {
+  const [y, m] = ymd(now()).split("-").map(Number);
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, "0")}`;
+}
+
 export async function showReports(api, el) {
   // Built once per language; a change of language keeps the period and grouping chosen.
   const kept = (id, fallback) => el.querySelector(id)?.value || fallback;
@@ -103,12 +109,19 @@ export async function showReports(api, el) {
       <label for="r-by">${t("op.reports.by")}</label><select id="r-by">${GROUPS.map((g) => `<option value="${g}"${g === by0 ? " selected" : ""}>${t(`op.reports.by.${g}`)}</option>`).join("")}</select>
       <button class="btn small" type="submit">${t("op.reports.show")}</button></form>
       <div class="row"><button class="btn secondary small" type="button" id="csv-summary">${t("op.reports.csv_summary")}</button>
-      <button class="btn secondary small" type="button" id="csv-rides">${t("op.reports.csv_rides")}</button></div></div>
+      <button class="btn secondary small" type="button" id="csv-rides">${t("op.reports.csv_rides")}</button></div>
+      <form id="od-form" class="row" novalidate><label for="od-month">${t("op.reports.od.month")}</label>
+      <input id="od-month" type="month" value="${lastMonth()}" required aria-describedby="od-month-hint od-month-error">
+      <button class="btn secondary small" type="submit" id="od-get">${t("op.reports.od.download")}</button>
+      <p class="muted small" id="od-month-hint">${t("op.reports.od.hint")}
+      <a href="/gtfs/flex.zip">${t("op.reports.od.gtfs")}</a> · <a href="/gofs/gofs.json">${t("op.reports.od.gofs")}</a></p>
+      <p class="ns-error" id="od-month-error"></p></form></div>
       <div id="r-msg" role="status" aria-live="polite"></div><div id="r-body"></div>`;
     el.querySelector("#r-form").addEventListener("submit", (e) => { e.preventDefault(); load(); });
     el.querySelector("#r-by").addEventListener("change", () => load());
     el.querySelector("#csv-summary").addEventListener("click", () => download("summary.csv", true));
     el.querySelector("#csv-rides").addEventListener("click", () => download("rides.csv", false));
+    el.querySelector("#od-form").addEventListener("submit", (e) => { e.preventDefault(); openData(); });
   }
   const v = (id) => el.querySelector(id).value;
   const range = () => `start=${encodeURIComponent(v("#r-start"))}&end=${encodeURIComponent(v("#r-end"))}`;
@@ -124,6 +137,29 @@ export async function showReports(api, el) {
       document.body.append(a); a.click(); a.remove();
       setTimeout(() => URL.revokeObjectURL(url), 1000);
     } catch (ex) { toast(ex.message, "error"); }
+  }
+  // The month's open data (CSV tables, dictionary, licence) as a zip; the error sits by the month.
+  async function openData() {
+    const input = el.querySelector("#od-month");
+    const box = el.querySelector("#od-month-error");
+    box.textContent = "";
+    input.removeAttribute("aria-invalid");
+    const month = input.value;
+    try {
+      if (!/^[0-9]{4}-[0-9]{2}$/.test(month)) throw new Error(t("op.reports.od.bad_month"));
+      const res = await fetch(`/api/v1/open-data/${month}.zip`, { headers: { Authorization: `Bearer ${api.token()}` } });
+      if (!res.ok) throw new ApiError(res.status, (await res.json().catch(() => ({}))).detail || t("error.generic"));
+      const url = URL.createObjectURL(await res.blob());
+      const a = document.createElement("a");
+      a.href = url;
+      a.download = `noriai-open-data-${month}.zip`;
+      document.body.append(a); a.click(); a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 1000);
+    } catch (ex) {
+      box.textContent = ex.message;
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+    }
   }
   async function load() {
     const body = el.querySelector("#r-body");
