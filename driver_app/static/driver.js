@@ -11,6 +11,7 @@
 import { applyI18n, initLangSwitch, lang, t, tf } from "/static/common/i18n.js";
 import { makeApi, esc, hm, ymd, now, placeLabel, startClock, toast } from "/static/common/api.js";
 import { makeMap } from "/static/common/map.js";
+import { askPayment, cashCount } from "/driver/static/pay.js";
 
 const api = makeApi("noriai.driver.token");
 const $ = (s) => document.querySelector(s);
@@ -321,6 +322,8 @@ function onTap(rideId, tap, stop) {
       return;
     }
   }
+  // 降車: the fare's record first (one tap in the payment dialog), then the tap itself
+  if (tap === "dropped_off") { askPayment(api, rideId, () => go()); return; }
   if (tap !== "no_show") { go(); return; }
   const dlg = $("#noshow-dialog");
   $("#noshow-text").textContent = tf("dr.noshow.confirm", { n: stop.rider_name || "" });
@@ -442,6 +445,7 @@ $("#login-form").addEventListener("submit", async (e) => {
   } catch (ex) { err.textContent = ex.message; err.hidden = false; }
 });
 $("#undo-btn").addEventListener("click", undo);
+$("#cash-btn").addEventListener("click", () => cashCount(api));
 $("#logout").addEventListener("click", async () => { try { await api.post("/api/v1/auth/logout"); } catch { /* local logout anyway */ } logout(); });
 window.addEventListener("online", () => { online = true; flush(); });
 window.addEventListener("offline", () => { online = false; showOffline(); });

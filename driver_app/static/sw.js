@@ -2,9 +2,9 @@
 // opens without a signal; the last manifest and the queued taps live in localStorage.
 // API calls and the socket always go to the network (a tap is never answered from a
 // cache); only the bundled map layers are kept, for the map drawn offline.
-const CACHE = "noriai-driver-v2";
+const CACHE = "noriai-driver-v3";
 const SHELL = [
-  "/driver", "/driver/static/driver.js", "/driver/static/driver.css",
+  "/driver", "/driver/static/driver.js", "/driver/static/pay.js", "/driver/static/driver.css",
   "/static/common/tokens.css", "/static/common/base.css", "/static/common/i18n.js",
   "/static/common/lang/languages.json", "/static/common/lang/ja.json", "/static/common/lang/en.json",
   "/static/common/api.js", "/static/common/map.js",

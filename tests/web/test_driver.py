@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import DRIVER_PASSWORD, TOKYO, Live, check_axe, screenshots
+from tests.web.conftest import (
+    DRIVER_PASSWORD,
+    TOKYO,
+    Live,
+    check_axe,
+    screenshots,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -40,6 +47,14 @@ def rider(live: Live, fleet: list[str]) -> dict[str, Any]:
     }
     created: dict[str, Any] = live.api("POST", "/api/v1/members", json=body)
     return created
+
+
+def pay_at_drop_off(page: Any, method: str = "ic") -> None:
+    """Answer the payment dialog 降車 opens with one tap (the fare is recorded, then 降車)."""
+    page.locator(f"#pay-body [data-method={method}]").click()
+    if method == "cash":
+        page.click("#pay-cash-ok")
+    wait_until(page, "!document.querySelector('#pay-dialog').open")
 
 
 def tablet(new_page: Any, live: Live, vehicle: str, device_off_s: float = 0) -> Any:
@@ -103,6 +118,7 @@ def test_new_booking_arrives_live_with_highlight_and_chime(
         # Finish the ride so the vehicle is free for the other tests.
         page.click("#next .tap[data-tap=boarded]")
         page.locator("#next .tap[data-tap=dropped_off]").click()
+        pay_at_drop_off(page)
         page.wait_for_function(
             "JSON.parse(localStorage.getItem('noriai.driver.queue')||'[]').length===0"
         )
@@ -343,6 +359,7 @@ def test_arrived_far_from_the_stop_needs_a_reason(
     page.locator("#next .tap[data-tap=boarded]").wait_for()
     page.click("#next .tap[data-tap=boarded]")
     page.locator("#next .tap[data-tap=dropped_off]").click()
+    pay_at_drop_off(page)
     page.wait_for_function(f"{QUEUE_LEN} === 0")
 
 
@@ -407,6 +424,7 @@ def test_no_show_counts_down_and_is_refused_before_it(
         assert status_of(live, ride) == "arrived"
         page.locator("#next .tap[data-tap=boarded]").click()
         page.locator("#next .tap[data-tap=dropped_off]").click()
+        pay_at_drop_off(page)
         page.wait_for_function(f"{QUEUE_LEN} === 0")
     member = live.api("GET", f"/api/v1/members/{walker['id']}")
     assert member["no_shows"]["count"] == 0  # the undone no-show does not count
@@ -490,4 +508,5 @@ def test_offline_the_app_opens_and_keeps_a_queued_tap_across_a_reload(
     assert len(posts) == 1, posts
     page.click("#next .tap[data-tap=boarded]")
     page.locator("#next .tap[data-tap=dropped_off]").click()
+    pay_at_drop_off(page)
     page.wait_for_function(f"{QUEUE_LEN} === 0")

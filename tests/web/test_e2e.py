@@ -176,6 +176,16 @@ def test_register_approve_book_drive_complete(new_page: Any, live: Live, fleet: 
     nxt.locator(".tap[data-tap=dropped_off]").wait_for()
     assert "お送り" in nxt.inner_text()
     driver.click("#next .tap[data-tap=dropped_off]")
+    # 降車 asks how the fare is paid first: two people at 300 yen, cash, 1,000 yen handed
+    # over, the change shown
+    assert "600円" in driver.inner_text("#pay-due")
+    driver.locator("#pay-body [data-method=cash]").click()
+    driver.fill("#pay-received", "1000")
+    assert "おつり 400円" in driver.inner_text("#pay-change")
+    check_axe(driver, "driver tablet, fare at drop-off")
+    screenshots(driver, "driver-pay-cash", ("tablet",))
+    driver.click("#pay-cash-ok")
+    wait_until(driver, "!document.querySelector('#pay-dialog').open")
     wait_until(driver, "JSON.parse(localStorage.getItem('noriai.driver.queue')||'[]').length===0")
     assert live.api("GET", f"/api/v1/bookings/{ride_id}")["status"] == "completed"
 
