@@ -4,6 +4,7 @@ import { applyI18n, initLangSwitch, lang, t, tf, th } from "/static/common/i18n.
 import { makeApi, hm, dayLabel, esc, toast, nowMs, placeLabel, startClock, ymd } from "/static/common/api.js";
 import { leaflet, makeMap, pin } from "/static/common/map.js";
 import { callUs, startBooking, startChange } from "/static/resident/book.js";
+import { showWallet } from "/static/resident/wallet.js";
 import { carHtml } from "/static/common/car.js";
 
 export const api = makeApi("noriai.resident.token");
@@ -51,6 +52,7 @@ async function route() {
   if (r === "registered") { show("registered"); return; }
   if (r === "login") { show("login"); return; }
   if (!me) { show("welcome"); return; }
+  if (r === "wallet") { show("wallet"); await showWallet(api, $("#view-wallet"), rules); show("wallet"); return; }
   if (r === "bookings") { show("bookings"); loadBookings(); return; }
   show("book");
   startBooking(api, me, rules);

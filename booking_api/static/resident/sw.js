@@ -10,6 +10,7 @@ const SHELL = [
   "/static/resident/resident.css", "/static/resident/app.js", "/static/resident/book.js",
   "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
   "/static/resident/icons/icon-192.png",
+  "/static/resident/wallet.js",
 ];
 self.addEventListener("install", (e) => {
   e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));

@@ -1,0 +1,49 @@
+// The resident's tickets and passes (GET /me/wallet): rides left, valid until, and the
+// history of every sale and ride. Buying online needs the payment provider's page,
+// which this deployment does not have yet, so the city's products are listed with
+// where to buy them (the counter) and the reservation centre's number.
+import { t, tf, th, lang } from "/static/common/i18n.js";
+import { esc, TZ } from "/static/common/api.js";
+import { callUs } from "/static/resident/book.js";
+
+const yen = (n) => tf("fare.yen", { n: Math.round(Number(n) || 0).toLocaleString("en-US") });
+const loc = () => (lang() === "en" ? "en-GB" : "ja-JP");
+const dateText = (iso) => new Date(`${iso}T00:00:00+09:00`).toLocaleDateString(loc(), { timeZone: TZ, year: "numeric", month: "long", day: "numeric" });
+const when = (iso) => new Date(iso).toLocaleString(loc(), { timeZone: TZ, month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit" });
+const pname = (p) => (lang() === "en" ? p.name_en : p.name_ja);
+
+function holding(h) {
+  const state = h.expired ? "wallet.expired" : h.usable ? "" : "wallet.used_up";
+  return `<li class="card wallet-card${h.usable ? "" : " spent"}">
+    <h3>${esc(pname(h))}</h3>
+    <p class="wallet-left">${h.rides_left === null ? th("wallet.unlimited") : th("wallet.left", { n: h.rides_left })}</p>
+    <p>${th("wallet.until", { date: dateText(h.valid_until) })}</p>
+    ${state ? `<p><span class="tag gray">${th(state)}</span></p>` : ""}</li>`;
+}
+
+function line(e, names) {
+  const kind = e.kind === "use" ? "wallet.h.use" : e.kind === "sale" ? "wallet.h.sale" : e.kind === "refund" ? "wallet.h.refund" : "wallet.h.correction";
+  const rides = e.rides_in - e.rides_out;
+  const money = e.yen_in - e.yen_out;
+  const bits = [rides ? th("wallet.h.rides", { n: rides > 0 ? `+${rides}` : rides }) : "", money ? esc(yen(money)) : ""].filter(Boolean).join(" · ");
+  return `<li><span class="when">${esc(when(e.at))}</span> <strong>${th(kind)}</strong> ${esc(names[e.product_id] || "")}${bits ? ` <span class="muted">${bits}</span>` : ""}</li>`;
+}
+
+export async function showWallet(api, el, rules) {
+  el.innerHTML = `<h1>${th("wallet.title")}</h1><div id="wallet-body" aria-live="polite"><p>${th("wallet.loading")}</p></div>`;
+  const box = el.querySelector("#wallet-body");
+  let w;
+  let products = [];
+  try {
+    [w, products] = await Promise.all([api.get("/api/v1/me/wallet"), api.get("/api/v1/fares/products")]);
+  } catch (ex) { box.innerHTML = `<p class="notice error">${esc(ex.message)}</p>`; return; }
+  const names = Object.fromEntries(products.map((p) => [p.id, pname(p)]));
+  const sold = products.filter((p) => p.price_yen > 0);
+  box.innerHTML = `${w.holdings.length ? `<ul class="wallet-list" aria-label="${esc(t("wallet.mine"))}">${w.holdings.map(holding).join("")}</ul>` : `<p class="notice">${th("wallet.none")}</p>`}
+    <h2>${th("wallet.history")}</h2>
+    ${w.history.length ? `<ul class="wallet-history">${w.history.map((e) => line(e, names)).join("")}</ul>` : `<p class="muted">${th("wallet.history.none")}</p>`}
+    <h2>${th("wallet.buy")}</h2>
+    <ul class="wallet-products">${sold.map((p) => `<li><strong>${esc(pname(p))}</strong> ${esc(yen(p.price_yen))}${p.rides ? ` · ${th("wallet.p.rides", { n: p.rides })}` : ""} · ${th("wallet.p.months", { n: p.valid_months })}</li>`).join("")}</ul>
+    <p>${th("wallet.buy.where")}</p>
+    <p class="call-us">${callUs(rules)}</p>`;
+}
