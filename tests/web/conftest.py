@@ -35,7 +35,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 # Chromium logs every refused request; the apps handle these (offline queue, 4xx in words).
-EXPECTED_CONSOLE = ("ERR_INTERNET_DISCONNECTED", "the server responded with a status of 4")
+EXPECTED_CONSOLE = (
+    "ERR_INTERNET_DISCONNECTED",
+    "the server responded with a status of 4",
+    # Playwright's contexts are incognito: the resident app says push is unavailable
+    "does not support the Push API in incognito mode",
+)
 SIZES = {"phone": (390, 844), "tablet": (1180, 820), "desktop": (1440, 900)}
 TOKYO = ZoneInfo("Asia/Tokyo")
 ADMIN = ("webadmin", "web-admin-pass-1")
@@ -106,12 +111,18 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     from dispatch.store.base import Base, make_engine
 
     url = f"sqlite:///{tmp / 'noriai.sqlite'}"
+    from notify.channels.push import generate_vapid_keys
+
+    vapid = generate_vapid_keys()  # the resident app's push button subscribes with it
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=url,
         data_dir=tmp / "data",
         cache_dir=tmp / "cache",
         redis_url="",
+        vapid_private_key=vapid.private_key,
+        vapid_public_key=vapid.public_key,
+        vapid_subject="mailto:office@example.jp",
     )
     db = make_engine(url)
     Base.metadata.create_all(db)

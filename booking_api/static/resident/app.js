@@ -6,6 +6,7 @@ import { leaflet, makeMap, pin } from "/static/common/map.js";
 import { callUs, startBooking, startChange } from "/static/resident/book.js";
 import { showWallet } from "/static/resident/wallet.js";
 import { carHtml } from "/static/common/car.js";
+import { showSettings } from "/static/resident/settings.js";
 
 export const api = makeApi("noriai.resident.token");
 const $ = (s) => document.querySelector(s);
@@ -54,6 +55,7 @@ async function route() {
   if (!me) { show("welcome"); return; }
   if (r === "wallet") { show("wallet"); await showWallet(api, $("#view-wallet"), rules); show("wallet"); return; }
   if (r === "bookings") { show("bookings"); loadBookings(); return; }
+  if (r === "settings") { show("settings"); showSettings(api, $("#view-settings")); return; }
   show("book");
   startBooking(api, me, rules);
 }

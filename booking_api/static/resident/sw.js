@@ -1,13 +1,13 @@
 // Residents' service worker: keeps the app shell for quick start and a usable
 // page with a weak signal. API calls always go to the network (never cached),
 // so a booking is never shown from a stale copy.
-const CACHE = "noriai-shell-v2";
+const CACHE = "noriai-shell-v3";
 const SHELL = [
   "/", "/manifest.webmanifest",
   "/static/common/tokens.css", "/static/common/base.css", "/static/common/i18n.js",
   "/static/common/lang/languages.json", "/static/common/lang/ja.json", "/static/common/lang/en.json",
   "/static/common/api.js", "/static/common/map.js", "/static/common/car.js",
-  "/static/resident/resident.css", "/static/resident/app.js", "/static/resident/book.js",
+  "/static/resident/resident.css", "/static/resident/app.js", "/static/resident/book.js", "/static/resident/settings.js",
   "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
   "/static/resident/icons/icon-192.png",
   "/static/resident/wallet.js",
@@ -26,4 +26,32 @@ self.addEventListener("fetch", (e) => {
     if (r.ok && SHELL.includes(url.pathname)) { const copy = r.clone(); caches.open(CACHE).then((c) => c.put(e.request, copy)); }
     return r;
   }).catch(() => caches.match(e.request)));
+});
+
+// Web Push (notify/channels/push.py sends {"title", "body", "url", "tag", "lang"}): the
+// tag is the delivery id, so a message pushed twice replaces itself instead of stacking.
+function showPush(text) {
+  let m = {};
+  try { m = JSON.parse(text || "{}"); } catch { m = { body: String(text || "") }; }
+  const url = new URL(m.url || "/", self.location.origin);
+  // Only our own pages are opened from a notification.
+  const target = url.origin === self.location.origin ? url.href : new URL("/", self.location.origin).href;
+  return self.registration.showNotification(m.title || "", {
+    body: m.body || "", tag: m.tag || undefined, lang: m.lang === "en" ? "en" : "ja",
+    icon: "/static/resident/icons/icon-192.png", badge: "/static/resident/icons/icon-192.png",
+    data: { url: target }, renotify: Boolean(m.tag),
+  });
+}
+self.addEventListener("push", (e) => e.waitUntil(showPush(e.data ? e.data.text() : "")));
+// A tap opens the ride: an open window of the app is focused and moved there, else a new one.
+function openRide(url) {
+  return self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((list) => {
+    const win = list.find((c) => new URL(c.url).origin === self.location.origin);
+    if (win) return win.focus().then((w) => (w || win).navigate(url)).catch(() => self.clients.openWindow(url));
+    return self.clients.openWindow(url);
+  });
+}
+self.addEventListener("notificationclick", (e) => {
+  e.notification.close();
+  e.waitUntil(openRide((e.notification.data && e.notification.data.url) || "/"));
 });
