@@ -11,6 +11,7 @@ import { showSeries } from "/static/operator/series.js";
 import { showAccounts } from "/static/operator/accounts.js";
 import { showAudit } from "/static/operator/audit.js";
 import { showFares } from "/static/operator/fares.js";
+import { showDeliveries } from "/static/operator/deliveries.js";
 
 const api = makeApi("noriai.operator.token");
 const $ = (s) => document.querySelector(s);
@@ -19,6 +20,7 @@ Object.assign(VIEWS, { series: showSeries, accounts: showAccounts, audit: showAu
 let me = null;
 VIEWS.fleet = showFleet; // Alt+6: vehicles (admins edit, operators read)
 VIEWS.fares = showFares; // 運賃・券 (no Alt key: Alt+1..9 are taken)
+VIEWS.deliveries = showDeliveries; // no Alt key: broadcasts, the delivery log, the demo outbox
 
 async function route() {
   if (!me && api.token()) {

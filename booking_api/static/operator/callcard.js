@@ -3,6 +3,7 @@
 // orders, the no-show record, saved places, recent rides and the PIN reset.
 import { t, tf } from "/static/common/i18n.js";
 import { hm, dayLabel, esc, toast } from "/static/common/api.js";
+import { memberDeliveries } from "/static/operator/deliveries.js";
 
 // Weekday names from the browser's own calendar data (0 = Monday, as the API counts).
 function weekdayName(d) {
@@ -54,7 +55,8 @@ export function memberCardHtml(d, { note, noShow, upcoming, series }) {
     <details class="pw"><summary>${esc(t("op.pw.reset"))}</summary><p class="hint" id="pw-hint">${esc(t("op.pw.hint"))}</p><form id="pw-form" class="row"><label for="pw-new" class="visually-hidden">${esc(t("op.pw.new"))}</label>
       <input id="pw-new" type="text" autocomplete="off" minlength="6" placeholder="${esc(t("op.pw.new"))}" aria-describedby="pw-hint pw-new-error"><button class="btn secondary small" type="submit">${esc(t("op.pw.reset"))}</button></form>
       <p class="field-error" id="pw-new-error" hidden></p></details>
-    <h3>${esc(t("op.recent"))}</h3><ul class="recent">${recent.slice(0, 5).map((b) => `<li>${esc(rideText(b))} <span class="tag gray">${esc(t(`status.${b.status}`))}</span></li>`).join("") || "<li>—</li>"}</ul></article>`;
+    <h3>${esc(t("op.recent"))}</h3><ul class="recent">${recent.slice(0, 5).map((b) => `<li>${esc(rideText(b))} <span class="tag gray">${esc(t(`status.${b.status}`))}</span></li>`).join("") || "<li>—</li>"}</ul>
+    <section class="m-deliveries" aria-labelledby="m-dl-title"><h3 id="m-dl-title">${esc(t("op.dl.card.title"))}</h3><div id="m-dl" aria-live="polite"></div></section></article>`;
 }
 
 // ``on.refresh(note)`` reloads the card; ``on.change(booking)`` starts changing one of
@@ -68,6 +70,8 @@ export function wireCard(card, api, d, on) {
     });
   }
   for (const btn of card.querySelectorAll(".up-cancel")) btn.addEventListener("click", () => askCancel(card, api, btn, on));
+  const dl = card.querySelector("#m-dl");
+  if (dl) memberDeliveries(api, dl, d.id);
   const pw = card.querySelector("#pw-form");
   pw.addEventListener("submit", async (e) => {
     e.preventDefault();
