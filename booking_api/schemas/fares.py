@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from booking_api.schemas.types import Line, Text, WholeNumber
+from booking_api.schemas.types import Line, NotBool, Text, WholeNumber
 
 
 class ProductOut(BaseModel):
@@ -161,7 +161,7 @@ class PaymentIn(BaseModel):
 
     method: Literal["ticket", "pass", "cash", "ic", "qr", "exempt", "not_paid"]
     holding_id: Line | None = Field(default=None, max_length=32)
-    received_yen: WholeNumber | None = Field(default=None, ge=0, le=1_000_000)
+    received_yen: Annotated[int, Field(ge=0, le=1_000_000), NotBool] | None = None
     reason: Line | None = Field(default=None, min_length=1, max_length=40)
 
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from booking_api.schemas.types import Line, WholeNumber
+from booking_api.schemas.types import Line, NotBool, WholeNumber
 from dispatch.vehicles import VehicleColour
 
 COLOUR_PATTERN = "^(" + "|".join(c.value for c in VehicleColour) + ")?$"
@@ -49,8 +49,8 @@ class VehiclePatch(BaseModel):
     name: Line | None = Field(default=None, max_length=100)
     plate: Plate | None = None
     colour: Colour | None = None
-    seats: WholeNumber | None = Field(default=None, ge=0, le=20)
-    wheelchairs: WholeNumber | None = Field(default=None, ge=0, le=4)
+    seats: Annotated[int, Field(ge=0, le=20), NotBool] | None = None
+    wheelchairs: Annotated[int, Field(ge=0, le=4), NotBool] | None = None
     areas: AreaIds | None = Field(default=None, max_length=20)
     depot_name: Line | None = Field(default=None, max_length=100)
     depot_lat: float | None = Field(default=None, ge=-90, le=90, strict=True)

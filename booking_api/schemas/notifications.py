@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from booking_api.schemas.types import Day, Line, Text, WholeNumber
+from booking_api.schemas.types import Day, Line, NotBool, Text, WholeNumber
 
 ChannelName = Literal["push", "sms", "voice", "email"]
 Language = Literal["ja", "en", "ja-x-easy"]
@@ -96,7 +96,7 @@ class BroadcastIn(BroadcastTarget):
 
     message_ja: Annotated[Text, Field(min_length=1, max_length=300)]
     message_en: Annotated[Text, Field(max_length=300)] = ""
-    expected: Annotated[WholeNumber, Field(ge=0, le=1_000_000)]
+    expected: Annotated[int, Field(ge=0, le=1_000_000), NotBool]
 
 
 class BroadcastPreview(BaseModel):

@@ -111,6 +111,14 @@ def _not_bool(value: object) -> object:
 WholeNumber = Annotated[int, BeforeValidator(_not_bool)]
 """An integer: 2 or 2.0 as JSON has it, never true or false."""
 
+NotBool = BeforeValidator(_not_bool)
+"""The ``WholeNumber`` check, for bounded integers: ``Annotated[int, Field(ge=0), NotBool]``.
+
+Bounds given after the validator (``Field(ge=…)`` on a ``WholeNumber`` that may be None,
+or ``Annotated[WholeNumber, Field(…)]``) are enforced but reach the schema as ``ge``/``le``,
+which no client reads as ``minimum``/``maximum``: put them before it.
+"""
+
 Weekday = Annotated[  # the bounds before the validator, or the schema loses them
     int, Field(ge=0, le=6, description="0 (Mon) to 6 (Sun)"), BeforeValidator(_not_bool)
 ]
