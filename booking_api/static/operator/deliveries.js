@@ -213,8 +213,9 @@ async function outbox(api, list) {
     ${m.url ? `<p class="small"><a href="${esc(m.url)}">${esc(m.url)}</a></p>` : ""}</article>`).join("");
 }
 
-// The member card's section: how the member is told, and their latest deliveries.
-export async function memberDeliveries(api, box, memberId) {
+// The member card's section: how the member is told (changed for them on the phone,
+// audited by the API), and their latest deliveries.
+export async function memberDeliveries(api, box, memberId, note = "") {
   let prefs = null;
   let page = { items: [] };
   try {
@@ -224,7 +225,49 @@ export async function memberDeliveries(api, box, memberId) {
     ]);
   } catch (ex) { box.innerHTML = `<p class="ns-error">${esc(ex.message)}</p>`; return; }
   const how = (prefs.effective || []).map(channelName).join(t("op.call.list.sep")) || t("op.dl.card.none");
-  box.innerHTML = `<p>${esc(tf("op.dl.card.how", { c: how }))}</p>
+  const usable = CHANNELS.filter((c) => (c === "sms" ? prefs.mobile : c === "push" ? prefs.push_subscribed : true));
+  const chosen = new Set(prefs.channels ?? prefs.effective);
+  box.innerHTML = `<p id="m-dl-how">${esc(tf("op.dl.card.how", { c: how }))}</p>
+    ${note ? `<p class="notice success" role="status">${esc(note)}</p>` : ""}
+    <details class="m-dl-edit"><summary>${esc(t("op.dl.card.edit"))}</summary>
+      <form id="m-dl-form" novalidate><fieldset aria-describedby="m-dl-ch-error"><legend>${esc(t("op.dl.channel"))}</legend>
+        ${usable.map((c) => `<label class="choice"><input type="checkbox" name="m-dl-ch" value="${c}"${chosen.has(c) ? " checked" : ""}><span>${esc(channelName(c))}</span></label>`).join("")}
+        <p class="field-error" id="m-dl-ch-error" hidden></p></fieldset>
+        <div class="field"><label for="m-dl-email">${esc(t("op.dl.card.email"))}</label>
+          <input id="m-dl-email" type="email" autocomplete="off" value="${esc(prefs.email || "")}" aria-describedby="m-dl-email-error">
+          <p class="field-error" id="m-dl-email-error" hidden></p></div>
+        <div class="row"><button type="submit" class="btn secondary small">${esc(t("op.dl.card.save"))}</button>
+        ${prefs.channels ? `<button type="button" class="btn tertiary small" id="m-dl-default">${esc(t("op.dl.card.default"))}</button>` : ""}</div>
+      </form></details>
     <ul class="recent deliveries">${page.items.map((d) => `<li data-status="${esc(d.status)}">${esc(when(d.created_at))} ${esc(channelName(d.channel))} · ${esc(eventName(d.event))}
       ${statusTag(d.status)}${d.error ? ` <span class="small">${esc(tf("op.dl.why", { e: d.error }))}</span>` : ""}</li>`).join("") || `<li>${esc(t("op.call.none"))}</li>`}</ul>`;
+  const form = box.querySelector("#m-dl-form");
+  const fail = (id, msg, input) => {
+    const slot = box.querySelector(`#${id}-error`);
+    slot.innerHTML = `<span class="visually-hidden">${esc(t("op.call.error.prefix"))}</span>${esc(msg)}`;
+    slot.hidden = false;
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+  };
+  const save = async (channels) => {
+    for (const s of form.querySelectorAll(".field-error")) s.hidden = true;
+    for (const i of form.querySelectorAll("[aria-invalid]")) i.removeAttribute("aria-invalid");
+    const email = form.querySelector("#m-dl-email").value.trim();
+    const first = form.querySelector("input[name=m-dl-ch]");
+    if (channels && !channels.length) { fail("m-dl-ch", t("op.dl.card.none_chosen"), first); return; }
+    if (channels && channels.includes("email") && !email) { fail("m-dl-email", t("op.dl.card.email.needed"), form.querySelector("#m-dl-email")); return; }
+    try {
+      await api.put(`/api/v1/members/${encodeURIComponent(memberId)}/notifications`,
+        { channels, email, language: prefs.language, quiet_start: prefs.quiet_start, quiet_end: prefs.quiet_end });
+    } catch (ex) {
+      const onEmail = ex.code === "email_required" || (ex.detail?.errors || []).some((e) => String(e.field).endsWith("email"));
+      fail(onEmail ? "m-dl-email" : "m-dl-ch", ex.message, onEmail ? form.querySelector("#m-dl-email") : first);
+      return;
+    }
+    await memberDeliveries(api, box, memberId, t("op.dl.card.saved"));
+    box.querySelector("#m-dl-how").tabIndex = -1;
+    box.querySelector("#m-dl-how").focus();
+  };
+  form.addEventListener("submit", (e) => { e.preventDefault(); save([...form.querySelectorAll("input[name=m-dl-ch]:checked")].map((i) => i.value)); });
+  box.querySelector("#m-dl-default")?.addEventListener("click", () => save(null));
 }
