@@ -127,10 +127,13 @@ def create_app(
     install_handlers(app)
     install_database_handler(app, retry_after_s=settings.retry_after_s)
     app.add_middleware(AdmissionControl, limits=admission_limits(settings))
-    if settings.compress:
-        # HTML, scripts, styles and JSON shrink to a quarter; tiny answers are not worth it.
-        app.add_middleware(GZipMiddleware, minimum_size=500)
-    _outermost(app, lambda inner: SecurityHeaders(inner, settings.trusted_proxies))
+    def edge(inner: ASGIApp) -> ASGIApp:
+        secured = SecurityHeaders(inner, settings.trusted_proxies)
+        # Compression outside the headers, which hash the inline scripts of the pages
+        # they see; HTML, scripts and JSON shrink to a quarter, tiny answers stay as they are.
+        return GZipMiddleware(secured, minimum_size=500) if settings.compress else secured
+
+    _outermost(app, edge)
     app.include_router(api_router())
     app.include_router(feeds.router)  # /gtfs/flex.zip and /gofs/...: public, stable URLs
     app.add_api_route(
