@@ -20,6 +20,11 @@ EXEMPT = {
     ("POST", "/api/v1/quotes"): "an offer only; its booking is audited",
     ("POST", "/api/v1/bookings/{ride_id}/modify"): "an offer only; the change's confirm is audited",
     ("POST", "/api/v1/driver/position"): "telemetry every few seconds, not a decision",
+    ("POST", "/api/v1/broadcasts/preview"): "a count only; the broadcast itself is audited",
+    # Money taken on board is an append-only ledger row naming the driver (fares.ledger):
+    # that row is its record, read in the office's Fares tab with the day's cash counts.
+    ("POST", "/api/v1/driver/rides/{ride_id}/payment"): "a ledger row naming the driver",
+    ("POST", "/api/v1/driver/cash"): "the driver's declared cash, kept with its ledger day",
 }
 
 
@@ -95,6 +100,13 @@ def test_every_staff_write_leaves_an_audit_line(api: Api, engine: FakeFleet) -> 
         engine.assign(ride, "V1") if hasattr(engine, "assign") else None
         w["tap_ride"] = ride
         return ("POST", "/api/v1/driver/taps", {"ride_id": ride, "tap": "arrived", "tap_id": "t1"})
+
+    def broadcast() -> Any:
+        target = {"service_date": "2026-12-03"}
+        count = api.client.post("/api/v1/broadcasts/preview", json=target, headers=operator)
+        expected = count.json()["recipients"]
+        body = {**target, "message_ja": "台風のため運休します。", "expected": expected}
+        return ("POST", "/api/v1/broadcasts", body)
 
     acct = api.client.post(
         "/api/v1/accounts",
@@ -210,6 +222,14 @@ def test_every_staff_write_leaves_an_audit_line(api: Api, engine: FakeFleet) -> 
                 {"source": "2026-11-30", "target": "2026-12-07"},
             ),
         ),
+        (operator, lambda: ("PUT", f"/api/v1/members/{mid}/notifications", {"channels": ["sms"]})),
+        (operator, broadcast),
+        (
+            operator,
+            lambda: ("POST", f"/api/v1/members/{mid}/sales",
+                     {"product_id": "coupon11", "received_yen": 3000}),
+        ),
+        (admin, lambda: ("POST", f"/api/v1/ledger/{w['sale']}/correct", {"reason": "打ち間違い"})),
         (operator, lambda: ("POST", f"/api/v1/members/{mid}/no-shows/lift", {"reason": "x"})),
         (driver, tap),
         (driver, lambda: ("POST", "/api/v1/driver/taps/t1/undo", None)),
@@ -246,6 +266,8 @@ def test_every_staff_write_leaves_an_audit_line(api: Api, engine: FakeFleet) -> 
         assert r.status_code < 300 or r.status_code == 409 or unavailable, (method, url, r.text)
         if url.endswith("/series") and method == "POST":
             w["s"] = r.json()["series_id"]
+        if url.endswith("/sales"):
+            w["sale"] = r.json()["entry_id"]
         if url.endswith("/pause"):
             w["p"] = r.json()["series"]["pauses"][0]["id"]
         template = next((p for m, p in paths if m == method and _matches(p, url)), url)
