@@ -13,16 +13,21 @@ const SHELL = [
 ];
 const LAYERS = "/api/v1/map/layers";
 const KEEP = new Set([...SHELL, LAYERS]);
+// Every catalogue languages.json lists, so a language added later works offline too.
+const LANG = "/static/common/lang/";
+const catalogues = (c) => fetch(`${LANG}languages.json`).then((r) => r.json())
+  .then((ls) => c.addAll(ls.map((l) => `${LANG}${l.code}.json`))).catch(() => {});
+const kept = (path) => KEEP.has(path) || path.includes("/common/lang/");
 self.addEventListener("install", (e) => {
   // the map layers too, but a tablet that cannot get them now still gets its shell
-  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL).then(() => c.add(LAYERS).catch(() => {}))).then(() => self.skipWaiting()));
+  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL).then(() => catalogues(c)).then(() => c.add(LAYERS).catch(() => {}))).then(() => self.skipWaiting()));
 });
 self.addEventListener("activate", (e) => {
   e.waitUntil(caches.keys().then((ks) => Promise.all(ks.filter((k) => k.startsWith("noriai-driver-") && k !== CACHE).map((k) => caches.delete(k)))).then(() => self.clients.claim()));
 });
 self.addEventListener("fetch", (e) => {
   const url = new URL(e.request.url);
-  if (e.request.method !== "GET" || url.origin !== location.origin || !KEEP.has(url.pathname)) return;
+  if (e.request.method !== "GET" || url.origin !== location.origin || !kept(url.pathname)) return;
   // Network first so an update shows at once; the cache answers only when offline.
   e.respondWith(fetch(e.request).then((r) => {
     if (r.ok) { const copy = r.clone(); caches.open(CACHE).then((c) => c.put(url.pathname, copy)); }

@@ -12,8 +12,12 @@ const SHELL = [
   "/static/resident/icons/icon-192.png",
   "/static/resident/wallet.js",
 ];
+// Every catalogue languages.json lists, so a language added later works offline too.
+const LANG = "/static/common/lang/";
+const catalogues = (c) => fetch(`${LANG}languages.json`).then((r) => r.json())
+  .then((ls) => c.addAll(ls.map((l) => `${LANG}${l.code}.json`))).catch(() => {});
 self.addEventListener("install", (e) => {
-  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL).then(() => catalogues(c))).then(() => self.skipWaiting()));
 });
 self.addEventListener("activate", (e) => {
   e.waitUntil(caches.keys().then((ks) => Promise.all(ks.filter((k) => k !== CACHE).map((k) => caches.delete(k)))).then(() => self.clients.claim()));
@@ -23,7 +27,7 @@ self.addEventListener("fetch", (e) => {
   if (e.request.method !== "GET" || url.origin !== location.origin || url.pathname.startsWith("/api/") || url.pathname.startsWith("/ws/")) return;
   // Network first so updates show at once; the cache answers only when offline.
   e.respondWith(fetch(e.request).then((r) => {
-    if (r.ok && SHELL.includes(url.pathname)) { const copy = r.clone(); caches.open(CACHE).then((c) => c.put(e.request, copy)); }
+    if (r.ok && (SHELL.includes(url.pathname) || url.pathname.includes("/common/lang/"))) { const copy = r.clone(); caches.open(CACHE).then((c) => c.put(e.request, copy)); }
     return r;
   }).catch(() => caches.match(e.request)));
 });
