@@ -25,12 +25,17 @@ demo: install
 	$(BIN)/noriai demo --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check maps optimizer dispatch booking_api driver_app feeds bench tests
-	$(BIN)/mypy maps optimizer dispatch booking_api driver_app feeds
+	$(BIN)/ruff check maps optimizer dispatch notify fares feeds booking_api driver_app bench tests
+	$(BIN)/mypy maps optimizer dispatch notify fares feeds booking_api driver_app
 	$(BIN)/lint-imports
 
+# The suite runs in parallel processes (pytest-xdist); --dist loadfile keeps each test
+# file in one process, as its fixtures (a live server, a database schema) expect.
+# On 2 cores 3 workers keep the CPU busy while browser and database tests wait.
+TEST_WORKERS ?= 3
+
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: install
 	$(BIN)/noriai bench all

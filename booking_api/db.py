@@ -25,8 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.store.base import Base, UTCDateTime
 import notify.store  # noqa: F401  (registers the notifier's tables in the one history)
+from dispatch.store.base import Base, UTCDateTime
 
 
 def new_id() -> str:
