@@ -188,6 +188,7 @@ class OfferRow(Base):
     service_date: Mapped[date] = mapped_column(Date)
     series_id: Mapped[str | None] = mapped_column(String(32))
     replaces_ride_id: Mapped[str | None] = mapped_column(String(64))
+    carers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class BookingMetaRow(Base):
@@ -198,6 +199,8 @@ class BookingMetaRow(Base):
     ride_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     member_id: Mapped[str] = mapped_column(ForeignKey("api_members.id"), index=True)
     fare_yen: Mapped[int] = mapped_column(Integer)
+    # carers (介助者) of the party: the engine knows only its size, a change re-quotes with them
+    carers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     booked_by: Mapped[str] = mapped_column(String(32))
     series_id: Mapped[str | None] = mapped_column(String(32), index=True)
     service_date: Mapped[date] = mapped_column(Date, index=True)

@@ -26,7 +26,7 @@ from booking_api.db import (
     new_id,
 )
 from booking_api.errors import ApiError
-from booking_api.routes.bookings import channel_of, confirm_one
+from booking_api.routes.bookings import channel_of, confirm_one, with_carers
 from booking_api.schemas.bookings import BookingOut, SeriesFailure, SeriesIn
 from booking_api.state import AppState
 from dispatch.ports import BookingEngine
@@ -113,6 +113,7 @@ def book_days(
                 channel=channel_of(account), horizon=False,
             )  # fmt: skip
             offer = trips.quote(db, state, engine, member, trip, series_id=row.id)
+            offer = with_carers(db, state, member, offer, body)  # carers may ride free
             offer_row = trips.own_offer(db, offer.offer_id, None)
             ride = confirm_one(db, state, engine, account, offer_row, key)
             booked.append(trips.booking_out(db, ride))

@@ -97,9 +97,11 @@ def with_carers(
     The fare of an offer is what the booking will cost, so the stored offer is
     corrected too (carers may ride free, companions pay).
     """
+    row = db.get(OfferRow, offer.offer_id)
+    if row is not None:
+        row.carers = trip.carers  # the booking keeps them, so a change starts from them
     if trip.carers == 0:
         return offer
-    row = db.get(OfferRow, offer.offer_id)
     fare = fareops.with_carers(state, member.category, offer.fare_yen, trip, row)
     if row is not None:
         row.fare_yen = fare

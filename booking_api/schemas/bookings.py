@@ -209,6 +209,7 @@ class BookingOut(BaseModel):
     estimated_dropoff: datetime | None
     vehicle_id: str | None
     party_size: int
+    carers: int = Field(default=0, description="How many of the party are carers (介助者).")
     wheelchair: bool
     fare_yen: int
     channel: str

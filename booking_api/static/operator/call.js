@@ -242,7 +242,7 @@ async function startModify(b) {
   readDay();
   q("#time").value = hm(b.pickup_window_start).replace(":", "");
   q("#party").value = b.party_size;
-  q("#carers").value = 0;
+  q("#carers").value = b.carers || 0;
   q("#wc").checked = !!b.wheelchair;
   q("#notes").value = b.notes || "";
   showModify();
