@@ -8,7 +8,7 @@ libraries receive the plain config objects derived from it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import platformdirs
 from pydantic import AliasChoices, Field, PrivateAttr, field_validator
@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # Drivers' tablets send the car's GPS position; off in the demo, whose simulated
     # fleet reports the positions (a real browser's location would fight it).
     tablet_gps: bool = True
+    # The tablet's ナビ button hands the next stop to the device's navigation app:
+    # geo (a geo: URI, Android's chooser), google (Google Maps directions URL) or apple.
+    navigation_app: Literal["geo", "google", "apple"] = "geo"
     # Online purchases: which payment provider (booking_api.payprovider; "local" is the
     # stand-in that signs its webhooks like a real one; empty = no online sales), the
     # secret its webhooks are signed with, and where its payment page is.

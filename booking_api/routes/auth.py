@@ -46,6 +46,7 @@ class MeOut(BaseModel):
     member_number: str | None = None
     vehicle_id: str | None = None
     report_gps: bool | None = None  # drivers: whether the tablet sends its GPS position
+    navigation: str | None = None  # drivers: geo, google or apple (the ナビ button's link)
 
 
 class LoginOut(MeOut):
@@ -55,8 +56,11 @@ class LoginOut(MeOut):
     expires_at: datetime
 
 
-def me_out(db: Db, account: AccountRow, tablet_gps: bool = True) -> MeOut:
-    """Return the account as the apps see it (a driver's tablet learns whether to send GPS)."""
+def me_out(
+    db: Db, account: AccountRow, tablet_gps: bool = True, navigation: str = "geo"
+) -> MeOut:
+    """Return the account as the apps see it (a driver's tablet learns whether to send GPS
+    and which navigation app its ナビ button opens)."""
     member = db.get(MemberRow, account.member_id) if account.member_id else None
     return MeOut(
         role=account.role,
@@ -66,6 +70,7 @@ def me_out(db: Db, account: AccountRow, tablet_gps: bool = True) -> MeOut:
         member_number=member.member_number if member else None,
         vehicle_id=account.vehicle_id,
         report_gps=tablet_gps if account.role == "driver" else None,
+        navigation=navigation if account.role == "driver" else None,
     )
 
 
@@ -121,7 +126,7 @@ def login(body: LoginIn, request: Request, db: Db, state: State) -> LoginOut:
     clear_failures(db, key)
     token, expires = issue_token(db, account.id, now, settings.token_ttl_s)
     db.commit()
-    out = me_out(db, account, settings.tablet_gps)
+    out = me_out(db, account, settings.tablet_gps, settings.navigation_app)
     return LoginOut(token=token, expires_at=expires, **out.model_dump())
 
 
@@ -138,4 +143,4 @@ def logout(request: Request, account: Account, db: Db) -> Response:
 @router.get("/me")
 def me(account: Account, db: Db, state: State) -> MeOut:
     """Return the logged-in account."""
-    return me_out(db, account, state.settings.tablet_gps)
+    return me_out(db, account, state.settings.tablet_gps, state.settings.navigation_app)

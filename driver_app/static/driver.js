@@ -98,6 +98,15 @@ function needsTags(s) {
   return out.join(" ");
 }
 
+// The device's navigation app at the stop (the setting picks the link's kind).
+function navUrl(s) {
+  const at = `${Number(s.lat).toFixed(6)},${Number(s.lon).toFixed(6)}`;
+  const kind = (me && me.navigation) || "geo";
+  if (kind === "google") return `https://www.google.com/maps/dir/?api=1&destination=${at}&travelmode=driving`;
+  if (kind === "apple") return `https://maps.apple.com/?daddr=${at}&dirflg=d`;
+  return `geo:${at}?q=${at}(${encodeURIComponent(placeLabel(s.label) || "")})`;
+}
+
 function render(changed = new Set()) {
   const next = stops[0];
   const nextBox = $("#next");
@@ -112,6 +121,7 @@ function render(changed = new Set()) {
       <p class="nname">${esc(next.rider_name || "")} <span class="nlabel">${esc(placeLabel(next.label))}</span></p>
       <p class="ntags">${needsTags(next)}</p>
       ${next.notes ? `<p class="nnotes">${esc(next.notes)}</p>` : ""}
+      ${next.lat != null && next.lon != null ? `<p><a class="btn secondary small nav-link" id="nav-link" href="${esc(navUrl(next))}" target="_blank" rel="noopener" aria-label="${esc(tf("dr.nav.aria", { place: placeLabel(next.label) || t("dr.nav") }))}">${t("dr.nav")}</a></p>` : ""}
       ${next.rider_phone && next.ride_status !== "arrived" ? `<p><a class="btn secondary small" href="tel:${esc(next.rider_phone)}">${t("dr.call")} ${esc(next.rider_phone)}</a></p>` : ""}
       ${waitLeft(next) ? `<p class="nwait" id="nwait">${esc(tf("dr.noshow.hint", { t: hm(next.no_show_from) }))}</p>` : ""}
       <div class="taps">${actions(next).map((a) => tapButton(next, a)).join("")}</div>`;

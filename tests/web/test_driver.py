@@ -457,6 +457,23 @@ def test_undo_within_60_s_restores_the_stop(
     finish(live, ride)
 
 
+def test_navi_hands_the_next_stop_to_the_navigation_app(
+    new_page: Any, live: Live, own_car: str, walker: dict[str, Any]
+) -> None:
+    """The next stop's ナビ link carries its coordinates (a geo: URI by default)."""
+    ride = ride_on_own_car(live, walker, 45)
+    page = own_tablet(new_page, live)
+    page.locator("#next", has_text="知手 三郎").wait_for()
+    link = page.locator("#next #nav-link")
+    assert link.inner_text() == "ナビ"
+    href = link.get_attribute("href") or ""
+    lat, lon = HOME["latitude"], HOME["longitude"]  # the pickup is the rider's home
+    assert href.startswith(f"geo:{lat:.6f},{lon:.6f}?q={lat:.6f},{lon:.6f}"), href
+    assert "までナビ" in (link.get_attribute("aria-label") or "")
+    check_axe(page, "tablet: next stop with ナビ")
+    finish(live, ride)
+
+
 def test_offline_the_app_opens_and_keeps_a_queued_tap_across_a_reload(
     new_page: Any, live: Live, own_car: str, walker: dict[str, Any]
 ) -> None:
