@@ -29,6 +29,7 @@ from dispatch.calendar import ServiceCalendar
 from dispatch.domain import ShiftInfo, ShiftInUse, VehicleInfo
 from dispatch.store.repo import change_session, read_session
 from dispatch.store.tables import ShiftOverrideRow, ShiftTemplateRow
+from dispatch.vehicles import VehicleRetired
 
 log = logging.getLogger("noriai.rota")
 
@@ -141,6 +142,17 @@ class DayCapacity:
 
 
 # -- storage -----------------------------------------------------------------
+def check_in_service(fleet: ShiftFleet, vehicle_id: str) -> None:
+    """Refuse (``VehicleRetired``) hours for a retired vehicle.
+
+    A retired vehicle gets no shifts (``generate`` skips it), so a template or a
+    day's hours saved for it would be accepted and give nothing; staff bring the
+    vehicle back into service first.
+    """
+    if any(v.vehicle_id == vehicle_id and v.retired_at is not None for v in fleet.list_vehicles()):
+        raise VehicleRetired(vehicle_id)
+
+
 def _hours(r: ShiftTemplateRow | ShiftOverrideRow) -> DayHours:
     assert r.start_min is not None and r.end_min is not None
     return DayHours(

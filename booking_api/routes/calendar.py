@@ -37,6 +37,7 @@ from booking_api.schemas.calendar import (
 from booking_api.schemas.types import Day
 from booking_api.state import AppState
 from dispatch import rota
+from dispatch.vehicles import VehicleRetired
 
 router = APIRouter(tags=["calendar"])
 MAX_RANGE_DAYS = 366
@@ -71,6 +72,14 @@ def _fleet(engine: Any) -> rota.ShiftFleet:
 def _vehicle(fleet: rota.ShiftFleet, vehicle_id: str) -> None:
     if vehicle_id not in {v.vehicle_id for v in fleet.list_vehicles()}:
         raise not_found("vehicle", "車両")
+
+
+def _in_service(fleet: rota.ShiftFleet, vehicle_id: str) -> None:
+    """Refuse (409) hours for a retired vehicle: they would give it no shift."""
+    try:
+        rota.check_in_service(fleet, vehicle_id)
+    except VehicleRetired as exc:
+        raise ApiError(409, exc.code, exc.message_en, exc.message_ja) from exc
 
 
 def _hhmm(text: str) -> int:
@@ -170,15 +179,16 @@ def get_template(vehicle_id: str, staff: Staff, state: State, engine: Engine) ->
     return _template_out(vehicle_id, rota.template_of(state.db, vehicle_id))
 
 
-@router.put("/vehicles/{vehicle_id}/shift-template", responses=answers(404, 422, 503))
+@router.put("/vehicles/{vehicle_id}/shift-template", responses=answers(404, 409, 422, 503))
 def put_template(
     vehicle_id: str, body: WeekTemplateIn, admin: Admin, db: Db, state: State, engine: Engine
 ) -> TemplateSaved:
     """Replace a vehicle's weekly template and redo its shifts to the end of the booking horizon
     (today's only if it has none); days whose shift has rides, or was set by hand, are reported,
-    not changed."""
+    not changed. A retired vehicle is refused (409): it gets no shifts."""
     fleet = _fleet(engine)
     _vehicle(fleet, vehicle_id)
+    _in_service(fleet, vehicle_id)
     week = {
         i: _hours(hours)
         for i, key in enumerate(WEEKDAY_KEYS)
@@ -246,10 +256,11 @@ def put_override(
 ) -> OverrideOut:
     """Set one day's hours of a vehicle instead of its template (``off``: no shift that day),
     from today to two years ahead. Refused (409, nothing changed) while the vehicle has rides
-    that day."""
+    that day, and for a retired vehicle (it gets no shifts)."""
     fleet = _fleet(engine)
     _override_day(state, service_date)
     _vehicle(fleet, vehicle_id)
+    _in_service(fleet, vehicle_id)
     if body.off == (body.hours is not None):
         raise ApiError(
             422,

@@ -140,12 +140,23 @@ def test_retiring_needs_a_reason_and_no_rides_ahead_and_can_be_undone(
     assert r.json()["retired"] is True and r.json()["retired_reason"] == "車両更新"
     shifts = api.client.get("/api/v1/shifts", params={"date": "2026-12-08"}, headers=operator)
     assert "K7" not in {s["vehicle_id"] for s in shifts.json()}
-    # no new shifts: by hand (409), by the template (skipped), so no ride
+    # no new shifts: by hand, by the template or a day's hours (each 409 in words), so no ride
     shift = {"start": "2026-12-09T08:00:00+09:00", "end": "2026-12-09T17:00:00+09:00"}
     r = api.client.put("/api/v1/shifts/K7/2026-12-09", json=shift, headers=admin)
     assert r.status_code == 409 and r.json()["detail"]["code"] == "vehicle_retired"
     r = api.client.put("/api/v1/vehicles/K7/shift-template", json=WEEKDAYS, headers=admin)
-    assert r.status_code == 200 and r.json()["shifts"]["created"] == 0
+    assert r.status_code == 409 and r.json()["detail"]["code"] == "vehicle_retired"
+    assert "運用を再開" in r.json()["detail"]["message_ja"]
+    day_hours = {"hours": {"start": "09:00", "end": "12:00"}, "note": "臨時"}
+    r = api.client.put("/api/v1/shift-overrides/K7/2026-12-09", json=day_hours, headers=admin)
+    assert r.status_code == 409 and r.json()["detail"]["code"] == "vehicle_retired"
+    assert "bring it back" in r.json()["detail"]["message_en"]
+    listed = api.client.get(
+        "/api/v1/shift-overrides",
+        params={"from": "2026-12-09", "to": "2026-12-09", "vehicle_id": "K7"},
+        headers=admin,
+    )
+    assert listed.json() == []
     r = api.client.post("/api/v1/quotes", json=quote_body(date="2026-12-08"), headers=resident)
     assert r.status_code == 409, r.text
     r = api.client.post("/api/v1/vehicles/K7/unretire", headers=admin)
