@@ -81,6 +81,7 @@ async function beginChange(b) {
   st.date = ymd(local);
   st.time = hm(b.pickup_window_start);
   st.party = b.party_size;
+  st.carers = b.carers || 0; // kept on the change, so carers are not charged as companions
   st.wheelchair = !!b.wheelchair;
   st.notes = b.notes || "";
   st.step = "when";
@@ -353,15 +354,17 @@ function stepWho() {
 }
 
 function quoteBody(override) {
-  const body = { from: st.from.ref, to: st.to.ref, date: st.date, time: st.time, time_mode: st.mode, party_size: st.party, companions: st.party - 1, wheelchair: st.wheelchair, notes: st.notes, ...(override || {}) };
+  const body = { from: st.from.ref, to: st.to.ref, date: st.date, time: st.time, time_mode: st.mode, party_size: st.party, companions: st.party - 1, carers: Math.max(0, Math.min(st.carers || 0, st.party - 1)), wheelchair: st.wheelchair, notes: st.notes, ...(override || {}) };
   if (st.roundTrip) body.return_time = st.returnTime;
   return body;
 }
 async function quote(errBox, override) {
   const url = st.changing ? `/api/v1/bookings/${encodeURIComponent(st.changing.id)}/modify` : "/api/v1/quotes";
   try {
-    const res = await api.post(url, quoteBody(override));
+    const body = quoteBody(override);
+    const res = await api.post(url, body);
     st.offer = res.offer; st.returnOffer = res.return_offer || null;
+    st.asked = { date: body.date, time: body.time, mode: body.time_mode, back: body.return_time || null };
     stepNotice = null;
     go("offer");
   } catch (ex) {
@@ -380,8 +383,28 @@ async function quote(errBox, override) {
   }
 }
 
-function offerBlock(o, label) {
-  return `<div class="offer card"><p class="offer-leg">${label} · ${esc(dayLabel(o.pickup_window_start))}</p>
+// An offer that moved this far from the asked time says so, as the call screen does (a
+// pickup window starting 10 min or more away; an arrival later than asked, or 30+ min early).
+const MOVED_DEPART_MIN = 10;
+const MOVED_ARRIVE_EARLY_MIN = 30;
+function movedHtml(o, time, mode) {
+  if (!st.asked || !time) return "";
+  // Compared as the city's clock times of the asked day (the offer is for that day).
+  const min = (iso) => { const [h, m] = hm(iso).split(":").map(Number); return (ymd(new Date(iso)) > st.asked.date ? 1440 : 0) + h * 60 + m; };
+  const [wh, wm] = time.split(":").map(Number);
+  const want = wh * 60 + wm;
+  const moved = mode === "depart_at"
+    ? Math.abs(min(o.pickup_window_start) - want) >= MOVED_DEPART_MIN
+    : min(o.estimated_dropoff) > want || want - min(o.estimated_dropoff) >= MOVED_ARRIVE_EARLY_MIN;
+  if (!moved) return "";
+  const text = mode === "depart_at"
+    ? th("book.offer.moved.depart", { t: time, a: hm(o.pickup_window_start), b: hm(o.pickup_window_end) })
+    : th("book.offer.moved.arrive", { t: time, e: hm(o.estimated_dropoff) });
+  return `<p class="notice warning moved" data-moved="1">${text}</p>`;
+}
+
+function offerBlock(o, label, moved = "") {
+  return `<div class="offer card"><p class="offer-leg">${label} · ${esc(dayLabel(o.pickup_window_start))}</p>${moved}
     <p class="offer-big">${esc(tf("book.offer.pickup", { a: hm(o.pickup_window_start), b: hm(o.pickup_window_end) }))}</p>
     <p class="offer-route">${esc(placeLabel(o.from_label))} → ${esc(placeLabel(o.to_label))}</p>
     <p>${esc(tf("book.offer.arrive", { t: hm(o.estimated_dropoff) }))}</p>
@@ -389,8 +412,8 @@ function offerBlock(o, label) {
 }
 function stepOffer() {
   const o = st.offer;
-  box().innerHTML = `<h2>${t("book.offer.title")}</h2>${changeBanner()}${offerBlock(o, t("book.offer.go"))}
-    ${st.returnOffer ? offerBlock(st.returnOffer, t("book.offer.return")) : ""}
+  box().innerHTML = `<h2>${t("book.offer.title")}</h2>${changeBanner()}${offerBlock(o, t("book.offer.go"), movedHtml(o, st.asked && st.asked.time, st.asked && st.asked.mode))}
+    ${st.returnOffer ? offerBlock(st.returnOffer, t("book.offer.return"), movedHtml(st.returnOffer, st.asked && st.asked.back, "depart_at")) : ""}
     <p class="hold" id="hold" role="timer" aria-live="off"></p>
     <div id="confirm-error" role="alert"></div>
     <div class="row nav"><button type="button" class="btn secondary" data-go="who">${t("common.back")}</button>
