@@ -108,9 +108,10 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         got = s.execute(select(StandInMessageRow.delivery_id, StandInMessageRow.at)).all()
         lat = [(at - made[d]).total_seconds() for d, at in got]
     print(_figures("stand-in (table)", lat, wall))
-    # 2. the SMS gateway stand-in over HTTP (JSON POST, idempotency key): as `noriai notifier`
-    # builds the channel today (a new HTTP client per message), then with one shared client
-    import httpx
+    # 2. the SMS gateway stand-in over HTTP (JSON POST, idempotency key): without a client
+    # (a new one per message, what a one-off send does), then with the worker loop's one
+    # shared client, as `noriai notifier` runs it
+    from notify.channels._http import shared_client
 
     for label, shared in (("SMS gateway, client per send", False),
                           ("SMS gateway, shared client", True)):  # fmt: skip
@@ -126,7 +127,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
             t0 = time.perf_counter()
 
             async def go(w: Notifier = worker, c: Any = cfg, share: bool = shared) -> None:
-                async with httpx.AsyncClient() as client:
+                async with shared_client(config.concurrency) as client:
                     if share:
                         w.channels["sms"] = SmsChannel(c, client)
                     while await w.run_once():

@@ -12,6 +12,7 @@ import tomllib
 from datetime import datetime, time
 from pathlib import Path
 
+import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -111,17 +112,32 @@ def make_feed(settings: Settings) -> Feed:
     )
 
 
-def provider_channels(settings: Settings) -> dict[str, Channel]:
-    """Return the real providers' channels that the settings configure (none: none)."""
+def provider_channels(
+    settings: Settings, client: httpx.AsyncClient | None = None
+) -> dict[str, Channel]:
+    """Return the real providers' channels that the settings configure (none: none).
+
+    ``client`` is the worker loop's shared HTTP client for the SMS and voice adapters
+    (``notify.channels._http.shared_client``); the caller closes it when the loop ends.
+    """
     from notify.channels.email import EmailChannel
     from notify.channels.push import PushChannel
     from notify.channels.sms import SmsChannel
     from notify.channels.voice import VoiceChannel
 
-    made = {
-        "push": (settings.push_config(), PushChannel),
-        "sms": (settings.sms_config(), SmsChannel),
-        "voice": (settings.voice_config(), VoiceChannel),
-        "email": (settings.email_config(), EmailChannel),
-    }
-    return {name: kind(config) for name, (config, kind) in made.items() if config is not None}
+    push, sms, voice, email = (
+        settings.push_config(),
+        settings.sms_config(),
+        settings.voice_config(),
+        settings.email_config(),
+    )
+    made: dict[str, Channel] = {}
+    if push is not None:
+        made["push"] = PushChannel(push)
+    if sms is not None:
+        made["sms"] = SmsChannel(sms, client)
+    if voice is not None:
+        made["voice"] = VoiceChannel(voice, client)
+    if email is not None:
+        made["email"] = EmailChannel(email)
+    return made

@@ -28,6 +28,7 @@ def _notifier(args: argparse.Namespace, settings: Settings) -> int:
     from booking_api.notifications import make_feed, notify_config, provider_channels
     from dispatch.clock import system_clock
     from dispatch.store.base import make_engine
+    from notify.channels._http import shared_client
     from notify.channels.standin import standins
     from notify.worker import Notifier
 
@@ -38,33 +39,34 @@ def _notifier(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(f"cannot prepare the database: {exc}")
     db = make_engine(url, statement_timeout_s=settings.db_statement_timeout_s)
     clock = system_clock(settings.clock_offset_s)
-    channels: dict[str, Any] = (
-        standins(db, clock.now) if args.standin else provider_channels(settings)
-    )
-    if not channels:
+    config = notify_config(settings)
+    if not args.standin and not provider_channels(settings):
         return _fail(
             "no channel is configured (NORIAI_SMS_*, NORIAI_VOICE_*, NORIAI_SMTP_*, "
             "NORIAI_VAPID_*); use --standin to record messages on /dev/outbox instead"
         )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    worker = Notifier(
-        db, channels, notify_config(settings), clock.now, make_feed(settings), args.worker_id
-    )
-    print(
-        f"noriai notifier {worker.worker_id}: channels {', '.join(sorted(channels))}",
-        file=sys.stderr,
-    )
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        if args.once:
-            while await worker.run_once():
-                pass
-            return
-        await worker.run(stop)
+        # One HTTP client for the loop's life: SMS and voice reuse its connections.
+        async with shared_client(config.concurrency) as client:
+            channels: dict[str, Any] = (
+                standins(db, clock.now) if args.standin else provider_channels(settings, client)
+            )
+            worker = Notifier(db, channels, config, clock.now, make_feed(settings), args.worker_id)
+            print(
+                f"noriai notifier {worker.worker_id}: channels {', '.join(sorted(channels))}",
+                file=sys.stderr,
+            )
+            if args.once:
+                while await worker.run_once():
+                    pass
+                return
+            await worker.run(stop)
 
     asyncio.run(main())
     db.dispose()

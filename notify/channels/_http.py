@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 
+import httpx
+
 from notify.channels.base import Message, SendResult
 
 log = logging.getLogger("notify.channels")
@@ -33,3 +35,15 @@ def failed(message: Message, error: str, *, permanent: bool) -> SendResult:
         "permanent" if permanent else "retry",
     )
     return SendResult(ok=False, permanent=permanent, error=error)
+
+
+def shared_client(concurrency: int) -> httpx.AsyncClient:
+    """The one HTTP client a worker loop gives its SMS and voice channels; close it after.
+
+    Its pool keeps a connection per send in flight alive between batches, so a message
+    costs a request, not a TCP connection. Each request still passes its own time-out.
+    Make it inside the running loop that uses it (``async with shared_client(n) as c``).
+    """
+    n = max(1, concurrency)
+    limits = httpx.Limits(max_connections=2 * n, max_keepalive_connections=n)
+    return httpx.AsyncClient(limits=limits)

@@ -65,7 +65,10 @@ def voice_for(language: str) -> str:
 
 
 class VoiceChannel:
-    """Places one call per :meth:`send`; the provider's call id is the provider ref."""
+    """Places one call per :meth:`send`; the provider's call id is the provider ref.
+
+    ``client`` is the worker loop's shared HTTP client, as for :class:`SmsChannel`.
+    """
 
     name = "voice"
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from notify.channels._http import shared_client
 from notify.channels.base import Message
 from notify.channels.peers import SmsGatewayPeer
 from notify.channels.sms import SmsChannel, SmsConfig
@@ -138,3 +139,30 @@ def test_config_refuses_a_url_without_scheme() -> None:
     """A gateway URL that is not http(s) is refused when the config is built."""
     with pytest.raises(ValueError, match="http"):
         SmsConfig(url="sms.example.jp", api_key="k", sender="S")
+
+
+def test_a_shared_client_reuses_its_connections(gateway: SmsGatewayPeer) -> None:
+    """The worker loop's one client sends 40 SMS over at most its pool, not 40 connections;
+    each send keeps its own time-out (a hanging gateway is still a timeout to retry)."""
+
+    async def many() -> list[bool]:
+        async with shared_client(concurrency=4) as client:
+            channel = SmsChannel(SmsConfig(gateway.url, "k-123", "KAMISU-DRT"), client)
+            gate = asyncio.Semaphore(4)
+
+            async def one(i: int) -> bool:
+                async with gate:
+                    return (await channel.send(_message(f"d-s-{i}"), timeout_s=5)).ok
+
+            oks = list(await asyncio.gather(*(one(i) for i in range(40))))
+            gateway.hang()
+            try:
+                hung = await channel.send(_message("d-s-hang"), timeout_s=0.3)
+            finally:
+                gateway.release()
+            assert (hung.ok, hung.error) == (False, "timeout")
+            return oks
+
+    assert all(asyncio.run(many()))
+    assert {f"d-s-{i}" for i in range(40)} <= {m.idempotency_key for m in gateway.received}
+    assert gateway.connections <= 5  # 4 in flight, +1 for the one the time-out dropped

@@ -60,6 +60,7 @@ class HTTPPeer:
         self._release = threading.Event()
         self._release.set()
         self.requests_seen = 0
+        self.connections = 0  # TCP connections accepted (a shared client reuses a few)
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -74,6 +75,11 @@ class HTTPPeer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                with peer._lock:
+                    peer.connections += 1
 
             def log_message(self, format: str, *args: Any) -> None:
                 # The default writes every request to stderr; tests read records instead.
