@@ -19,6 +19,7 @@ class NotifyConfig:
     quiet_start: time | None = time(21, 0)  # default quiet hours (city file)
     quiet_end: time | None = time(8, 0)
     keep_bodies_days: int = 30  # message texts are blanked after this (city file)
+    purge_every_s: float = 3600.0  # how often the worker blanks the texts past that age
     give_up_after_s: int = 6 * 3600  # then the delivery expires and the office is told
     backoff_first_s: float = 15.0
     backoff_max_s: float = 15 * 60.0

@@ -73,6 +73,7 @@ class Notifier:
         self.worker_id = worker_id or uuid.uuid4().hex[:12]
         self.counters = Counters()
         self._last_remind: datetime | None = None
+        self._last_purge: datetime | None = None
 
     # -- the outbox -----------------------------------------------------------
     def fill(self) -> int:
@@ -87,6 +88,22 @@ class Notifier:
                 self._last_remind = now
         self.counters.enqueued += made
         return made
+
+    def housekeep(self) -> int:
+        """Blank old texts (:func:`purge_bodies`) once every ``purge_every_s``; return how many.
+
+        The city file says how long a message's text and address may be kept; the first
+        call after a start purges at once, so a worker that was down catches up.
+        """
+        now = self.now()
+        last = self._last_purge
+        if last is not None and (now - last).total_seconds() < self.config.purge_every_s:
+            return 0
+        self._last_purge = now
+        purged = purge_bodies(self.db, self.config, now)
+        if purged:
+            log.info("notifier %s: blanked the texts of %d old deliveries", self.worker_id, purged)
+        return purged
 
     def claim(self, limit: int | None = None) -> list[Message]:
         """Take up to ``limit`` due deliveries (and ones whose lease ran out) for this worker."""
@@ -207,8 +224,9 @@ class Notifier:
         return dict(await asyncio.gather(*(one(m) for m in messages)))
 
     async def run_once(self) -> int:
-        """Fill, claim one batch, send it and record it; return how many were sent or tried."""
+        """Fill, purge when due, claim one batch, send and record it; return how many tried."""
         await asyncio.to_thread(self.fill)
+        await asyncio.to_thread(self.housekeep)
         batch = await asyncio.to_thread(self.claim)
         if not batch:
             return 0

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -18,11 +19,11 @@ from sqlalchemy import Engine, func, select
 from booking_api.notifications import make_feed, notify_config
 from booking_api.settings import Settings
 from dispatch.bus.memory import InProcessBus
-from dispatch.domain import LatLon
+from dispatch.domain import DriverTap, LatLon, RideStatus
 from dispatch.engine import DispatchEngine
 from dispatch.store.base import make_engine
 from dispatch.store.repo import read_session
-from dispatch.store.tables import EventRow
+from dispatch.store.tables import EventRow, RideRow
 from notify.channels.peers.sms import SmsGatewayPeer
 from notify.channels.sms import SmsChannel, SmsConfig
 from notify.channels.standin import standins
@@ -32,6 +33,7 @@ from tests.booking_api.conftest import HOME_A, Api, quote_body
 from tests.booking_api.fakes import FixedClock, jst
 
 DAY = date(2026, 12, 2)
+PLATE = "水戸 500 あ 12-34"
 
 
 @pytest.fixture
@@ -40,7 +42,8 @@ def engine(settings: Settings, db: Engine, clock: FixedClock, city_map: Any) -> 
     engine = DispatchEngine(
         settings.engine_config(), db=db, bus=InProcessBus(), travel=city_map, clock=clock
     )
-    engine.add_vehicle("V1", depot=LatLon(*HOME_A), seats=4, name="神栖1号")
+    engine.add_vehicle("V1", depot=LatLon(*HOME_A), seats=4, name="神栖1号",
+                       plate=PLATE, colour="白")  # fmt: skip
     engine.set_shift("V1", DAY, jst(2026, 12, 2, 8, 0), jst(2026, 12, 2, 17, 0))
     return engine
 
@@ -209,3 +212,147 @@ def test_two_workers_at_once_send_each_message_once(
     assert a.counters.sent > 0 and b.counters.sent > 0
     with read_session(db) as s:
         assert not s.scalars(select(EventRow).where(EventRow.kind == "alert")).all()
+
+
+def _ride(db: Engine, ride_id: str) -> RideRow:
+    with read_session(db) as s:
+        row = s.get(RideRow, ride_id)
+        assert row is not None
+        return row
+
+
+def _until_en_route(engine: DispatchEngine, clock: FixedClock, ride_id: str) -> None:
+    """Let virtual minutes pass, the car reporting from its depot, until it sets off."""
+    for _ in range(24 * 60):
+        engine.report_position("V1", *HOME_A)
+        if engine.get_ride(ride_id).status is RideStatus.EN_ROUTE:
+            return
+        clock.advance(60)
+    raise AssertionError(f"{ride_id} never set off")
+
+
+def _no_show(engine: DispatchEngine, clock: FixedClock, ride_id: str, tag: str) -> None:
+    """到着 at the door, the city's wait for the rider, then 不在."""
+    row = _ride(engine.db, ride_id)
+    clock.t = max(clock.t, row.pickup_window_start)
+    engine.report_position("V1", row.pickup_lat, row.pickup_lon)
+    engine.driver_tap("V1", ride_id, DriverTap.ARRIVED, tap_id=f"{tag}-arrived")
+    clock.advance(engine.config.taps.no_show_wait_s + 60)
+    engine.driver_tap("V1", ride_id, DriverTap.NO_SHOW, tap_id=f"{tag}-no-show")
+
+
+def test_the_days_events_of_the_real_engine_reach_the_gateway_once_each(
+    api: Api, db: Engine, settings: Settings, clock: FixedClock, gateway: SmsGatewayPeer,
+    engine: DispatchEngine,
+) -> None:  # fmt: skip
+    """On the day: the car on its way (minutes), a new pickup time after a delay, the car at
+    the door (colour and plate), and at the second no-show the warning; each once."""
+    worker = _worker(db, settings, clock, gateway)
+    _drain(worker)
+    staff = api.staff()
+    member, _ = api.member(staff, phone="090-5555-0101")
+    first = _book(api, staff, member["id"], "10:00")
+    second = _book(api, staff, member["id"], "14:00")
+    _drain(worker)
+    told = len(gateway.received)  # the approval and the two confirmations
+    assert told == 3, [m.text for m in gateway.received]
+
+    def new_texts() -> list[str]:
+        nonlocal told
+        _drain(worker)
+        texts = [m.text for m in gateway.received[told:]]
+        told = len(gateway.received)
+        assert all(m.to == "+819055550101" for m in gateway.received)
+        return texts
+
+    clock.t = jst(2026, 12, 2, 8, 0)
+    engine.start_shift("V1")
+    _until_en_route(engine, clock, first["id"])
+    row = _ride(db, first["id"])
+    assert new_texts() == [_on_its_way(db, first["id"])]
+    # the car is held up for 40 minutes: the rider gets the new time, once
+    engine.report_delay("V1", 40 * 60)
+    late = _ride(db, first["id"]).estimated_pickup
+    assert late is not None and late > row.pickup_window_end
+    local = late.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert new_texts() == [
+        f"お迎えが遅れます。新しいお迎え時刻は{local.hour}:{local.minute:02d}頃です。"
+    ]
+    engine.report_delay("V1", 40 * 60)  # the same delay reported again tells nothing new
+    assert new_texts() == []
+    clock.t = late
+    engine.report_delay("V1", 0)
+    _no_show(engine, clock, first["id"], "r1")
+    # at the door with colour and plate; one no-show is not yet a warning
+    assert new_texts() == [f"お迎えの車が着きました。白の車、ナンバー{PLATE}です。"]
+    _until_en_route(engine, clock, second["id"])
+    assert new_texts() == [_on_its_way(db, second["id"])]
+    _no_show(engine, clock, second["id"], "r2")
+    assert sorted(new_texts()) == sorted(  # sent side by side: either may arrive first
+        [
+            f"お迎えの車が着きました。白の車、ナンバー{PLATE}です。",
+            "お迎えの際にお会いできませんでした。続くと利用停止になります。お問い合わせ:0299-90-1234",
+        ]
+    )
+    _drain(worker)
+    assert len(gateway.received) == told == gateway.requests_seen  # nothing sent twice
+    with read_session(db) as s:
+        events = list(s.scalars(select(DeliveryRow.event).where(DeliveryRow.channel == "sms")))
+    assert sorted(events) == sorted(
+        ["registration_approved", "booking_confirmed", "booking_confirmed", "car_en_route",
+         "pickup_delayed", "car_arrived", "car_en_route", "car_arrived", "no_show_warning"]
+    )  # fmt: skip
+
+
+def _on_its_way(db: Engine, ride_id: str) -> str:
+    """The text for the car setting off: minutes from its ``ride.en_route`` to the pickup."""
+    row = _ride(db, ride_id)
+    assert row.estimated_pickup is not None
+    [set_off] = [e for e in _events(db, "ride.en_route") if e.ride_id == ride_id]
+    minutes = max(1, round((row.estimated_pickup - set_off.at).total_seconds() / 60))
+    return f"お迎えの車が向かっています。あと約{minutes}分で着きます。"
+
+
+def _events(db: Engine, kind: str) -> list[EventRow]:
+    with read_session(db) as s:
+        return list(s.scalars(select(EventRow).where(EventRow.kind == kind).order_by(EventRow.id)))
+
+
+def test_the_worker_blanks_old_texts_once_an_hour(
+    api: Api, db: Engine, settings: Settings, clock: FixedClock, gateway: SmsGatewayPeer
+) -> None:
+    """Texts and addresses are kept ``keep_message_days`` (city file), then blanked by the
+    running worker, which looks once every ``purge_every_s``; younger ones are kept."""
+    worker = _worker(db, settings, clock, gateway)
+    keep = worker.config.keep_bodies_days
+    _drain(worker)
+    api.member(api.staff(), phone="090-5555-0202")
+    _drain(worker)
+    assert _bodies(db) == [("sent", True)]
+    clock.advance(keep * 86400 - 1800)  # not yet old: the hourly look finds nothing
+    _drain(worker)
+    assert _bodies(db) == [("sent", True)]
+    api.member(api.staff(), phone="090-5555-0203")
+    clock.advance(1800 + 60)  # old now, but the last look was under an hour ago
+    _drain(worker)
+    assert _bodies(db) == [("sent", True), ("sent", True)]
+    clock.advance(worker.config.purge_every_s)
+    _drain(worker)
+    assert _bodies(db) == [("sent", False), ("sent", True)]
+    with read_session(db) as s:
+        old = s.scalars(select(DeliveryRow).order_by(DeliveryRow.created_at)).first()
+        assert old is not None
+        assert (old.address, old.subject, old.body) == ("", "", "")
+        assert old.purged_at is not None and old.purged_at == clock.now()
+    assert len(gateway.received) == 2  # blanking is no re-send
+
+
+def _bodies(db: Engine) -> list[tuple[str, bool]]:
+    """Each delivery's status and whether it still holds a text and an address."""
+    with read_session(db) as s:
+        rows = s.execute(
+            select(DeliveryRow.status, DeliveryRow.body, DeliveryRow.address).order_by(
+                DeliveryRow.created_at
+            )
+        )
+        return [(st, bool(body) and bool(addr)) for st, body, addr in rows]
