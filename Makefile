@@ -26,7 +26,7 @@ demo: install
 
 lint: install
 	$(BIN)/ruff check maps optimizer dispatch notify fares feeds booking_api driver_app bench tests
-	$(BIN)/mypy maps optimizer dispatch notify fares feeds booking_api driver_app
+	$(BIN)/mypy maps optimizer dispatch notify fares feeds booking_api driver_app bench
 	$(BIN)/lint-imports
 
 # The suite runs in parallel processes (pytest-xdist); --dist loadfile keeps each test

@@ -155,7 +155,9 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     from playwright.sync_api import sync_playwright
 
     results: dict[tuple[str, str], tuple[Load, Load]] = {}
-    runs = (("shipped", {}), ("baseline", {"versioned_assets": False, "compress": False}))
+    runs: tuple[tuple[str, dict[str, Any]], ...] = (
+        ("shipped", {}), ("baseline", {"versioned_assets": False, "compress": False}),
+    )
     with sync_playwright() as pw, tempfile.TemporaryDirectory() as tmp:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
         bar = tqdm(total=len(runs) * len(names) * args.repeats * 2, desc="page loads",

@@ -192,12 +192,12 @@ def _run_size(name: str, args: argparse.Namespace) -> _Result:
         btimes, agree = [], 0
         n_base = min(args.baseline_probes, args.probes)
         ours = _pct(times[:n_base], 0.5), _pct(times[:n_base], 0.99)
-        for r, c in zip(tqdm(probes[1 : n_base + 1], desc="naive baseline", unit="quote",
+        for r, cost in zip(tqdm(probes[1 : n_base + 1], desc="naive baseline", unit="quote",
                              file=sys.stderr), costs[:n_base], strict=True):
             t = time.perf_counter()
             b = naive_quote(problem, plan, r)
             btimes.append((time.perf_counter() - t) * 1000)
-            agree += b == c
+            agree += b == cost
         res.base_p50_ms, res.base_p99_ms, res.agree = _pct(btimes, 0.5), _pct(btimes, 0.99), agree
         res.base_n, res.base_ours = n_base, ours
     return res
