@@ -3,6 +3,7 @@ capacity of each day's shifts, by keyboard, in Japanese and English, axe-clean."
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import timedelta
 from typing import Any
@@ -80,7 +81,9 @@ def test_an_admin_changes_single_days_and_copies_a_week(
     today = (live.clock.now() + timedelta(hours=9)).date()
     first, last = today + timedelta(days=1), today + timedelta(days=7)
     days = live.api("GET", f"/api/v1/service-calendar?from={first}&to={last}")
-    garage, other = [d["date"] for d in days if d["service"]][:2]
+    # the week's last two service days: the other tests book today and tomorrow, and the
+    # dispatcher's re-planning may give this car their rides (a day with rides keeps its shift)
+    garage, other = [d["date"] for d in days if d["service"]][-2:]
     page = new_page("desktop")
     try:
         page.goto(live.url + "/operator")
@@ -140,7 +143,8 @@ def test_an_admin_changes_single_days_and_copies_a_week(
         audit = {a["action"] for a in live.api("GET", "/api/v1/audit?limit=1000")}
         assert {"shift_override.set", "shift_override.delete", "shifts.copy_week"} <= audit
     finally:  # the shared server's other tests must not find this car next week
-        live.api("DELETE", f"/api/v1/shift-overrides/{car}/{other}")
+        with contextlib.suppress(AssertionError):  # not there if the test stopped before it
+            live.api("DELETE", f"/api/v1/shift-overrides/{car}/{other}")
         _retire(live, car, fleet[0])
 
 
