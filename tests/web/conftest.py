@@ -255,6 +255,23 @@ def choose_lang(page: Any, code: str) -> None:
     wait_until(page, f"document.documentElement.lang === {html_lang!r}")
 
 
+def home_to_first_hospital(page: Any) -> None:
+    """On the call screen, choose by keyboard home (1) to the first 病院 found (1).
+
+    Leaves the focus on the date field, as an operator would find it.
+    """
+    page.wait_for_selector("#from:focus")
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#to:focus")
+    page.keyboard.type("病院")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#to-opts[data-search='病院'] kbd")
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#date:focus")
+
+
 def check_axe(page: Any, what: str) -> None:
     """Run axe-core on the page and fail on serious or critical violations."""
     # Evaluated, not added as a <script>: the pages' Content-Security-Policy refuses inline script.

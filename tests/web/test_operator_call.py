@@ -12,7 +12,15 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import TOKYO, Live, check_axe, choose_lang, screenshots, wait_until
+from tests.web.conftest import (
+    TOKYO,
+    Live,
+    check_axe,
+    choose_lang,
+    home_to_first_hospital,
+    screenshots,
+    wait_until,
+)
 from tests.web.test_operator import login
 
 pytestmark = pytest.mark.browser
@@ -70,16 +78,7 @@ def test_operator_registers_books_changes_and_cancels_for_a_new_caller(
     assert member["walking_aid"] is True
 
     # book in the same call: home → a hospital, today 11:00, two riding (one a carer)
-    page.wait_for_selector("#from:focus")
-    page.keyboard.type("1")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#to:focus")
-    page.keyboard.type("病院")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#to-opts[data-search='病院'] kbd")
-    page.keyboard.type("1")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#date:focus")
+    home_to_first_hospital(page)
     page.keyboard.type("0")
     page.keyboard.press("Enter")
     page.wait_for_selector("#time:focus")
@@ -274,15 +273,7 @@ def test_an_offer_whose_time_moved_says_so(new_page: Any, live: Live, fleet: lis
     page.keyboard.press("Alt+1")
     page.keyboard.type(person["phone"].replace("-", "")[-4:])
     page.keyboard.press("Enter")
-    page.wait_for_selector("#from:focus")
-    page.keyboard.type("1")
-    page.keyboard.press("Enter")
-    page.keyboard.type("病院")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#to-opts[data-search='病院'] kbd")
-    page.keyboard.type("1")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#date:focus")
+    home_to_first_hospital(page)
     page.keyboard.type("0")
     page.keyboard.press("Enter")
     page.keyboard.type("1300")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import OPERATOR, TOKYO, Live, check_axe, screenshots
+from tests.web.conftest import OPERATOR, TOKYO, Live, check_axe, home_to_first_hospital, screenshots
 from tests.web.seed import approved_member, no_shows
 
 pytestmark = pytest.mark.browser
@@ -52,16 +52,7 @@ def test_operator_sees_and_lifts_a_suspension(new_page: Any, live: Live, fleet: 
     screenshots(page, "operator-member-suspended", ("desktop",))
 
     # A quote for the suspended member is refused, and the console says so in words.
-    page.wait_for_selector("#from:focus")
-    page.keyboard.type("1")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#to:focus")
-    page.keyboard.type("病院")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#to-opts[data-search='病院'] kbd")
-    page.keyboard.type("1")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#date:focus")
+    home_to_first_hospital(page)
     page.keyboard.type("0")
     page.keyboard.press("Enter")
     page.wait_for_selector("#time:focus")
