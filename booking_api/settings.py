@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     # at once, so overload never piles up into time-outs and pool exhaustion. 0 = no limit.
     max_in_flight: int = Field(default=8, ge=0)
     max_engine_in_flight: int = Field(default=2, ge=0)
+    # NORIAI_DAY_CACHE=false: the engine reads the whole day per quote (the benchmark baseline)
+    day_cache: bool = True
     max_queued: int = Field(default=64, ge=0)
     queue_wait_s: float = Field(default=10.0, gt=0)
     retry_after_s: int = Field(default=2, ge=1)
@@ -184,6 +186,7 @@ class Settings(BaseSettings):
             calendar=rules.calendar,
             booking_horizon_days=rules.booking_horizon_days,
             wheelchair_place_cost_s=rules.wheelchair_place_cost_s,
+            day_cache=self.day_cache,
         )
 
     def maps_config(self) -> Any:

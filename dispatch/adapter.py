@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,6 +38,9 @@ from optimizer.model import (
     Vehicle,
     VehicleState,
 )
+
+if TYPE_CHECKING:
+    from dispatch.daycache import Locations
 
 
 def epoch(t: datetime) -> int:
@@ -81,17 +84,27 @@ class DayData:
 class ProblemBuilder:
     """Build an ``optimizer.Problem`` for one day; remembers which index is which node."""
 
-    def __init__(self, travel: TravelTimes, config: EngineConfig, now: datetime) -> None:
+    def __init__(
+        self,
+        travel: TravelTimes,
+        config: EngineConfig,
+        now: datetime,
+        locations: Locations | None = None,
+    ) -> None:
         self.travel = travel
         self.config = config
         self.now_s = epoch(now)
-        self.nodes: list[Any] = []
+        # the day's shared, incrementally grown locations (dispatch.daycache), or our own
+        self.locations = locations
+        self.nodes: list[Any] = locations.nodes if locations is not None else []
         self._index: dict[str, int] = {}
         # vehicles planned from the stop they are driving to: (that stop, when they left)
         self.set_off: dict[str, tuple[int, int]] = {}
 
     def index(self, node: Any) -> int:
         """Return the location index of ``node``, adding it the first time."""
+        if self.locations is not None:
+            return self.locations.index(node)
         key = node_key(node)
         i = self._index.get(key)
         if i is None:
@@ -214,9 +227,13 @@ class ProblemBuilder:
                 pending_states.append((vrow, stops, where))
             if stops:
                 routes.append(Route(vrow.id, tuple(self._stop(s) for s in stops)))
-        n = len(self.nodes)
-        dur, dist = self.travel.matrix(self.nodes, self.nodes) if n else (np.zeros((0, 0)),) * 2
-        dur = np.asarray(dur, dtype=np.int64).reshape(n, n)
+        if self.locations is not None:
+            dur, dist = self.locations.matrices()
+            n = dur.shape[0]
+        else:
+            n = len(self.nodes)
+            dur, dist = self.travel.matrix(self.nodes, self.nodes) if n else (np.zeros((0, 0)),) * 2
+            dur = np.asarray(dur, dtype=np.int64).reshape(n, n)
         aboard: dict[str, list[OnBoard]] = {}
         for r in day.rides:  # once for the day: per vehicle it was O(vehicles x rides)
             if r.vehicle_id is not None and r.status == RideStatus.ON_BOARD.value:

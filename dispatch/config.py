@@ -117,6 +117,9 @@ class EngineConfig:
     calendar: ServiceCalendar = field(default_factory=ServiceCalendar)
     booking_horizon_days: int = 7
     wheelchair_place_cost_s: int = 0
+    # keep each service day in memory (dispatch.daycache), checked against its stored
+    # version; False reads the whole day from the database for every quote (the old path)
+    day_cache: bool = True
 
     def __post_init__(self) -> None:
         if self.flex_s < 0 or self.promise_width_s <= 0 or self.offer_hold_s <= 0:

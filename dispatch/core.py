@@ -24,6 +24,7 @@ from dispatch import manifest
 from dispatch.adapter import DayData, ProblemBuilder, epoch, node_key
 from dispatch.bus.base import EventBus, finite_only
 from dispatch.config import EngineConfig
+from dispatch.daycache import DayCache, record
 from dispatch.departures import must_set_off
 from dispatch.domain import RideStatus, VehicleStatus
 from dispatch.ports import Clock, SnapResult, TravelTimes
@@ -31,8 +32,9 @@ from dispatch.retime import schedule, stops_of
 from dispatch.state import ACTIVE_RIDE_STATUSES, ride_transition
 from dispatch.store.repo import append_event, change_session, read_session
 from dispatch.store.tables import EventRow, PlanRow, RideRow, ShiftRow, VehicleRow
-from optimizer import schedule_route
-from optimizer.model import Route, StopKind, StopRef
+from optimizer import Quote, QuoteParams, QuoteRefusal, quote, schedule_route
+from optimizer.insertion import quote_in
+from optimizer.model import Plan, Problem, Request, Route, StopKind, StopRef
 
 _ACTIVE = [s.value for s in ACTIVE_RIDE_STATUSES]
 _UNAVAILABLE = {VehicleStatus.OUT_OF_SERVICE.value}
@@ -58,6 +60,8 @@ class EngineCore:
         self.travel = travel
         self.clock = clock
         self.tz = ZoneInfo(config.timezone)
+        # the service days kept in memory (None: every read goes to the database)
+        self.days = DayCache(db, travel) if config.day_cache else None
         self._snaps: dict[tuple[float, float], SnapResult] = {}
         self._snap_lock = threading.Lock()
         self._local = threading.local()
@@ -143,6 +147,29 @@ class EngineCore:
         q_plans = select(PlanRow).where(PlanRow.service_date == day)
         plans = {p.vehicle_id: p for p in s.scalars(q_plans)}
         data = DayData([v for v in vehicles if v.id in shifts], shifts, rides, plans)
+        return self._complete(s, day, data)
+
+    def cached_day(self, s: Session, day: date) -> DayData:
+        """Return ``day`` as ``load_day`` does, its rides and plans from memory when current.
+
+        The records are read-only (not attached to ``s``): for building problems,
+        never for changing rows. Vehicles and shifts are read (Core rows) every time.
+        """
+        if self.days is None:
+            return self.load_day(s, day)
+        rides, plans = self.days.rides_and_plans(s, day)
+        vt, st = VehicleRow.__table__, ShiftRow.__table__
+        vehicles = [
+            record(dict(m))
+            for m in s.execute(vt.select().order_by(vt.c.id)).mappings()
+            if m["status"] not in _UNAVAILABLE
+        ]
+        q_shifts = st.select().where(st.c.service_date == day, st.c.ended_at.is_(None))
+        shifts = {m["vehicle_id"]: record(dict(m)) for m in s.execute(q_shifts).mappings()}
+        data = DayData([v for v in vehicles if v.id in shifts], shifts, rides, plans)
+        return self._complete(s, day, data)
+
+    def _complete(self, s: Session, day: date, data: DayData) -> DayData:
         live = self.is_live(day)
         if live:
             self._load_breaks(s, day, data)
@@ -165,9 +192,28 @@ class EngineCore:
             until = int(ev.payload.get("until_s", 0))
             data.busy_until_s[vid] = max(data.busy_until_s.get(vid, 0), until)
 
-    def builder(self) -> ProblemBuilder:
-        """Return a problem builder at the current time."""
-        return ProblemBuilder(self.travel, self.config, self.now())
+    def builder(self, day: date | None = None) -> ProblemBuilder:
+        """Return a problem builder at the current time (on ``day``'s kept locations)."""
+        locations = self.days.locations(day) if self.days is not None and day else None
+        return ProblemBuilder(self.travel, self.config, self.now(), locations)
+
+    def quote_on(
+        self, b: ProblemBuilder, problem: Problem, plan: Plan, request: Request
+    ) -> Quote | QuoteRefusal:
+        """Quote ``request`` on a problem ``b`` built (sharing the day's travel-time lists)."""
+        if b.locations is None:
+            return quote(problem, plan, request, params=self.quote_params())
+        return quote_in(b.locations.context(problem), plan, request, self.quote_params())
+
+    def quote_params(self) -> QuoteParams:
+        """Return the optimizer's quote parameters from the engine's config."""
+        c = self.config
+        return QuoteParams(
+            promise_width_s=c.promise_width_s,
+            alternative_step_s=c.alternatives_step_s,
+            alternative_max_shift_s=c.alternatives_max_shift_s,
+            max_alternatives=c.max_alternatives,
+        )
 
     def save_route(
         self, s: Session, day: date, vehicle_id: str, b: ProblemBuilder, route: Route | None

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from dispatch.adapter import DayData, epoch, node_key
+from dispatch.adapter import DayData, ProblemBuilder, epoch, node_key
 from dispatch.alternatives import usable_alternatives
 from dispatch.domain import (
     Alternative,
@@ -46,7 +46,7 @@ from dispatch.store.repo import (
     write_session,
 )
 from dispatch.store.tables import OfferRow, RideRow
-from optimizer import Quote, QuoteParams, QuoteRefusal, quote
+from optimizer import Quote, QuoteRefusal
 from optimizer.model import Plan, Problem, Request
 
 _NO_CAPACITY_EN = "No vehicle can take this ride at that time."
@@ -113,10 +113,10 @@ class DispatchEngine(MoveOps):
 
     def _prepare(
         self, s: Session, req: TripRequest, rid: str, data: DayData | None = None
-    ) -> tuple[Problem, Plan, Request]:
+    ) -> tuple[Problem, Plan, Request, ProblemBuilder]:
         """Return the day's problem and plan with ``req`` added as request ``rid``.
 
-        ``data`` is the day as ``load_day`` read it (read here when not given).
+        ``data`` is the day as ``load_day`` read it (``cached_day`` when not given).
         """
         t = req.depart_at or req.arrive_by
         assert t is not None
@@ -124,21 +124,12 @@ class DispatchEngine(MoveOps):
         ps = self.snap(req.pickup.lat, req.pickup.lon)
         ds = self.snap(req.dropoff.lat, req.dropoff.lon)
         areas = {a for a in (ps.area, ds.area) if a}
-        b = self.builder()
+        b = self.builder(day) if data is None else self.builder()
         new = b.new_request(rid, req, ps.node, ds.node, areas)
         if data is None:
-            data = self.load_day(s, day)
+            data = self.cached_day(s, day)
         problem, plan = b.build(data, [new], live=self.is_live(day))
-        return problem, plan, new
-
-    def _params(self) -> QuoteParams:
-        c = self.config
-        return QuoteParams(
-            promise_width_s=c.promise_width_s,
-            alternative_step_s=c.alternatives_step_s,
-            alternative_max_shift_s=c.alternatives_max_shift_s,
-            max_alternatives=c.max_alternatives,
-        )
+        return problem, plan, new, b
 
     def _refusal(self, res: QuoteRefusal, request: TripRequest) -> Refusal:
         found = (
@@ -164,12 +155,12 @@ class DispatchEngine(MoveOps):
         offer_id = self.new_id("O")
         try:
             with read_session(self.db) as s:
-                problem, plan, new = self._prepare(s, request, offer_id)
+                problem, plan, new, b = self._prepare(s, request, offer_id)
         except Exception as exc:
             if hasattr(exc, "code") and hasattr(exc, "message_en"):
                 return Refusal(exc.code, exc.message_en, getattr(exc, "message_ja", ""))
             raise
-        res = quote(problem, plan, new, params=self._params())
+        res = self.quote_on(b, problem, plan, new)
         if isinstance(res, QuoteRefusal):
             return self._refusal(res, request)
         p = res.promise
@@ -256,8 +247,8 @@ class DispatchEngine(MoveOps):
             self.discard_pending()
             req = request_from_json(offer.request)
             with read_session(self.db) as s:
-                problem, plan, new = self._prepare(s, req, "alt")
-            res = quote(problem, plan, new, params=self._params())
+                problem, plan, new, b = self._prepare(s, req, "alt")
+            res = self.quote_on(b, problem, plan, new)
             alts = self._refusal(res, req).alternatives if isinstance(res, QuoteRefusal) else ()
             raise NoCapacity(
                 "The offered time was just taken; please choose another time.",
@@ -310,12 +301,13 @@ class DispatchEngine(MoveOps):
                 # The new ride is planned without the one it replaces (its places are freed).
                 self._cancel_row(s, replaced, terms.by, f"modified: replaced by {row.id}")
                 s.flush()
-            b = self.builder()
+            # under the day's lock the kept day is exactly what is stored (or is read again)
+            b = self.builder(day)
             new, promise = b.ride_request(row)
             problem, plan = b.build(
-                self.load_day(s, day), [new], live=self.is_live(day), extra_promises=[promise]
+                self.cached_day(s, day), [new], live=self.is_live(day), extra_promises=[promise]
             )
-            res = quote(problem, plan, new, params=self._params())
+            res = self.quote_on(b, problem, plan, new)
             if not isinstance(res, Quote):
                 raise _Refused
             vid = res.vehicle_id

@@ -179,9 +179,9 @@ def _sample(
             with _timed(phases["load_day"]):
                 data = engine.load_day(s, engine.local_date(_utc(t)))
             with _timed(phases["build"]):
-                prob, cur, new = engine._prepare(s, req, "probe", data)
+                prob, cur, new, _b = engine._prepare(s, req, "probe", data)
             with _timed(phases["insertion"]):
-                quote(prob, cur, new, params=engine._params())
+                quote(prob, cur, new, params=engine.quote_params())
     bar.close()
     out: dict[str, Any] = {
         f"engine_{label}_offers": offers,

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from dispatch.domain import Channel, LatLon, Ride, RideStatus, TripRequest
+from dispatch.store import versions as versions  # the hooks that bump day versions on writes
 from dispatch.store.base import IMMEDIATE
 from dispatch.store.tables import EventRow, RideRow, ServiceDay
 
