@@ -160,6 +160,9 @@ def test_register_approve_book_drive_complete(new_page: Any, live: Live, fleet: 
 
     driver.click("#next .tap[data-tap=arrived]")
     driver.locator("#next .tap[data-tap=boarded]").wait_for()
+    # 到着 shows 乗車 at once; its request must reach the server before the signal goes,
+    # or the offline queue below holds both taps
+    wait_until(driver, "JSON.parse(localStorage.getItem('noriai.driver.queue')||'[]').length===0")
     # The connection drops: the tap is kept and the banner says so.
     driver.context.set_offline(True)
     driver.evaluate("window.dispatchEvent(new Event('offline'))")

@@ -107,7 +107,12 @@ def test_an_admin_changes_single_days_and_copies_a_week(
         check_axe(page, "operator: day change with an error")
         page.fill("#sh-ov-note", "車検")
         page.click("#sh-ov-save")
-        page.wait_for_selector(f"#sh-ov-table tr[data-date='{garage}']")
+        # the answer, whichever it is: the shared server may be busy re-planning, and a
+        # refusal (the car was given a ride that day) must fail with its words, not a timeout
+        page.wait_for_selector(
+            f"#sh-ov-table tr[data-date='{garage}'], #sh-ov-error .notice", timeout=60_000
+        )
+        assert not page.locator("#sh-ov-error .notice").count(), page.inner_text("#sh-ov-error")
         assert "車検" in page.inner_text(f"#sh-ov-table tr[data-date='{garage}']")
         wait_until(page, f"{_cell(garage)} === {before - 1}")
         # other hours on the next day: the vehicle-hours follow
