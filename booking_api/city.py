@@ -143,6 +143,9 @@ class CityRules:
     # [dispatch]: what giving a wheelchair car's place to a rider without a wheelchair costs
     # the plan, in seconds of driving (0: nothing; keeps those cars free where it costs little).
     wheelchair_place_cost_s: int = 0
+    # [city] maps_dir: a map data folder where it lies (as `noriai maps import` wrote it),
+    # resolved against the city file's folder; None: the bundled ``maps/data/<maps_city>``.
+    maps_dir: Path | None = None
 
     def as_public_dict(self) -> dict[str, Any]:
         """Return the rules as plain JSON-able data for ``GET /api/v1/rules``."""
@@ -288,8 +291,9 @@ def _non_negative(table: dict[str, Any], key: str) -> int:
     return value
 
 
-def parse_city(data: dict[str, Any]) -> CityRules:
-    """Build ``CityRules`` from the parsed TOML tables, with a clear error for a bad value."""
+def parse_city(data: dict[str, Any], base: Path | None = None) -> CityRules:
+    """Build ``CityRules`` from the parsed TOML tables, with a clear error for a bad value;
+    a relative ``[city] maps_dir`` is taken from ``base`` (the city file's folder)."""
     try:
         city, service = data["city"], data["service"]
         areas, fares, elig = data.get("areas", {}), data["fares"], data.get("eligibility", {})
@@ -300,6 +304,7 @@ def parse_city(data: dict[str, Any]) -> CityRules:
             timezone=str(city.get("timezone", "Asia/Tokyo")),
             member_number_prefix=str(city.get("member_number_prefix", "M")),
             maps_city=str(city.get("maps_city", city["id"])),
+            maps_dir=_maps_dir(city.get("maps_dir"), base),
             reservation_phone=str(city.get("reservation_phone", "")),
             operating_weekdays=frozenset(int(d) for d in service["operating_weekdays"]),
             service_start=_hhmm(service["start"]),
@@ -341,6 +346,16 @@ def parse_city(data: dict[str, Any]) -> CityRules:
         raise CityFileError(msg) from exc
 
 
+def _maps_dir(value: Any, base: Path | None) -> Path | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        msg = "[city] maps_dir must be a folder path (text)"
+        raise CityFileError(msg)
+    path = Path(value).expanduser()
+    return path if path.is_absolute() or base is None else (base / path)
+
+
 def load_city(path: Path) -> CityRules:
     """Read and parse one city rules file."""
     try:
@@ -351,4 +366,4 @@ def load_city(path: Path) -> CityRules:
     except tomllib.TOMLDecodeError as exc:
         msg = f"city rules {path} are not valid TOML: {exc}"
         raise CityFileError(msg) from exc
-    return parse_city(data)
+    return parse_city(data, path.parent)

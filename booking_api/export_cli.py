@@ -94,7 +94,6 @@ def _open_data(args: argparse.Namespace, settings: Settings) -> int:
     from dispatch.store.repo import read_session
     from feeds import MonthError
     from feeds.source import zone_lookup
-    from maps import bundled_city_dir
 
     rules = settings.city_rules()
     out = Path(args.out)
@@ -107,7 +106,7 @@ def _open_data(args: argparse.Namespace, settings: Settings) -> int:
                 db,
                 rules,
                 feedconfig.open_data_config(settings),
-                zone_lookup(bundled_city_dir(rules.maps_city)),
+                zone_lookup(settings.map_dir()),
                 args.month,
                 _now(settings).date(),
             )

@@ -119,11 +119,9 @@ def open_data_config(settings: Settings) -> OpenDataConfig:
 
 def map_data(settings: Settings) -> MapData:
     """Return the city's zones and designated destinations (from its bundled map data)."""
-    from maps import bundled_city_dir
-
     rules = settings.city_rules()
     return load_map_data(
-        bundled_city_dir(rules.maps_city),
+        settings.map_dir(),
         cross_area_categories=rules.cross_area_categories,
         cross_area_places=rules.cross_area_places,
     )

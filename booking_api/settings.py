@@ -189,13 +189,27 @@ class Settings(BaseSettings):
             day_cache=self.day_cache,
         )
 
-    def maps_config(self) -> Any:
-        """Return the ``maps.MapsConfig`` for this city (data bundled in ``maps/data/<city>``)."""
+    def map_dir(self) -> Path:
+        """Return the city's map data folder: the city file's ``maps_dir`` where it lies (as
+        ``noriai maps import`` wrote it), else the bundled ``maps/data/<maps_city>``; a
+        folder without its ``city.toml`` is a ``SettingsError`` naming the path."""
         import maps
 
-        return maps.MapsConfig.bundled(
-            self.city_rules().maps_city, cache_dir=self.cache_dir / "maps"
-        )
+        rules = self.city_rules()
+        if rules.maps_dir is None:
+            return Path(maps.bundled_city_dir(rules.maps_city))
+        if not (rules.maps_dir / "city.toml").is_file():
+            raise SettingsError(
+                f"city file [city] maps_dir = {str(rules.maps_dir)!r}: no city.toml there "
+                "(give the folder `noriai maps import --out` wrote)"
+            )
+        return rules.maps_dir
+
+    def maps_config(self) -> Any:
+        """Return the ``maps.MapsConfig`` for this city's map folder (see ``map_dir``)."""
+        import maps
+
+        return maps.MapsConfig(data_dir=self.map_dir(), cache_dir=self.cache_dir / "maps")
 
     def resolved_database_url(self) -> str:
         """Return ``database_url``, or a SQLite file in the data directory by default."""

@@ -143,11 +143,13 @@ def _run_dispatcher(args: argparse.Namespace, settings: Any) -> int:
     url = settings.resolved_database_url()
     config = settings.engine_config() if hasattr(settings, "engine_config") else EngineConfig()
     try:
-        city_map = (
-            _load_city_map(settings, settings.city_rules().maps_city)
-            if hasattr(settings, "city_rules")
-            else _load_city_map(settings, settings.city)
-        )
+        if hasattr(settings, "maps_config"):  # the service's settings: the city's own folder
+            import maps
+
+            print("loading the city map...", file=sys.stderr, flush=True)
+            city_map = maps.load_map(settings.maps_config())
+        else:
+            city_map = _load_city_map(settings, settings.city)
     except Exception as exc:
         return _fail(f"cannot load the map: {exc}")
     bus: Any

@@ -155,7 +155,9 @@ def cmd_import(args: argparse.Namespace, settings: Any) -> int:
     )
     print(
         f"wrote {result.graph_path} ({result.nodes} nodes, {result.edges} edges) and "
-        f"{result.out_dir / 'city.toml'}; use it with --data-dir {result.out_dir}",
+        f"{result.out_dir / 'city.toml'}; serve it from where it lies with "
+        f'maps_dir = "{result.out_dir.resolve()}" under [city] in the city\'s rules file '
+        f"(NORIAI_CITY_FILE), or try it with --data-dir {result.out_dir}",
         file=sys.stderr,
     )
     return 0

@@ -38,7 +38,6 @@ def open_data(request: Request, staff: Staff, db: Db, state: State, month: Month
     suppressed; licence and data dictionary included. Only finished months.
     """
     del request, staff
-    from maps import bundled_city_dir
 
     today = trips.local_date(state, state.now())
     try:
@@ -55,7 +54,7 @@ def open_data(request: Request, staff: Staff, db: Db, state: State, month: Month
             db,
             state.rules,
             feedconfig.open_data_config(state.settings),
-            zone_lookup(bundled_city_dir(state.rules.maps_city)),
+            zone_lookup(state.settings.map_dir()),
             month,
             today,
         )
