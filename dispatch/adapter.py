@@ -43,6 +43,9 @@ if TYPE_CHECKING:
     from dispatch.daycache import Locations
 
 
+_MEMO = "_noriai_built"  # attribute of a kept day's record: (locations, what it became)
+
+
 def epoch(t: datetime) -> int:
     """Return a UTC-aware datetime as integer epoch seconds."""
     return int(t.timestamp())
@@ -118,6 +121,17 @@ class ProblemBuilder:
 
     def ride_request(self, row: RideRow) -> tuple[Request, Promise]:
         """Return a booked ride as a request with its promise (a hard constraint)."""
+        if self.locations is None:
+            return self._ride_request(row)
+        # a kept day's record never changes (a change is a new record) and its location
+        # indices are the day's: what it becomes is kept with it (dispatch.daycache)
+        memo = getattr(row, _MEMO, None)
+        if memo is None or memo[0] is not self.locations:
+            memo = (self.locations, *self._ride_request(row))
+            setattr(row, _MEMO, memo)
+        return memo[1], memo[2]
+
+    def _ride_request(self, row: RideRow) -> tuple[Request, Promise]:
         pw = TimeWindow(epoch(row.pickup_window_start), epoch(row.pickup_window_end))
         latest = epoch(row.latest_dropoff)
         svc = self.service_s(row.needs_extra_time)
@@ -226,7 +240,8 @@ class ProblemBuilder:
                 where = self._whereabouts(vrow, v, day, plan_stops)
                 pending_states.append((vrow, stops, where))
             if stops:
-                routes.append(Route(vrow.id, tuple(self._stop(s) for s in stops)))
+                made = self._stops_of(day.plans[vrow.id])
+                routes.append(Route(vrow.id, tuple(made(s) for s in stops)))
         if self.locations is not None:
             dur, dist = self.locations.matrices()
             n = dur.shape[0]
@@ -310,6 +325,24 @@ class ProblemBuilder:
             break
         taken = day.breaks_taken.get(vrow.id, 0)
         return VehicleState(vrow.id, loc, at, onboard, tuple(locked), breaks_taken=taken)
+
+    def _stops_of(self, plan: PlanRow) -> Any:
+        """Return the function making a plan's stops (kept with a kept day's record)."""
+        if self.locations is None:
+            return self._stop
+        memo = getattr(plan, _MEMO, None)
+        if memo is None or memo[0] is not self.locations:
+            memo = (self.locations, {})
+            setattr(plan, _MEMO, memo)
+        made: dict[int, ScheduledStop] = memo[1]
+
+        def stop(s: dict[str, Any]) -> ScheduledStop:
+            got = made.get(id(s))
+            if got is None:
+                got = made[id(s)] = self._stop(s)
+            return got
+
+        return stop
 
     def _stop(self, s: dict[str, Any]) -> ScheduledStop:
         return ScheduledStop(

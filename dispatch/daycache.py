@@ -15,7 +15,8 @@ them, grown by one row and column per new node instead of a dense day-sized
 matrix per quote. Memory: ``16 * capacity**2`` bytes for the two int64 arrays
 (capacity doubles from 256 as nodes are added) plus the optimizer's
 list-of-lists copy of the durations; a day is bounded by the road nodes its
-requests touch, and at most ``max_days`` days are kept.
+requests touch (started again past ``max_nodes`` or twice the nodes of the
+day's own rides), and at most ``max_days`` days are kept.
 
 A record is taken as the database reads it: a ride read at version ``v`` but
 committed later is only ever labelled with an older version, so it cannot be
@@ -67,6 +68,7 @@ class Locations:
         self.nodes: list[Any] = []
         self._index: dict[str, int] = {}
         self._filled = 0
+        self.first_fill = 0  # nodes at the first ``matrices``: the day's own, before quotes
         self._lock = threading.RLock()
         self.dur = np.zeros((capacity, capacity), dtype=np.int64)
         self.dist = np.zeros((capacity, capacity), dtype=np.int64)
@@ -105,6 +107,7 @@ class Locations:
                 for i in range(k, n):
                     self.rows.append(self.dur[i, :n].tolist())
                 self._filled = n
+                self.first_fill = self.first_fill or n
             return self.dur, self.dist
 
     def _grow(self, n: int) -> None:
@@ -163,9 +166,14 @@ class _Day:
 class DayCache:
     """Per service day, the active rides and the plans of the stored version (module doc)."""
 
-    def __init__(self, db: Engine, travel: TravelTimes, *, max_days: int = 8) -> None:
+    def __init__(
+        self, db: Engine, travel: TravelTimes, *, max_days: int = 8, max_nodes: int = 1024
+    ) -> None:
         self.travel = travel
         self.max_days = max_days
+        # a day's locations start again (from the nodes still in use) past this many
+        # nodes or twice the day's own: quotes never booked must not grow it for ever
+        self.max_nodes = max_nodes
         self._days: dict[date, _Day] = {}
         self._locations: dict[date, Locations] = {}
         self._lock = threading.Lock()
@@ -177,6 +185,8 @@ class DayCache:
         """Return ``day``'s locations (created empty the first time)."""
         with self._lock:
             loc = self._locations.get(day)
+            if loc is not None and len(loc) > max(self.max_nodes, 2 * loc.first_fill):
+                loc = None  # problems built on the old one keep their own arrays
             if loc is None:
                 loc = self._locations[day] = Locations(self.travel)
                 self._evict()

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -137,15 +138,22 @@ def engine_quotes(
         "engine_store_s": round(time.perf_counter() - t0, 1),
         "engine_quote_samples": samples,
     }
+    # the old path on the same database: the whole day read and rebuilt per quote
+    plain = DispatchEngine(replace(cfg, day_cache=False), db=db, bus=InProcessBus(keep=10),
+                           travel=city, clock=clock)
     rng = np.random.default_rng(seed + 7)
-    out |= _sample(engine, city, rng, samples, "day_ahead", first_s + 3600, progress)
+    out |= _sample(engine, plain, city, rng, samples, "day_ahead", first_s + 3600, progress)
     clock.set(_utc(first_s) - timedelta(hours=1))  # the morning of the day: live states
-    out |= _sample(engine, city, rng, samples, "same_day", first_s + 3 * 3600, progress)
+    out |= _sample(engine, plain, city, rng, samples, "same_day", first_s + 3 * 3600, progress)
+    if engine.days is not None:
+        out["engine_day_matrix_mb"] = round(engine.days.locations(day).nbytes() / 2**20, 1)
+        out["engine_day_nodes"] = len(engine.days.locations(day))
     return out
 
 
 def _sample(
     engine: DispatchEngine,
+    plain: DispatchEngine,
     city: GridCity,
     rng: np.random.Generator,
     samples: int,
@@ -157,6 +165,7 @@ def _sample(
     n = city.cols * city.rows
     last_s = earliest_s + 6 * 3600
     total: list[float] = []
+    total_old: list[float] = []
     phases: dict[str, list[float]] = {"load_day": [], "build": [], "insertion": []}
     offers = 0
     bar = tqdm(total=samples, desc=f"engine quotes ({label})", disable=not progress,
@@ -171,6 +180,9 @@ def _sample(
         with _timed(total):
             got = engine.quote(req)
         offers += isinstance(got, Offer)
+        if i < max(5, samples // 4):  # the old path is slow: fewer of it
+            with _timed(total_old):
+                plain.quote(req)
         bar.update(1)
         if i >= 5:
             continue
@@ -187,6 +199,8 @@ def _sample(
         f"engine_{label}_offers": offers,
         f"engine_{label}_quote_p50_ms": _pct(total, 50),
         f"engine_{label}_quote_p99_ms": _pct(total, 99),
+        f"engine_{label}_nocache_quote_p50_ms": _pct(total_old, 50),
+        f"engine_{label}_nocache_quote_p99_ms": _pct(total_old, 99),
     }
     for name, xs in phases.items():
         out[f"engine_{label}_{name}_p50_ms"] = _pct(xs, 50)

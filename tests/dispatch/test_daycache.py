@@ -156,7 +156,8 @@ def test_the_old_path_gives_the_same_offers(db: Engine) -> None:
     kept, clock, _ = make_engine(db, vehicles=2)
     plain = DispatchEngine(EngineConfig(day_cache=False), db=db, bus=InProcessBus(),
                            travel=CITY, clock=clock)
-    assert plain.days is None
+    assert plain.days is None and kept.days is not None
+    kept.days.max_nodes = 6  # the day's locations start again several times on the way
     for i in range(5):
         req = trip((i, 2 * i), (19 - i, 15), at(9, 10 * i), member=f"K{i}")
         x, y = _offer(kept, req), _offer(plain, req)
@@ -180,3 +181,16 @@ def test_locations_grow_by_a_row_and_a_column() -> None:
     assert np.array_equal(dur[:5, :5], np.asarray(want_d))
     assert np.array_equal(dist[:5, :5], np.asarray(want_m))
     assert loc.rows == np.asarray(want_d).tolist()
+
+
+def test_a_days_locations_stay_bounded(db: Engine) -> None:
+    """Quotes never booked add nodes; past the bound the day's locations start again."""
+    engine, _, _ = make_engine(db, vehicles=1)
+    assert engine.days is not None
+    engine.days.max_nodes = 8
+    sizes = []
+    for i in range(12):
+        _offer(engine, trip((i, 0), (19 - i, 19), at(9), member=f"K{i}"))
+        sizes.append(len(engine.days.locations(DAY)))
+    assert max(sizes) <= 8 + 2  # one quote past the bound, then a fresh start
+    assert min(sizes[3:]) < max(sizes)
