@@ -194,3 +194,37 @@ def test_a_days_locations_stay_bounded(db: Engine) -> None:
         sizes.append(len(engine.days.locations(DAY)))
     assert max(sizes) <= 8 + 2  # one quote past the bound, then a fresh start
     assert min(sizes[3:]) < max(sizes)
+
+
+def test_rolled_back_writes_leave_the_kept_day_exact(db: Engine) -> None:
+    """A write rolled back (whole, or a savepoint of it) never reaches the kept day."""
+    from dispatch.store import change_session, write_session
+    from dispatch.store.tables import RideRow
+
+    a, _, _ = make_engine(db, vehicles=1)
+    ride = a.confirm(_offer(a, trip((2, 2), (15, 15), at(9))).offer_id)
+    _same_as_stored(a)
+    with pytest.raises(RuntimeError), write_session(db, DAY) as s:
+        row = s.get(RideRow, ride.ride_id)
+        assert row is not None
+        row.status = RideStatus.CANCELLED.value
+        s.flush()
+        raise RuntimeError("refused")  # rolled back: the ride stays booked
+    _same_as_stored(a)
+    assert [r.id for r in _cached_rides(a)] == [ride.ride_id]
+    with change_session(db) as s:
+        row = s.get(RideRow, ride.ride_id)
+        assert row is not None
+        row.notes = "gate code 12"
+        s.flush()
+        sp = s.begin_nested()
+        row.status = RideStatus.CANCELLED.value
+        s.flush()
+        sp.rollback()
+    _same_as_stored(a)
+    assert [(r.id, r.notes) for r in _cached_rides(a)] == [(ride.ride_id, "gate code 12")]
+
+
+def _cached_rides(engine: DispatchEngine) -> list[Any]:
+    with read_session(engine.db) as s:
+        return list(engine.cached_day(s, DAY).rides)
