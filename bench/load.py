@@ -12,8 +12,11 @@ bookings (a quote, then ``POST /api/v1/bookings``). Clients wait out a
 ``Retry-After`` as a well-behaved app does. Per level and kind it prints the
 answers by status, throughput and latency percentiles of the answered (non-503)
 requests. The baseline, measured in the same run on a stack of its own, is the
-same load with admission control turned off; the targets of issue 10 are
-checked on the run with admission control.
+same load with admission control turned off; a third run (``no-cache``, skipped
+with ``--no-day-cache-baseline``) is the admission run's settings with
+``NORIAI_DAY_CACHE=false``, the engine reading the whole day per quote as it did
+before issue 15. The targets of issues 10 and 15 are checked on the run with
+admission control.
 """
 
 from __future__ import annotations
