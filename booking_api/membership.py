@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from booking_api.city import CityRules
 from booking_api.db import AccountRow, MemberRow, SavedPlaceRow, audit
 from booking_api.errors import ApiError
+from booking_api.notifications import check_channels, store_choice
 from booking_api.pins import require_strong
 from booking_api.rules import RuleViolation, check_eligibility, tz
 from booking_api.schemas.members import (
@@ -105,6 +106,7 @@ def register(
             "利用規約と個人情報の取り扱いへの同意が必要です。",
         )
     require_strong(data.password, phone=data.phone, birth_date=data.birth_date)
+    check_channels(data.notify_channels, data.phone, data.email)
     category = category or rules.fares.default_category
     if category not in rules.fares.categories:
         raise ApiError(
@@ -183,6 +185,7 @@ def register(
             created_at=now,
         )
     )
+    store_choice(db, row.id, data.notify_channels, data.email, actor or "self", now)
     if actor is not None:
         audit(db, actor, "member.register", "member", row.id, None, snapshot(row), now)
     return row

@@ -9,6 +9,7 @@ file's ``[notify]`` section, the rest from the settings.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
 from datetime import datetime, time
 from pathlib import Path
 
@@ -18,12 +19,15 @@ from sqlalchemy.orm import Session
 
 from booking_api.city import CITIES_DIR, CityRules
 from booking_api.db import AccountRow, AuditRow, BookingMetaRow, MemberRow
+from booking_api.errors import ApiError
 from booking_api.noshow import assess
 from booking_api.settings import Settings
 from dispatch.store.tables import RideRow
 from notify.channels.base import Channel
+from notify.choice import is_mobile
 from notify.config import NotifyConfig
 from notify.feed import Feed, LogItem
+from notify.store import PreferenceRow
 from notify.templates import Catalogue
 
 CATALOGUES = Path(__file__).resolve().parent / "static" / "common" / "lang"
@@ -141,3 +145,42 @@ def provider_channels(
     if email is not None:
         made["email"] = EmailChannel(email)
     return made
+
+
+def check_channels(channels: Sequence[str] | None, phone: str, email: str) -> None:
+    """Answer 422 when a chosen channel cannot reach the member (no email, SMS to a landline)."""
+    if channels and "email" in channels and not email:
+        raise ApiError(
+            422, "email_required", "To be told by email, give an email address.",
+            "メールでお知らせするには、メールアドレスを入れてください。",
+        )  # fmt: skip
+    if channels and "sms" in channels and not is_mobile(phone):
+        raise ApiError(
+            422, "sms_needs_mobile",
+            "SMS reaches mobile numbers only (070, 080, 090); choose a call for this number.",
+            "SMS は携帯電話（070・080・090）にだけ送れます。"
+            "この番号には自動音声の電話をお選びください。",
+        )  # fmt: skip
+
+
+def store_choice(
+    db: Session,
+    member_id: str,
+    channels: Sequence[str] | None,
+    email: str,
+    actor: str,
+    now: datetime,
+) -> None:
+    """Keep the channels (and email) chosen at registration; nothing chosen keeps no row."""
+    if channels is None and not email:
+        return
+    db.add(
+        PreferenceRow(
+            member_id=member_id,
+            channels=list(dict.fromkeys(channels)) if channels is not None else None,
+            email=email,
+            language="ja",
+            updated_at=now,
+            updated_by=actor,
+        )
+    )

@@ -11,9 +11,7 @@ import re
 from datetime import datetime, time, timedelta, tzinfo
 
 from notify.domain import CHANNELS, Recipient
-
-# Japanese mobile numbers: 070/080/090 (and 060), with or without +81.
-_MOBILE = re.compile(r"^(?:\+?81|0)[6-9]0\d{8}$")
+from notify.phone import BadPhone, LineKind, parse_phone
 
 
 def digits(phone: str) -> str:
@@ -24,16 +22,24 @@ def digits(phone: str) -> str:
 
 def is_mobile(phone: str) -> bool:
     """Return True for a Japanese mobile number (it can take an SMS)."""
-    return bool(_MOBILE.match(digits(phone).lstrip("+")))
+    try:
+        return parse_phone(phone).kind is LineKind.MOBILE
+    except BadPhone:
+        return False
 
 
 def default_channels(r: Recipient) -> tuple[str, ...]:
-    """Return the channels for a member who chose none."""
+    """Return the channels for a member who chose none: by what they gave.
+
+    A push subscription replaces the phone (the app is installed); otherwise a mobile
+    gets SMS and a landline an automated call. An email address given adds email.
+    """
+    email = ("email",) if r.preferences.email else ()
     if r.push_subscription:
-        return ("push",)
+        return ("push", *email)
     if not r.phone.strip():
-        return ("email",) if r.preferences.email else ()
-    return ("sms",) if is_mobile(r.phone) else ("voice",)
+        return email
+    return ("sms" if is_mobile(r.phone) else "voice", *email)
 
 
 def e164(phone: str, country: str = "81") -> str:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from booking_api.db import MemberRow, audit
 from booking_api.deps import Db, Resident, Staff, State
 from booking_api.errors import ApiError, not_found
-from booking_api.notifications import notify_config
+from booking_api.notifications import check_channels, notify_config
 from booking_api.rules import local_to_utc
 from booking_api.schemas.notifications import (
     BroadcastIn,
@@ -89,11 +89,7 @@ def _save_prefs(
             "Give both the start and the end of the quiet hours, or neither.",
             "お知らせを控える時間は、開始と終了の両方を入れてください（どちらも空でも可）。",
         )  # fmt: skip
-    if body.channels and "email" in body.channels and not body.email:
-        raise ApiError(
-            422, "email_required", "To be told by email, give an email address.",
-            "メールでお知らせするには、メールアドレスを入れてください。",
-        )  # fmt: skip
+    check_channels(body.channels, member.phone, body.email)
     row = db.get(PreferenceRow, member.id)
     before = None
     if row is None:

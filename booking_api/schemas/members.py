@@ -7,12 +7,14 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
+from booking_api.schemas.notifications import ChannelName, EmailText
 from booking_api.schemas.types import BirthDate, Line, Text
 from booking_api.text import kana_reading, phone_number
+from notify.phone import parse_phone
 
-# Digits (half- or full-width), the dashes people type, brackets and spaces; the value is
-# stored as ``booking_api.text.phone_number`` gives it (090-1234-5678), and a number with
-# too few digits is refused by the registration rule (``bad_phone``, next to the field).
+# Digits (half- or full-width), the dashes people type, brackets, spaces and +81; the value
+# is stored in the one form ``notify.phone.parse_phone`` gives (090-1234-5678), and a number
+# the Japanese numbering plan does not allow is refused on its field (``bad_phone``).
 PHONE_PATTERN = r"^[0-9０-９+\-‐‑‒–—―−－ー─━ｰ() （）\u3000]+$"
 Phone = Field(min_length=1, max_length=20, pattern=PHONE_PATTERN)
 # Hiragana, katakana or half-width katakana, with spaces, ー and ・ (documented so that
@@ -53,8 +55,13 @@ Kana = Annotated[
 ]
 """A ふりがな: any kana accepted, stored in hiragana; romaji or kanji refused."""
 
-PhoneText = Annotated[str, AfterValidator(phone_number)]
-"""A phone number normalised to half-width digits and hyphens (never a digit dropped)."""
+
+def _stored_phone(value: str) -> str:
+    return parse_phone(value).written
+
+
+PhoneText = Annotated[str, AfterValidator(_stored_phone)]
+"""A Japanese phone number in its one stored form (+81, full-width, any dashes accepted)."""
 
 
 class RegistrationIn(BaseModel):
@@ -81,6 +88,13 @@ class RegistrationIn(BaseModel):
     consent_terms: StrictBool = Field(default=False, json_schema_extra={"const": True})
     consent_privacy: StrictBool = Field(default=False, json_schema_extra={"const": True})
     password: Line = Field(min_length=4, max_length=128)
+    notify_channels: list[ChannelName] | None = Field(
+        default=None,
+        max_length=4,
+        description="How the member wants to be told; left out: by what they gave "
+        "(a mobile gets SMS, a landline an automated call, an email address email).",
+    )
+    email: EmailText = ""
 
 
 class StaffRegistrationIn(RegistrationIn):

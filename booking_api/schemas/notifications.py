@@ -11,6 +11,8 @@ from booking_api.schemas.types import Day, Line, NotBool, Text, WholeNumber
 
 ChannelName = Literal["push", "sms", "voice", "email"]
 Language = Literal["ja", "en", "ja-x-easy"]
+EmailText = Annotated[str, Field(max_length=200, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+"""An email address, or empty for none."""
 HourMinute = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["21:00"])]
 
 
@@ -21,7 +23,7 @@ class PreferencesIn(BaseModel):
     quiet_start: HourMinute | None = None
     quiet_end: HourMinute | None = None
     language: Language = "ja"
-    email: Annotated[str, Field(max_length=200, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")] = ""
+    email: EmailText = ""
 
 
 class PreferencesOut(PreferencesIn):
