@@ -46,6 +46,7 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 ADMIN = ("webadmin", "web-admin-pass-1")
 OPERATOR = ("operator1", "operator-pass-1")
 DRIVER_PASSWORD = "driver-pass-1"
+PAY_SECRET = "web-test-payment-secret"  # the payment stand-in's webhook signing secret
 
 
 def service_day_start() -> datetime:
@@ -115,6 +116,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     from notify.channels.push import generate_vapid_keys
 
     vapid = generate_vapid_keys()  # the resident app's push button subscribes with it
+    port, pay_port = _free_port(), _free_port()  # online purchases: the payment stand-in's page
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=url,
@@ -124,12 +126,14 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         vapid_private_key=vapid.private_key,
         vapid_public_key=vapid.public_key,
         vapid_subject="mailto:office@example.jp",
+        payment_provider="local",
+        payment_webhook_secret=PAY_SECRET,
+        payment_page_url=f"http://127.0.0.1:{pay_port}/pay",
     )
     db = make_engine(url)
     Base.metadata.create_all(db)
     clock = ShiftedClock(service_day_start())
     app = create_app(settings, clock=clock, db=db)
-    port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="auto")
     )
@@ -142,9 +146,14 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         time.sleep(0.05)
     url = f"http://127.0.0.1:{port}"
     token = create_admin(app, url, *ADMIN)
+    from booking_api.paystandin import serve as serve_payments
+
+    # signed with the app's shifted clock, which the webhook's freshness check reads
+    payments = serve_payments(PAY_SECRET, url, pay_port, lambda: clock.now().timestamp())
     try:
         yield Live(url=url, clock=clock, admin_token=token, app=app)
     finally:
+        payments.close()
         server.should_exit = True
         thread.join(timeout=10)
         db.dispose()

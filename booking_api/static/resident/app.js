@@ -43,7 +43,7 @@ function show(name) {
 }
 
 async function route() {
-  const r = location.hash.replace(/^#\/?/, "") || "";
+  const r = location.hash.replace(/^#\/?/, "").split("?")[0] || ""; // the wallet's return from the payment page has a query
   await loadRules();
   fillCallUs();
   if (!me && api.token()) {
