@@ -173,11 +173,15 @@ class EngineCore:
         live = self.is_live(day)
         if live:
             self._load_breaks(s, day, data)
+        # a car's position may be just outside the service boundary (a road along its
+        # edge): planned from its depot instead, it looked ~20 min behind at every
+        # report there and the re-times broke promises by hours (issue 14)
+        locate = getattr(self.travel, "locate", self.travel.snap)
         for v in data.vehicles:
             data.depot_nodes[v.id] = self.snap(v.depot_lat, v.depot_lon).node
             if live and v.lat is not None and v.lon is not None:
                 try:
-                    data.position_nodes[v.id] = self.snap(v.lat, v.lon).node
+                    data.position_nodes[v.id] = locate(v.lat, v.lon).node
                 except Exception:  # off the network (e.g. a yard): plan from the depot
                     data.position_nodes[v.id] = data.depot_nodes[v.id]
         return data

@@ -120,6 +120,19 @@ class CityMap:
             area=self.areas.area_of(lat, lon),
         )
 
+    def locate(self, lat: float, lon: float) -> Snap:
+        """Match a vehicle's reported position to the road network, inside the boundary
+        or not: roads between two parts of the city may run just outside it, and a car
+        seen there is still on its way (only riders' addresses must be inside)."""
+        hit = self.snapper.snap(lat, lon, inside=False)
+        return Snap(
+            node=int(self.net.node_ids[hit.node_index]),
+            lat=hit.lat,
+            lon=hit.lon,
+            snap_distance_m=hit.distance_m,
+            area=self.areas.area_of(lat, lon),
+        )
+
     def area_of(self, lat: float, lon: float) -> str | None:
         """Id of the service area containing the point, or None."""
         return self.areas.area_of(lat, lon)

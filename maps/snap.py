@@ -48,13 +48,16 @@ class Snapper:
             msg = f"the point {lat:.6f},{lon:.6f} is outside the service boundary"
             raise SnapError("outside_boundary", msg, "その地点は運行区域の外です")
 
-    def snap(self, lat: float, lon: float) -> EdgeSnap:
+    def snap(self, lat: float, lon: float, *, inside: bool = True) -> EdgeSnap:
         """Snap a point inside the boundary to its nearest road within ``max_snap_m``.
 
         Only edges where a vehicle may stop count (not bridges, tunnels, motorways). The
-        node to route from is the end of the nearest edge closer along that edge.
+        node to route from is the end of the nearest edge closer along that edge. With
+        ``inside=False`` a point outside the boundary is snapped too (a vehicle driving a
+        road that runs just outside the city is still on the network).
         """
-        self.check_inside(lat, lon)
+        if inside:
+            self.check_inside(lat, lon)
         x, y = self.proj.to_xy(lon, lat)
         point = shapely.Point(float(x), float(y))
         hits, dists = self.tree.query_nearest(
