@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from booking_api import commands, export_cli, notifier_cli
+from booking_api import commands, export_cli, notifier_cli, paystandin
 from booking_api.settings import Settings, SettingsError
 
 
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_commands(sub)
     notifier_cli.add_commands(sub)
+    paystandin.add_commands(sub)
     export_cli.add_commands(sub)
     maps_cli.add_commands(sub)
     dispatch_cli.add_commands(sub)
