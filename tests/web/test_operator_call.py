@@ -52,6 +52,8 @@ def test_operator_registers_books_changes_and_cancels_for_a_new_caller(
     page.keyboard.press("Enter")
     page.wait_for_selector("#nr-name:focus")
     assert page.input_value("#nr-phone") == NEW_PHONE  # the digits searched for
+    # a mobile is told by SMS unless the caller asks otherwise
+    assert page.is_checked("#nr-ch-sms") and not page.is_checked("#nr-ch-voice")
     assert "すぐに承認" in page.inner_text("#nr-title + .hint")  # the city's rule, said
     page.keyboard.type(NEW_NAME)
     page.fill("#nr-kana", "かしま はなこ")
@@ -76,6 +78,8 @@ def test_operator_registers_books_changes_and_cancels_for_a_new_caller(
     (member,) = [m for m in live.api("GET", f"/api/v1/members?q={NEW_PHONE}") if m["phone"]]
     assert member["status"] == "approved" and member["channel"] == "phone"
     assert member["walking_aid"] is True
+    prefs = live.api("GET", f"/api/v1/members/{member['id']}/notifications")
+    assert prefs["channels"] == ["sms"] and prefs["effective"] == ["sms"]
 
     # book in the same call: home → a hospital, today 11:00, two riding (one a carer)
     home_to_first_hospital(page)

@@ -8,6 +8,9 @@ import { makeMap, pin } from "/static/common/map.js";
 
 const FIELDS = ["name", "kana", "birth_date", "phone", "address"];
 const NEEDS = [["wheelchair", "reg.wheelchair"], ["walking_aid", "reg.walking"], ["needs_help_boarding", "reg.help"], ["companion_allowed", "reg.companion"]];
+const NOTIFY = ["sms", "voice", "email"];
+// A mobile (070/080/090, or +81 70/80/90) is told by SMS, any other number by a call.
+const MOBILE = /^(?:\+?81-?|0)[789]0/;
 const ASCII = (s) => String(s).replace(/[０-９]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
 
 function field(name, labelKey, { type = "text", hint = "", value = "", attrs = "" } = {}) {
@@ -42,6 +45,10 @@ export function showRegistration(api, box, prefill, rules, onDone) {
       <fieldset class="field"><legend>${esc(t("reg.needs"))}</legend>
         ${NEEDS.map(([n, k]) => `<label class="choice"><input type="checkbox" name="${n}" id="nr-${n}"><span>${esc(t(k))}</span></label>`).join("")}
       </fieldset>
+      <fieldset class="field" id="nr-notify"><legend>${esc(t("op.call.reg.notify"))}</legend>
+        ${NOTIFY.map((c) => `<label class="choice"><input type="checkbox" name="nr-ch" value="${c}" id="nr-ch-${c}"><span>${esc(t(`op.dl.ch.${c}`))}</span></label>`).join("")}
+        <label for="nr-email">${esc(t("op.dl.card.email"))}</label><input id="nr-email" type="email" autocomplete="off" aria-describedby="nr-email-error">
+        <p class="field-error" id="nr-email-error" hidden></p></fieldset>
       <div class="field"><label for="nr-notes">${esc(t("op.notes"))}</label><input id="nr-notes" name="notes" type="text" autocomplete="off"></div>
       <p class="hint">${esc(t("op.call.pin.none"))}</p>
       <div class="field"><label class="choice"><input type="checkbox" id="nr-consent" aria-describedby="nr-consent-error"><span>${esc(t("op.call.consent"))}</span></label>
@@ -60,6 +67,19 @@ export function showRegistration(api, box, prefill, rules, onDone) {
     q("#nr-home-status").textContent = tf("op.call.home.set", { p: label || `${home.lat.toFixed(5)}, ${home.lon.toFixed(5)}` });
     showError("home", "");
   };
+  // The defaults follow what the caller gave, until staff change a box themselves.
+  let touched = false;
+  const defaults = () => {
+    if (touched) return;
+    const phone = ASCII(q("#nr-phone").value).replace(/[^\d+]/g, "");
+    q("#nr-ch-sms").checked = Boolean(phone) && MOBILE.test(phone);
+    q("#nr-ch-voice").checked = Boolean(phone) && !MOBILE.test(phone);
+    q("#nr-ch-email").checked = Boolean(q("#nr-email").value.trim());
+  };
+  q("#nr-phone").addEventListener("input", defaults);
+  q("#nr-email").addEventListener("input", defaults);
+  for (const b of box.querySelectorAll("input[name=nr-ch]")) b.addEventListener("change", () => { touched = true; });
+  defaults();
   if (window.L) {
     map = makeMap(q("#nr-map"));
     map.on("click", (ev) => setHome(ev.latlng.lat, ev.latlng.lng));
@@ -118,6 +138,9 @@ export function showRegistration(api, box, prefill, rules, onDone) {
       consent_terms: true, consent_privacy: true,
     };
     for (const [n] of NEEDS) body[n] = q(`#nr-${n}`).checked;
+    const chosen = NOTIFY.filter((c) => q(`#nr-ch-${c}`).checked);
+    if (chosen.length) body.notify_channels = chosen;
+    body.email = q("#nr-email").value.trim();
     const btn = q("#nr-submit");
     btn.disabled = true;
     try {
@@ -128,8 +151,9 @@ export function showRegistration(api, box, prefill, rules, onDone) {
       const en = document.documentElement.lang === "en";
       const errs = ((ex.detail && ex.detail.errors) || []).map((x) => {
         const name = String(x.field || "").split(".").pop();
-        return [FIELDS.includes(name) ? name : name.startsWith("home") ? "home" : "", (en ? x.message_en : x.message_ja) || x.message];
+        return [FIELDS.includes(name) || name === "email" ? name : name.startsWith("home") ? "home" : "", (en ? x.message_en : x.message_ja) || x.message];
       });
+      if (!errs.length && ex.code === "email_required") errs.push(["email", ex.message]);
       const placed = errs.filter(([n]) => n);
       for (const [n, m] of placed) showError(n, m);
       summary(placed.length ? placed : [["name", ex.message]]);
