@@ -142,3 +142,36 @@ def test_coupon_bought_online_used_on_board_seen_by_resident_and_office(
     takings = op.locator("#fa-takings table")
     assert "オンライン" in takings.inner_text()
     assert "3,000円" in op.inner_text("#fa-takings")
+
+
+def test_a_purchase_paid_later_shows_pending_until_the_webhook(new_page: Any, live: Live) -> None:
+    """Pay later on the provider's page → pending, nothing in the wallet → paid → the coupon."""
+    import httpx
+
+    from tests.web.seed import approved_member
+
+    member = approved_member(
+        live, name="待田 三郎", kana="まちだ さぶろう", phone="09013130015",
+        password=PASSWORD, birth_date="1952-06-06",
+    )  # fmt: skip
+    res = new_page("phone", bypass_csp=True)
+    res.goto(live.url + "/#/login")
+    res.fill("#login-id", "09013130015")
+    res.fill("#login-pw", PASSWORD)
+    res.click("#login-form button[type=submit]")
+    res.locator("#tab-wallet").click()
+    res.locator("#view-wallet [data-buy=coupon11]").click()
+    res.wait_for_url("**/pay?checkout=*")
+    pay_page = res.url
+    res.click("#later")
+    res.locator("#wallet-pending").wait_for()
+    check_axe(res, "resident wallet: a payment pending (ja)")
+    assert live.api("GET", f"/api/v1/members/{member['id']}/wallet")["holdings"] == []
+    # the provider settles it later: its paid webhook reaches the server
+    base, query = pay_page.split("/pay?")
+    checkout = dict(p.split("=") for p in query.split("&"))["checkout"]
+    sent = httpx.post(f"{base}/pay/{checkout}/paid", data={"amount": "3000"})
+    assert sent.status_code == 303
+    res.click("#wallet-check")
+    res.locator("#wallet-paid").wait_for()
+    res.locator("#view-wallet .wallet-card", has_text="残り 11").wait_for()
