@@ -195,6 +195,20 @@ function serverFieldErrors(f, ex) {
   }
   return out;
 }
+// How to be told: ticked by what the applicant gave (a mobile SMS, another number a
+// call, email once an address is typed) until they change a box themselves.
+let regChannelsTouched = false;
+function regChannelDefaults() {
+  if (regChannelsTouched) return;
+  const phone = String($("#reg-phone").value).normalize("NFKC").replace(/[^\d+]/g, "");
+  const mobile = /^(?:\+?81|0)[789]0/.test(phone);
+  $("#reg-ch-sms").checked = Boolean(phone) && mobile;
+  $("#reg-ch-voice").checked = Boolean(phone) && !mobile;
+  $("#reg-ch-email").checked = Boolean($("#reg-email").value.trim());
+}
+$("#reg-phone").addEventListener("input", regChannelDefaults);
+$("#reg-email").addEventListener("input", regChannelDefaults);
+for (const b of document.querySelectorAll("#reg-notify input[data-ch]")) b.addEventListener("change", () => { regChannelsTouched = true; });
 regForm().addEventListener("submit", async (e) => {
   e.preventDefault();
   const f = regForm();
@@ -215,6 +229,8 @@ regForm().addEventListener("submit", async (e) => {
   }
   // Phone numbers go as typed (full-width digits and hyphens too): the API normalises
   // them, so no digit is ever lost here.
+  const regChannels = [...f.querySelectorAll("input[data-ch]:checked")].map((el) => el.dataset.ch);
+  if (regChannels.length) body.notify_channels = regChannels;
   body.home_lat = Number(f.dataset.lat);
   body.home_lon = Number(f.dataset.lon);
   try {
