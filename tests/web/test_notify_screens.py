@@ -146,6 +146,10 @@ def test_resident_chooses_channels_quiet_hours_and_turns_push_on_and_off(
               .then((ns) => ns.map((n) => [n.title, n.lang, n.data.url])); }"""
     )
     assert dispatched == [["New time", "en", live.url + "/"]]
+    # a tap on the notification moves the open window of the app to the rider's bookings
+    assert not page.url.endswith("/#bookings")
+    sw.evaluate("() => openRide(self.location.origin + '/#bookings').then(() => true)")
+    wait_until(page, "location.hash === '#bookings'", 10)
 
 
 def test_push_subscription_is_posted_and_withdrawn(

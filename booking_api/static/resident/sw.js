@@ -51,7 +51,8 @@ self.addEventListener("push", (e) => e.waitUntil(showPush(e.data ? e.data.text()
 function openRide(url) {
   return self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((list) => {
     const win = list.find((c) => new URL(c.url).origin === self.location.origin);
-    if (win) return win.focus().then((w) => (w || win).navigate(url)).catch(() => self.clients.openWindow(url));
+    // focus() may be refused (no user activation); the window is still moved to the ride.
+    if (win) return win.focus().catch(() => win).then((w) => (w || win).navigate(url)).catch(() => self.clients.openWindow(url));
     return self.clients.openWindow(url);
   });
 }
