@@ -49,6 +49,7 @@ from booking_api.routes import (
     reports,
     revenue,
     series,
+    tiles,
 )
 from booking_api.settings import Settings
 from dispatch.clock import system_clock
@@ -136,6 +137,7 @@ def create_app(
     _outermost(app, edge)
     app.include_router(api_router())
     app.include_router(feeds.router)  # /gtfs/flex.zip and /gofs/...: public, stable URLs
+    app.include_router(tiles.router)  # /tiles/...: the offline basemap's vector tiles
     app.add_api_route(
         "/health",
         health,
@@ -209,10 +211,10 @@ def health(state: State) -> JSONResponse:
 
 
 def map_page(request: Request, state: State) -> HTMLResponse:
-    """The map preview page (roads, areas, places) drawn offline."""
+    """The city's vector basemap (``booking_api.mappage``), drawn offline."""
     del request
     if state.city_map is None:
         raise ApiError(503, "unavailable", "The map is not loaded.", "地図を読み込めていません。")
-    from maps.preview import render_preview_html
+    from booking_api.mappage import render_map_page
 
-    return HTMLResponse(render_preview_html(state.city_map))
+    return HTMLResponse(render_map_page(state.city_map.city))

@@ -1,4 +1,4 @@
-"""``noriai maps route|search|preview|import``: the maps library from the command line.
+"""``noriai maps route|search|preview|import|import-tiles``: the maps library from the command line.
 
 Handlers take ``(args, settings)`` (settings is the service's ``Settings``, typed
 ``Any`` so this library does not import the service) and return the exit code. A
@@ -163,6 +163,26 @@ def cmd_import(args: argparse.Namespace, settings: Any) -> int:
     return 0
 
 
+def cmd_tiles(args: argparse.Namespace, settings: Any) -> int:
+    """Pack a folder or tarball of vector tiles into the city's PMTiles basemap."""
+    from maps.tiles import build_pmtiles
+
+    out_dir = Path(args.out)
+    out = out_dir / f"{out_dir.name}_basemap.pmtiles"
+    count = build_pmtiles(
+        Path(args.tiles),
+        out,
+        attribution="© OpenMapTiles © OpenStreetMap contributors",
+        name=out_dir.name,
+    )
+    print(
+        f"wrote {out} ({count} tiles, {out.stat().st_size // 1024} KB); add "
+        f'basemap = "{out.name}" under [files] in {out_dir / "city.toml"}',
+        file=sys.stderr,
+    )
+    return 0
+
+
 def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register ``noriai maps route|search|preview|import`` on the ``noriai`` parser."""
     maps_parser = subparsers.add_parser("maps", help="road network, routes, places, map preview")
@@ -196,3 +216,10 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--name", help="city name for city.toml (default: the folder name)")
     p.set_defaults(handler=_guard(cmd_import))
+
+    p = sub.add_parser(
+        "import-tiles", help="pack OpenMapTiles vector tiles (folder or .tar.gz) as the basemap"
+    )
+    p.add_argument("tiles", metavar="DIR|FILE.tar.gz", help="z/x/y.pbf or x_y.pbf (z14) tiles")
+    p.add_argument("--out", required=True, metavar="DIR", help="the city's data folder")
+    p.set_defaults(handler=_guard(cmd_tiles))

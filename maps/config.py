@@ -45,6 +45,7 @@ _FILE_KEYS = (
     "towns",
     "town_readings",
     "demand_grid",
+    "basemap",
 )
 
 

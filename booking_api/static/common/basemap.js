@@ -1,0 +1,54 @@
+// The offline vector basemap (MapLibre GL JS, tiles from our own /tiles route).
+// MapLibre (about 280 KB compressed) is fetched only when a page first shows a map.
+// Japanese names are drawn with the device's own fonts (localIdeographFontFamily), so
+// no font files are shipped; the glyph route answers empty sets for other scripts.
+let maplibrePromise = null;
+
+export function maplibre() {
+  if (window.maplibregl) return Promise.resolve(window.maplibregl);
+  if (!maplibrePromise) {
+    maplibrePromise = new Promise((resolve, reject) => {
+      const css = document.createElement("link");
+      css.rel = "stylesheet";
+      css.href = new URL("../vendor/maplibre/maplibre-gl.css", import.meta.url).href;
+      document.head.append(css);
+      const js = document.createElement("script");
+      js.src = new URL("../vendor/maplibre/maplibre-gl.js", import.meta.url).href;
+      js.onload = () => resolve(window.maplibregl);
+      js.onerror = () => { maplibrePromise = null; js.remove(); reject(new Error("maplibre")); };
+      document.head.append(js);
+    });
+  }
+  return maplibrePromise;
+}
+
+// The style kept in the repository, with its tile and glyph URLs made absolute
+// (MapLibre's workers fetch them and need full URLs).
+async function style() {
+  const url = new URL("./basemap-style.json", import.meta.url);
+  const doc = await (await fetch(url)).json();
+  const origin = window.location.origin;
+  for (const src of Object.values(doc.sources)) {
+    src.tiles = src.tiles.map((t) => new URL(t, origin).href.replaceAll("%7B", "{").replaceAll("%7D", "}"));
+  }
+  doc.glyphs = origin + doc.glyphs;
+  return doc;
+}
+
+// Draw the basemap in `container` centred on [lat, lon]; resolves to the map once
+// its first frame with tiles is drawn.
+export async function showBasemap(container, { lat, lon, zoom = 14.5 }) {
+  const [gl, doc] = await Promise.all([maplibre(), style()]);
+  const map = new gl.Map({
+    container,
+    style: doc,
+    center: [lon, lat],
+    zoom,
+    minZoom: 13,
+    localIdeographFontFamily: "'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic', 'Meiryo', sans-serif",
+    attributionControl: { compact: false },
+  });
+  map.addControl(new gl.NavigationControl({ showCompass: false }));
+  await new Promise((resolve) => map.once("idle", resolve));
+  return map;
+}
