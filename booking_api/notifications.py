@@ -83,7 +83,9 @@ class BookingDirectory:
             return "ok", None
         times = s.scalars(
             select(RideRow.pickup_window_start).where(
-                RideRow.member_id == member_id, RideRow.status == "no_show"
+                RideRow.member_id == member_id,
+                RideRow.status == "no_show",
+                RideRow.pickup_window_start <= now,  # as of ``now``: later ones not yet
             )
         )
         st = assess(self.rules.no_show, list(times), member.no_shows_cleared_at, now)

@@ -56,7 +56,8 @@ class Directory(Protocol):
         ...
 
     def standing(self, s: Session, member_id: str, now: datetime) -> tuple[str, datetime | None]:
-        """The member's no-show standing ("ok", "warned", "suspended") and its end."""
+        """The member's no-show standing ("ok", "warned", "suspended") and its end at ``now``
+        (no-shows after ``now`` are not counted)."""
         ...
 
     def audit_after(self, s: Session, after_id: int, limit: int) -> list[LogItem]:
@@ -176,7 +177,9 @@ class Feed:
                     Event.PICKUP_DELAYED, at + timedelta(minutes=30), pickup=at.isoformat()
                 )
         elif it.kind == "ride.no_show":
-            state, until = self.directory.standing(s, ride.member_id, now)
+            # The standing as of this no-show, not of the round: a worker that was behind
+            # would otherwise tell a suspension once for each of the no-shows leading to it.
+            state, until = self.directory.standing(s, ride.member_id, it.at)
             if state == "warned":
                 yield notice(Event.NO_SHOW_WARNING, None)
             elif state == "suspended":
