@@ -87,3 +87,6 @@ def test_a_car_outside_the_boundary_is_planned_from_where_it_is(
     after = engine.plan_stops("V1", DAY)[0]
     assert after["ride_id"] == ride.ride_id
     assert int(after["start_s"]) <= planned + 120
+    # the tablet draws the way from there to the drop-off too (it drew none: no snap)
+    stop = engine.vehicle_manifest("V1")["stops"][0]
+    assert stop["ride_id"] == ride.ride_id and stop["route"] is not None
