@@ -54,6 +54,8 @@ def inline_page_csp(html: bytes) -> str:
         f"default-src 'self'; script-src 'self' {_CDN} {hashes}; "
         f"style-src 'self' 'unsafe-inline' {_CDN}; "
         "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
+        # MapLibre (the /map basemap) starts its tile workers from blob: URLs it makes
+        "worker-src 'self' blob:; "
         "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
     )
 

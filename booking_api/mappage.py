@@ -1,5 +1,6 @@
 """The ``/map`` page: the city's vector basemap (roads with names, buildings, water,
-land use, places) drawn by MapLibre from our own ``/tiles`` route.
+land use, places) drawn by MapLibre from our own ``/tiles`` route, with the service's
+boundary, areas and destinations over it (``/api/v1/map/layers``).
 
 A small HTML shell: the map library and tiles are fetched by the page itself, so the
 page stays a few KB instead of embedding the road network
@@ -24,9 +25,9 @@ _PAGE = """<!doctype html>
 <div id="map" data-view='__VIEW__'></div>
 <noscript>© OpenMapTiles © OpenStreetMap contributors</noscript>
 <script type="module">
-import { showBasemap } from "/static/common/basemap.js";
+import { showBasemap, addServiceLayers } from "/static/common/basemap.js";
 const el = document.getElementById("map");
-window.noriaiMap = showBasemap(el, JSON.parse(el.dataset.view));
+window.noriaiMap = showBasemap(el, JSON.parse(el.dataset.view)).then(addServiceLayers);
 </script>
 </body>
 </html>

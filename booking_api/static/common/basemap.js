@@ -52,3 +52,23 @@ export async function showBasemap(container, { lat, lon, zoom = 14.5 }) {
   await new Promise((resolve) => map.once("idle", resolve));
   return map;
 }
+
+// The service's own layers over the basemap (GET /api/v1/map/layers: the city boundary,
+// the service areas, the designated destinations); a tap on a destination names it.
+export async function addServiceLayers(map) {
+  const layers = await (await fetch("/api/v1/map/layers")).json();
+  for (const key of ["boundary", "areas", "places"]) map.addSource(`svc-${key}`, { type: "geojson", data: layers[key] });
+  map.addLayer({ id: "svc-areas", type: "fill", source: "svc-areas", paint: { "fill-color": "#0031d8", "fill-opacity": 0.06 } });
+  map.addLayer({ id: "svc-areas-line", type: "line", source: "svc-areas", paint: { "line-color": "#0031d8", "line-width": 1.5, "line-dasharray": [2, 2] } });
+  map.addLayer({ id: "svc-boundary", type: "line", source: "svc-boundary", paint: { "line-color": "#1a1a1c", "line-width": 2 } });
+  map.addLayer({ id: "svc-places", type: "circle", source: "svc-places", paint: { "circle-radius": 6, "circle-color": "#d62d2d", "circle-stroke-color": "#fff", "circle-stroke-width": 2 } });
+  const gl = window.maplibregl;
+  map.on("click", "svc-places", (e) => {
+    const f = e.features && e.features[0];
+    if (!f) return;
+    const p = document.createElement("p");
+    p.textContent = f.properties.name;  // text, never HTML: names come from map data
+    new gl.Popup().setLngLat(f.geometry.coordinates).setDOMContent(p).addTo(map);
+  });
+  return map;
+}
