@@ -31,6 +31,8 @@ let online = true;
 let rules = {};  // the city's tap rules (dispatch TapRules.as_json), from the manifest
 let undoable = null;  // { tap_id, tap, ride_id, until, prev? }: the tap 「取り消す」 undoes
 
+// A tel: link dials digits: the stored number is written with hyphens (090-1234-5678).
+const telDigits = (phone) => String(phone).replace(/[^0-9+]/g, "");
 const queue = () => JSON.parse(localStorage.getItem(QUEUE) || "[]");
 const saveQueue = (q) => { localStorage.setItem(QUEUE, JSON.stringify(q)); showOffline(); };
 const uuid = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(16).slice(2)}`);
@@ -79,7 +81,7 @@ const mmss = (n) => `${Math.floor(n / 60)}:${String(n % 60).padStart(2, "0")}`;
 function tapButton(s, [tap, key, cls]) {
   if (tap === "call") {
     // 電話する comes before 不在: the rider may be just inside
-    return s.rider_phone ? `<a class="btn tap secondary" id="call-btn" href="tel:${esc(s.rider_phone)}">${t("dr.callnow")}</a>` : "";
+    return s.rider_phone ? `<a class="btn tap secondary" id="call-btn" href="tel:${esc(telDigits(s.rider_phone))}">${t("dr.callnow")}</a>` : "";
   }
   const left = tap === "no_show" ? waitLeft(s) : 0;
   if (left) return `<button type="button" class="btn tap ${cls}" data-tap="${tap}" data-ride="${esc(s.ride_id)}" disabled aria-describedby="nwait"><span class="countdown">${esc(tf("dr.noshow.wait", { t: mmss(left) }))}</span></button>`;
@@ -122,7 +124,7 @@ function render(changed = new Set()) {
       <p class="ntags">${needsTags(next)}</p>
       ${next.notes ? `<p class="nnotes">${esc(next.notes)}</p>` : ""}
       ${next.lat != null && next.lon != null ? `<p><a class="btn secondary small nav-link" id="nav-link" href="${esc(navUrl(next))}" target="_blank" rel="noopener" aria-label="${esc(tf("dr.nav.aria", { place: placeLabel(next.label) || t("dr.nav") }))}">${t("dr.nav")}</a></p>` : ""}
-      ${next.rider_phone && next.ride_status !== "arrived" ? `<p><a class="btn secondary small" href="tel:${esc(next.rider_phone)}">${t("dr.call")} ${esc(next.rider_phone)}</a></p>` : ""}
+      ${next.rider_phone && next.ride_status !== "arrived" ? `<p><a class="btn secondary small" href="tel:${esc(telDigits(next.rider_phone))}">${t("dr.call")} ${esc(next.rider_phone)}</a></p>` : ""}
       ${waitLeft(next) ? `<p class="nwait" id="nwait">${esc(tf("dr.noshow.hint", { t: hm(next.no_show_from) }))}</p>` : ""}
       <div class="taps">${actions(next).map((a) => tapButton(next, a)).join("")}</div>`;
     for (const b of nextBox.querySelectorAll("button.tap")) b.addEventListener("click", () => onTap(b.dataset.ride, b.dataset.tap, next));

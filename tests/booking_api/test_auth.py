@@ -65,16 +65,16 @@ def test_phone_formats_share_one_failure_count(api: Api) -> None:
 
 def test_pending_and_rejected_members_cannot_log_in(api: Api) -> None:
     staff = api.staff()
-    r = api.client.post("/api/v1/registrations", json=api.registration(phone="0901111000"))
+    r = api.client.post("/api/v1/registrations", json=api.registration(phone="09011110000"))
     member_id = r.json()["member"]["id"]
-    r = api.client.post("/api/v1/auth/login", json={"login": "0901111000", "password": PASSWORD})
+    r = api.client.post("/api/v1/auth/login", json={"login": "09011110000", "password": PASSWORD})
     assert r.status_code == 403 and r.json()["detail"]["code"] == "member_not_approved"
     api.client.post(
         f"/api/v1/members/{member_id}/reject",
         json={"reason": "市外にお住まいのため"},
         headers=staff,
     )
-    r = api.client.post("/api/v1/auth/login", json={"login": "0901111000", "password": PASSWORD})
+    r = api.client.post("/api/v1/auth/login", json={"login": "09011110000", "password": PASSWORD})
     assert r.status_code == 403
     assert "市外にお住まいのため" in r.json()["detail"]["message_ja"]
 

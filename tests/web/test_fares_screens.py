@@ -93,7 +93,8 @@ def test_coupon_sold_used_on_board_and_seen_by_resident_and_office(
     op = operator_fares(new_page, live)
     op.fill("#fa-q", "")
     op.click("#fa-find button[type=submit]")
-    assert op.inner_text("#fa-q-error")  # an empty search is refused next to its field
+    # an empty search is refused next to its field
+    wait_until(op, "document.querySelector('#fa-q-error').textContent.length > 0")
     op.fill("#fa-q", PHONE)
     op.keyboard.press("Enter")
     op.locator("#fa-found button", has_text="券田 花子").click()
