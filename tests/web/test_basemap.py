@@ -25,11 +25,12 @@ GL_ARGS = [a for a in CHROMIUM_ARGS if a != "--disable-gpu"] + [
 
 
 @pytest.fixture(scope="module")
-def gl_page(live: Live) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=GL_ARGS)
+def gl_page(live: Live, browser: Any) -> Iterator[Any]:
+    # a second browser from the session's Playwright (a second sync_playwright() in the
+    # same process is refused when the shared browser already runs)
+    gl = browser.browser_type.launch(executable_path=str(CHROMIUM), headless=True, args=GL_ARGS)
+    if True:
+        browser = gl
         page = browser.new_page(viewport={"width": 800, "height": 600}, locale="ja-JP")
         page.set_default_timeout(30_000)
         errors: list[str] = []
