@@ -62,7 +62,7 @@ class EngineCore:
         self.tz = ZoneInfo(config.timezone)
         # the service days kept in memory (None: every read goes to the database)
         self.days = DayCache(db, travel) if config.day_cache else None
-        self._snaps: dict[tuple[float, float], SnapResult] = {}
+        self._snaps: dict[tuple[float, float, bool], SnapResult] = {}
         self._snap_lock = threading.Lock()
         self._local = threading.local()
 
@@ -109,11 +109,21 @@ class EngineCore:
 
     def snap(self, lat: float, lon: float) -> SnapResult:
         """Snap a point to the road network (cached; raises the map's snap error)."""
-        key = (round(lat, 6), round(lon, 6))
+        return self._matched(lat, lon, vehicle=False)
+
+    def locate(self, lat: float, lon: float) -> SnapResult:
+        """Match a vehicle's position to the road network, inside the service boundary or
+        not (a road along its edge; only riders' addresses must be inside); cached like
+        ``snap``. A travel model without ``locate`` (the grid city) snaps."""
+        return self._matched(lat, lon, vehicle=True)
+
+    def _matched(self, lat: float, lon: float, *, vehicle: bool) -> SnapResult:
+        key = (round(lat, 6), round(lon, 6), vehicle)
         with self._snap_lock:
             hit = self._snaps.get(key)
         if hit is None:
-            hit = self.travel.snap(lat, lon)
+            snap = self.travel.snap
+            hit = (getattr(self.travel, "locate", snap) if vehicle else snap)(lat, lon)
             with self._snap_lock:
                 if len(self._snaps) > 200_000:  # live positions keep coming: stay bounded
                     self._snaps.clear()
@@ -176,12 +186,11 @@ class EngineCore:
         # a car's position may be just outside the service boundary (a road along its
         # edge): planned from its depot instead, it looked ~20 min behind at every
         # report there and the re-times broke promises by hours (issue 14)
-        locate = getattr(self.travel, "locate", self.travel.snap)
         for v in data.vehicles:
             data.depot_nodes[v.id] = self.snap(v.depot_lat, v.depot_lon).node
             if live and v.lat is not None and v.lon is not None:
                 try:
-                    data.position_nodes[v.id] = locate(v.lat, v.lon).node
+                    data.position_nodes[v.id] = self.locate(v.lat, v.lon).node
                 except Exception:  # off the network (e.g. a yard): plan from the depot
                     data.position_nodes[v.id] = data.depot_nodes[v.id]
         return data

@@ -39,8 +39,7 @@ def stops_view(
     prev: Any = None
     try:
         if vrow.lat is not None and vrow.lon is not None:
-            # a car may drive a road outside the riders' boundary: locate, not snap
-            prev = getattr(core.travel, "locate", core.travel.snap)(vrow.lat, vrow.lon).node
+            prev = core.locate(vrow.lat, vrow.lon).node  # a car may be outside the boundary
         else:
             prev = core.snap(vrow.depot_lat, vrow.depot_lon).node
     except Exception:

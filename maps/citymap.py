@@ -111,20 +111,16 @@ class CityMap:
     # --- points ------------------------------------------------------------------------
     def snap(self, lat: float, lon: float) -> Snap:
         """Match a point to the road network (raises ``SnapError`` with the reason)."""
-        hit = self.snapper.snap(lat, lon)
-        return Snap(
-            node=int(self.net.node_ids[hit.node_index]),
-            lat=hit.lat,
-            lon=hit.lon,
-            snap_distance_m=hit.distance_m,
-            area=self.areas.area_of(lat, lon),
-        )
+        return self._matched(lat, lon, inside=True)
 
     def locate(self, lat: float, lon: float) -> Snap:
         """Match a vehicle's reported position to the road network, inside the boundary
         or not: roads between two parts of the city may run just outside it, and a car
         seen there is still on its way (only riders' addresses must be inside)."""
-        hit = self.snapper.snap(lat, lon, inside=False)
+        return self._matched(lat, lon, inside=False)
+
+    def _matched(self, lat: float, lon: float, *, inside: bool) -> Snap:
+        hit = self.snapper.snap(lat, lon, inside=inside)
         return Snap(
             node=int(self.net.node_ids[hit.node_index]),
             lat=hit.lat,
