@@ -130,3 +130,38 @@ class OutboxMessageOut(BaseModel):
     body: str
     url: str | None = None
     at: datetime
+
+
+class DeliveryCounts(BaseModel):
+    """Deliveries queued on one local day over one channel, by where they stand now.
+
+    ``queued`` still waits (or is being sent); ``sent`` the provider took; ``failed`` it
+    refused for good; ``given_up`` was not sent before its give-up time (the office was
+    told); ``cancelled`` lost its point (the ride was cancelled first). ``delivered`` is
+    null: no provider reports delivery receipts yet.
+    """
+
+    channel: ChannelName
+    queued: int
+    sent: int
+    delivered: int | None = None
+    failed: int
+    given_up: int
+    cancelled: int
+    total: int
+
+
+class DeliveryDayCounts(DeliveryCounts):
+    """One local day (the city's midnight to midnight) and one channel."""
+
+    date: date
+
+
+class DeliveryReport(BaseModel):
+    """The daily delivery counts by channel for a period, and its totals per channel."""
+
+    start: date
+    end: date
+    timezone: str
+    days: list[DeliveryDayCounts]
+    totals: list[DeliveryCounts]
