@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from booking_api import commands, export_cli, notifier_cli, paystandin
+from booking_api import commands, export_cli, notifier_cli
 from booking_api.settings import Settings, SettingsError
 
 
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the top-level parser with every package's sub-commands registered."""
     from bench import cli as bench_cli
     from dispatch import cli as dispatch_cli
+    from fares import cli as fares_cli
     from maps import cli as maps_cli
 
     parser = argparse.ArgumentParser(
@@ -32,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_commands(sub)
     notifier_cli.add_commands(sub)
-    paystandin.add_commands(sub)
+    fares_cli.add_commands(sub)
     export_cli.add_commands(sub)
     maps_cli.add_commands(sub)
     dispatch_cli.add_commands(sub)

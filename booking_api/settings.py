@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     # The tablet's ナビ button hands the next stop to the device's navigation app:
     # geo (a geo: URI, Android's chooser), google (Google Maps directions URL) or apple.
     navigation_app: Literal["geo", "google", "apple"] = "geo"
-    # Online purchases: which payment provider (booking_api.payprovider; "local" is the
+    # Online purchases: which payment provider (fares.payprovider; "local" is the
     # stand-in that signs its webhooks like a real one; empty = no online sales), the
     # secret its webhooks are signed with, and where its payment page is.
     payment_provider: str = ""

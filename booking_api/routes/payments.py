@@ -22,11 +22,11 @@ from booking_api.errors import ApiError, not_found
 from booking_api.faredb import CheckoutRow, LedgerRow, WebhookEventRow
 from booking_api.membership import member_for_account
 from booking_api.openapi import answers
-from booking_api.payprovider import EVENT_TYPES, BadSignature, PaymentProvider, provider_from
 from booking_api.rules import tz
 from booking_api.schemas.types import Line
 from booking_api.state import AppState
 from fares.ledger import Channel, Entry, Kind, Method, balance_rides
+from fares.payprovider import EVENT_TYPES, BadSignature, PaymentProvider, provider_from
 
 router = APIRouter(tags=["payments"])
 

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from booking_api.faredb import LedgerRow
 from booking_api.main import create_app
-from booking_api.payprovider import SIGNATURE_HEADER, StandIn, sign
 from booking_api.settings import Settings
+from fares.payprovider import SIGNATURE_HEADER, StandIn, sign
 from tests.booking_api.conftest import Api
 from tests.booking_api.fakes import FixedClock
 

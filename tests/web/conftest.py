@@ -146,7 +146,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         time.sleep(0.05)
     url = f"http://127.0.0.1:{port}"
     token = create_admin(app, url, *ADMIN)
-    from booking_api.paystandin import serve as serve_payments
+    from fares.standin import serve as serve_payments
 
     # signed with the app's shifted clock, which the webhook's freshness check reads
     payments = serve_payments(PAY_SECRET, url, pay_port, lambda: clock.now().timestamp())

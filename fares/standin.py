@@ -12,7 +12,6 @@ wallet only when the paid webhook arrives, so the page waits for nothing else.
 from __future__ import annotations
 
 import html
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -23,7 +22,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 
-from booking_api.payprovider import StandIn
+from fares.payprovider import StandIn
 
 _PAGE = """<!doctype html><html lang="ja"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
@@ -128,33 +127,3 @@ def serve(
     server = ThreadingHTTPServer(("127.0.0.1", port), _handler(signer, f"{base}/"))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return PayStandIn(url=f"http://127.0.0.1:{server.server_port}", signer=signer, server=server)
-
-
-def _run(args: Any, settings: Any) -> int:
-    if not settings.payment_webhook_secret:
-        print("noriai pay-standin: NORIAI_PAYMENT_WEBHOOK_SECRET is not set", file=sys.stderr)
-        return 2
-    port = args.port or urlsplit(settings.payment_page_url).port or 0
-    try:
-        standin = serve(settings.payment_webhook_secret, args.server, port)
-    except OSError as exc:
-        print(f"noriai pay-standin: cannot listen on 127.0.0.1:{port}: {exc}", file=sys.stderr)
-        return 1
-    print(f"noriai pay-standin: checkout page on {standin.url}/pay", file=sys.stderr)
-    try:
-        threading.Event().wait()
-    finally:
-        standin.close()
-    return 0
-
-
-def add_commands(subparsers: Any) -> None:
-    """Register ``noriai pay-standin`` (the demo's local payment provider)."""
-    p = subparsers.add_parser(
-        "pay-standin", help="serve the local payment provider's stand-in (demo and tests)"
-    )
-    p.add_argument("--server", default="http://127.0.0.1:8000", help="Noriai's base URL")
-    p.add_argument(
-        "--port", type=int, default=0, help="port (default: NORIAI_PAYMENT_PAGE_URL's port)"
-    )
-    p.set_defaults(handler=_run)
