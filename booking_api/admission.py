@@ -9,6 +9,14 @@ up to ``max_queued`` more wait for a slot for at most ``queue_wait_s``. Anything
 beyond is answered at once with 503 and ``Retry-After``, in the house error
 shape, so a client backs off instead of timing out, and nothing is half done.
 
+Engine work has a latency budget of its own, ``engine_queue_wait_s``: a quote
+answered after seconds in a queue is worse than a 503 retried after
+``Retry-After`` (a person is waiting, and ``busy`` means nothing was done, so a
+retry is always safe). A request that has waited that long for its slots is refused, and
+one that arrives when the queue ahead of it would outlast the budget (queued
+requests x the slots' mean holding time / slots) is refused at once rather than
+after waiting it out. The budget covers the whole wait, both tiers together.
+
 The gate is a pure ASGI middleware (no per-request thread); websockets, static
 files, ``/health`` and the service clock are never held back.
 """
@@ -44,6 +52,8 @@ class AdmissionLimits:
     max_queued: int
     queue_wait_s: float
     retry_after_s: int
+    # the queue-time budget of engine work (quotes, confirms); None: ``queue_wait_s``
+    engine_queue_wait_s: float | None = None
 
 
 class _Slots:
@@ -55,16 +65,31 @@ class _Slots:
         self.wait_s = wait_s
         self.busy = 0
         self.waiting = 0
+        self.hold_s = 0.0  # moving mean of how long a slot is held (0: nothing measured yet)
         self._freed: asyncio.Condition | None = None
 
-    async def acquire(self) -> bool:
-        """Take a slot, waiting in the bounded room; False when refused or timed out."""
+    def expected_wait_s(self) -> float:
+        """Return how long a request arriving now would wait for a slot, by the mean hold."""
+        ahead = self.waiting + max(0, self.busy - self.size + 1)
+        return ahead * self.hold_s / max(self.size, 1)
+
+    def held(self, seconds: float) -> None:
+        """Count one slot held for ``seconds`` into the moving mean."""
+        self.hold_s = seconds if self.hold_s == 0.0 else 0.8 * self.hold_s + 0.2 * seconds
+
+    async def acquire(self, budget_s: float | None = None) -> bool:
+        """Take a slot, waiting in the bounded room; False when refused or timed out.
+
+        ``budget_s`` bounds the wait instead of the tier's own ``wait_s``; a request
+        whose expected wait already exceeds it is refused without waiting.
+        """
         if self.size <= 0:
             return True
         if self.busy < self.size and self.waiting == 0:
             self.busy += 1
             return True
-        if self.waiting >= self.max_queued:
+        wait_s = self.wait_s if budget_s is None else min(self.wait_s, budget_s)
+        if self.waiting >= self.max_queued or wait_s <= 0 or self.expected_wait_s() > wait_s:
             return False
         if self._freed is None:
             self._freed = asyncio.Condition()
@@ -72,7 +97,7 @@ class _Slots:
         try:
             async with self._freed:
                 await asyncio.wait_for(
-                    self._freed.wait_for(lambda: self.busy < self.size), self.wait_s
+                    self._freed.wait_for(lambda: self.busy < self.size), wait_s
                 )
                 self.busy += 1
                 return True
@@ -102,7 +127,12 @@ class AdmissionControl:
         self.app = app
         self.limits = limits
         self.all = _Slots(limits.max_in_flight, limits.max_queued, limits.queue_wait_s)
-        self.engine = _Slots(limits.max_engine_in_flight, limits.max_queued, limits.queue_wait_s)
+        engine_wait_s = limits.engine_queue_wait_s
+        self.engine = _Slots(
+            limits.max_engine_in_flight,
+            limits.max_queued,
+            limits.queue_wait_s if engine_wait_s is None else engine_wait_s,
+        )
         self.refused = 0
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -112,19 +142,25 @@ class AdmissionControl:
             await self.app(scope, receive, send)
             return
         tiers = [self.all]
+        budget_s = None
         if scope.get("method") == "POST" and _ENGINE_WORK.match(path):
             tiers.insert(0, self.engine)  # always engine first, then general: no lock cycle
-        held: list[_Slots] = []
+            budget_s = self.engine.wait_s
+        held: list[tuple[_Slots, float]] = []
+        loop = asyncio.get_running_loop()
+        arrived = loop.time()
         try:
             for tier in tiers:
-                if not await tier.acquire():
+                left_s = None if budget_s is None else budget_s - (loop.time() - arrived)
+                if not await tier.acquire(left_s):
                     self.refused += 1
                     await self._busy(scope, send)
                     return
-                held.append(tier)
+                held.append((tier, loop.time()))
             await self.app(scope, receive, send)
         finally:
-            for tier in reversed(held):
+            for tier, since in reversed(held):
+                tier.held(loop.time() - since)
                 await tier.release()
 
     async def _busy(self, scope: Scope, send: Any) -> None:

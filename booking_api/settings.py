@@ -100,6 +100,10 @@ class Settings(BaseSettings):
     day_cache: bool = True
     max_queued: int = Field(default=64, ge=0)
     queue_wait_s: float = Field(default=10.0, gt=0)
+    # Quotes and confirms have a latency budget of their own: one that has waited this
+    # long for a slot (or would, by the queue ahead of it) is answered 503 with
+    # Retry-After at once, which the apps retry, instead of late (booking_api.admission).
+    engine_queue_wait_s: float = Field(default=0.5, gt=0)
     retry_after_s: int = Field(default=2, ge=1)
     # Database work is bounded too: a statement, a wait for a pooled connection or for
     # a lock that takes longer is given up and answered 503 instead of piling up.
@@ -127,6 +131,12 @@ class Settings(BaseSettings):
     smtp_password: str = ""
     smtp_from: str = ""
     smtp_starttls: bool = True
+    # SMTP TLS: implicit TLS from the first byte (port 465; STARTTLS is then moot); the
+    # relay's certificate is verified (against smtp_ca_file alone when set, a private
+    # CA); a certificate that does not verify keeps the messages queued.
+    smtp_tls: bool = False
+    smtp_verify_certs: bool = True
+    smtp_ca_file: str = ""
     # The notifier (noriai notifier): a message not sent within notify_give_up_after_s
     # expires and the office is told; retries wait backoff_first * 2^n, at most backoff_max.
     notify_give_up_after_s: int = Field(default=6 * 3600, gt=0)
@@ -267,6 +277,9 @@ class Settings(BaseSettings):
             self.smtp_user,
             self.smtp_password,
             self.smtp_starttls,
+            self.smtp_tls,
+            self.smtp_verify_certs,
+            self.smtp_ca_file,
         )
 
 

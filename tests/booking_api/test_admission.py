@@ -121,3 +121,49 @@ def test_the_clock_and_unlimited_gates_are_never_held(serve: Any) -> None:
         busy.join()
     open_url = serve(AdmissionLimits(0, 0, max_queued=0, queue_wait_s=1, retry_after_s=1))
     assert sorted(c for c, _, _ in _burst(open_url, 4, "POST", "/api/v1/quotes")) == [200] * 4
+
+
+def test_a_quote_waits_no_longer_than_the_engine_budget(serve: Any) -> None:
+    # Other requests may wait 10 s; a quote only its 0.2 s budget, then 503 + Retry-After.
+    url = serve(
+        AdmissionLimits(
+            8, 1, max_queued=10, queue_wait_s=10, retry_after_s=2, engine_queue_wait_s=0.2
+        )
+    )
+    answers = _burst(url, 3, "POST", "/api/v1/quotes")
+    assert sorted(code for code, _, _ in answers) == [200, 503, 503]
+    for code, took, r in answers:
+        if code == 503:
+            assert took < HOLD_S, "a quote past its budget is refused, not served late"
+            assert r.headers["Retry-After"] == "2"
+            assert r.json()["detail"]["code"] == "busy"
+
+
+def test_a_quote_whose_queue_outlasts_the_budget_is_refused_at_once(serve: Any) -> None:
+    url = serve(
+        AdmissionLimits(
+            8, 1, max_queued=10, queue_wait_s=10, retry_after_s=1, engine_queue_wait_s=0.3
+        )
+    )
+    with httpx.Client(base_url=url, timeout=30) as c:
+        assert c.post("/api/v1/quotes").status_code == 200  # the gate learns a quote's time
+        busy = threading.Thread(target=lambda: c.post("/api/v1/quotes"))
+        busy.start()
+        time.sleep(HOLD_S / 3)
+        t0 = time.monotonic()
+        r = c.post("/api/v1/quotes")
+        took = time.monotonic() - t0
+        busy.join()
+    # ~0.4 s still to wait for the slot > the 0.3 s budget: no point waiting it out
+    assert r.status_code == 503 and took < 0.15, took
+    assert r.headers["Retry-After"] == "1"
+
+
+def test_quotes_within_the_budget_wait_and_are_served(serve: Any) -> None:
+    url = serve(
+        AdmissionLimits(
+            8, 1, max_queued=10, queue_wait_s=0.1, retry_after_s=1, engine_queue_wait_s=2.0
+        )
+    )
+    answers = _burst(url, 2, "POST", "/api/v1/quotes")
+    assert sorted(code for code, _, _ in answers) == [200, 200]
