@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from booking_api.cli import main
@@ -66,3 +68,21 @@ def test_a_wrong_channel_setting_names_the_settings() -> None:
         Settings(sms_url="sms.example.jp").sms_config()
     with pytest.raises(SettingsError, match="NORIAI_VAPID_"):
         Settings(vapid_private_key="abc", vapid_subject="mailto:a@b.jp").push_config()
+
+
+def test_smtp_tls_settings_become_the_email_config(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """NORIAI_SMTP_TLS / _VERIFY_CERTS / _CA_FILE reach the config; verification is on by
+    default; a CA file that is not there names the settings."""
+    ca = str(tmp_path / "ca.pem")
+    Path(ca).touch()
+    monkeypatch.setenv("NORIAI_SMTP_TLS", "true")
+    monkeypatch.setenv("NORIAI_SMTP_CA_FILE", ca)
+    settings = Settings(smtp_host="smtp.example.jp", smtp_port=465,
+                        smtp_from="のりあい <noreply@example.jp>")  # fmt: skip
+    config = settings.email_config()
+    assert (config.implicit_tls, config.verify_certs, config.ca_file) == (True, True, ca)
+    monkeypatch.setenv("NORIAI_SMTP_CA_FILE", f"{tmp_path}/missing.pem")
+    with pytest.raises(SettingsError, match=r"NORIAI_SMTP_.*CA file"):
+        Settings(smtp_host="smtp.example.jp", smtp_from="a <n@example.jp>").email_config()

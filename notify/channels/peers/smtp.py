@@ -4,7 +4,9 @@ It parses what it receives with the standard library, so tests read the subject 
 as a mail client would (RFC 2047 words and the body's charset decoded). It can refuse the
 next recipients or messages with a given SMTP reply (``550 …`` permanent, ``451 …``
 temporary), hang in DATA until released, be down (port closed) and come back, and require
-a login.
+a login. With a certificate it speaks TLS: from the first byte (``tls="implicit"``, as
+on port 465) or after STARTTLS, which it then requires before MAIL (``tls="starttls"``,
+as on 587); each record says whether it came encrypted.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import email
 import email.policy
 import socket
+import ssl
 import threading
 import warnings
 from collections.abc import Callable
@@ -32,6 +35,7 @@ class EmailRecord:
     rcpt_tos: tuple[str, ...]
     raw: bytes
     message: EmailMessage
+    tls: bool = False  # the message came over an encrypted connection
 
     @property
     def subject(self) -> str:
@@ -66,7 +70,17 @@ class SmtpPeer:
         *,
         credentials: tuple[str, str] | None = None,
         on_record: Callable[[EmailRecord], None] | None = None,
+        tls: str | None = None,
+        cert_file: str = "",
+        key_file: str = "",
     ) -> None:
+        if tls not in (None, "implicit", "starttls") or (tls and not cert_file):
+            raise ValueError("tls is 'implicit' or 'starttls', with a cert_file")
+        self.tls = tls
+        self._server_tls: ssl.SSLContext | None = None
+        if tls:
+            self._server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            self._server_tls.load_cert_chain(cert_file, key_file or None)
         self.port = port or _free_port()
         self.credentials = credentials
         self.on_record = on_record
@@ -90,6 +104,10 @@ class SmtpPeer:
             kwargs.update(
                 authenticator=self._authenticate, auth_required=True, auth_require_tls=False
             )
+        if self.tls == "implicit":
+            kwargs["ssl_context"] = self._server_tls
+        elif self.tls == "starttls":
+            kwargs.update(tls_context=self._server_tls, require_starttls=True)
         self._controller = _QuietController(
             _Handler(self), hostname=self.host, port=self.port, enable_SMTPUTF8=True, **kwargs
         )
@@ -151,10 +169,10 @@ class SmtpPeer:
         with self._lock:
             return replies.pop(0) if replies else None
 
-    def _record(self, mail_from: str, rcpt_tos: list[str], raw: bytes) -> None:
+    def _record(self, mail_from: str, rcpt_tos: list[str], raw: bytes, tls: bool) -> None:
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
-        record = EmailRecord(mail_from, tuple(rcpt_tos), raw, parsed)
+        record = EmailRecord(mail_from, tuple(rcpt_tos), raw, parsed, tls)
         with self._lock:
             self.received.append(record)
         if self.on_record is not None:
@@ -195,5 +213,6 @@ class _Handler:
         reply = self.peer._pop(self.peer._data_replies)
         if reply is not None:
             return reply
-        self.peer._record(str(envelope.mail_from), list(envelope.rcpt_tos), envelope.content)
+        self.peer._record(str(envelope.mail_from), list(envelope.rcpt_tos), envelope.content,
+                          server.transport.get_extra_info("ssl_object") is not None)  # fmt: skip
         return "250 OK"
