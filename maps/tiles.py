@@ -12,6 +12,7 @@ directory; leaf directories are not written.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import re
@@ -228,7 +229,8 @@ def build_pmtiles(source: Path, out: Path, *, attribution: str, name: str) -> in
 class PMTilesReader:
     """Tiles of a PMTiles v3 archive with a single root directory (what
     ``build_pmtiles`` writes), read into memory once; ``tile`` returns the tile's
-    stored (gzip) bytes or ``None``.
+    stored (gzip) bytes or ``None``. ``sha256`` is the archive's digest (hex): the same
+    file gives the same value in every process, so it can name the tiles' version.
     """
 
     def __init__(self, path: Path) -> None:
@@ -243,6 +245,7 @@ class PMTilesReader:
             raise MapDataError(
                 f"{path}: leaf directories are not supported", f"{path} は未対応の形式です"
             )
+        self.sha256 = hashlib.sha256(buf).hexdigest()
         self.min_zoom, self.max_zoom = f[15], f[16]
         self.bounds = tuple(v / 10_000_000 for v in f[17:21])
         self.metadata = json.loads(gzip.decompress(buf[meta_off : meta_off + meta_len]))

@@ -2,14 +2,20 @@
 
 Tiles come from the city's PMTiles archive (``maps.tiles``; ``basemap`` in
 ``city.toml``), already gzip-compressed, so they are sent as stored with
-``Content-Encoding: gzip`` and cached for a day (``ETag`` by the archive's size and
-time, 304 on a match). The map draws Japanese names from the device's own fonts
-(MapLibre's ``localIdeographFontFamily``), so the glyph route answers an empty glyph
-set: no font files to license or ship.
+``Content-Encoding: gzip`` and cached for a day (``ETag``: the archive's SHA-256, the
+same after a restart or on another server; 304 on a match).
+
+Glyphs: MapLibre draws ideographs and kana from the device's own fonts, but every
+other character of a label (the digits of 国道124号, Latin, fullwidth forms) needs
+a glyph range, 256 code points of signed-distance-field glyphs. The ranges are
+drawn from Noto Sans CJK JP (SIL OFL 1.1) by ``web/make_glyphs.py`` into
+``booking_api/static/glyphs/``. A range or font not shipped is a 404: MapLibre
+then draws those characters with the device's fonts as well.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +31,8 @@ from maps.tiles import PMTilesReader
 router = APIRouter(tags=["basemap"])
 MAX_AGE_S = 86400
 _readers: dict[tuple[Path, int, int], PMTilesReader] = {}
+GLYPHS_DIR = Path(__file__).resolve().parent.parent / "static" / "glyphs"
+_RANGE = re.compile(r"(\d{1,5})-(\d{1,5})")
 
 _TILE: dict[int | str, dict[str, Any]] = {
     200: {
@@ -64,9 +72,9 @@ def tile(
     archive has none, so the map simply draws nothing there.
     """
     reader = _reader(state)
-    etag = f'"{id(reader):x}"'
+    etag = f'"{reader.sha256[:32]}"'
     headers = {"Cache-Control": f"public, max-age={MAX_AGE_S}", "ETag": etag}
-    if request.headers.get("if-none-match") == etag:
+    if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     data = reader.tile(z, x, y)
     if data is None:
@@ -75,17 +83,55 @@ def tile(
     return Response(data, media_type="application/vnd.mapbox-vector-tile", headers=headers)
 
 
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """Whether an ``If-None-Match`` list names ``etag`` (weak or strong) or is ``*``."""
+    if not if_none_match:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+    return "*" in tags or etag in tags
+
+
+def glyph_file(fontstack: str, glyph_range: str) -> Path | None:
+    """The shipped glyph PBF for the first font of ``fontstack`` (MapLibre joins the
+    style's ``text-font`` list with commas) and ``glyph_range`` (``0-255``,
+    ``256-511``, ...), or ``None`` when there is none.
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", fontstack.split(",")[0].strip().lower()).strip("-")
+    m = _RANGE.fullmatch(glyph_range)
+    if not slug or m is None:
+        return None
+    start, end = int(m.group(1)), int(m.group(2))
+    if start % 256 or end != start + 255:
+        return None
+    path = GLYPHS_DIR / slug / f"{start}-{end}.pbf"
+    return path if path.is_file() else None
+
+
 @router.get(
     "/glyphs/{fontstack}/{glyph_range}.pbf",
     response_class=Response,
-    responses={200: {"description": "An empty glyph set (names use the device's fonts)."}},
+    responses={
+        200: {
+            "description": "The glyph range (SDF glyphs, MapLibre / node-fontnik PBF).",
+            "content": {"application/x-protobuf": {}},
+        },
+        **answers(404, 422),
+    },
 )
 def glyphs(fontstack: str, glyph_range: str) -> Response:
-    """An empty SDF glyph set for any font and range: labels are drawn with the
-    device's fonts, so MapLibre only needs a valid answer here.
+    """One glyph range of a basemap font; 404 for a font or range not shipped, so
+    MapLibre draws those characters with the device's own fonts instead.
     """
+    path = glyph_file(fontstack, glyph_range)
+    if path is None:
+        raise ApiError(
+            404,
+            "not_found",
+            "No glyphs for this font and range: the map draws them with the device's fonts.",
+            "このフォントと文字範囲のグリフはありません。端末のフォントで表示します。",
+        )
     return Response(
-        b"",
+        path.read_bytes(),
         media_type="application/x-protobuf",
         headers={"Cache-Control": f"public, max-age={MAX_AGE_S}"},
     )

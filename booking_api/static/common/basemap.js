@@ -1,7 +1,9 @@
 // The offline vector basemap (MapLibre GL JS, tiles from our own /tiles route).
 // MapLibre (about 280 KB compressed) is fetched only when a page first shows a map.
-// Japanese names are drawn with the device's own fonts (localIdeographFontFamily), so
-// no font files are shipped; the glyph route answers empty sets for other scripts.
+// Label text: ideographs and kana are drawn from the device's own fonts; digits, Latin
+// and fullwidth forms come from the glyph ranges our /glyphs route serves (drawn from
+// Noto Sans CJK JP by web/make_glyphs.py). The tiles carry names as name:latin (in
+// Japanese), so the style's labels read name:ja, then name, then name:latin.
 let maplibrePromise = null;
 
 export function maplibre() {
