@@ -24,7 +24,7 @@ from dispatch import manifest
 from dispatch.adapter import DayData, ProblemBuilder, epoch, node_key
 from dispatch.bus.base import EventBus, finite_only
 from dispatch.config import EngineConfig
-from dispatch.daycache import DayCache, record
+from dispatch.daycache import DayCache
 from dispatch.departures import must_set_off
 from dispatch.domain import RideStatus, VehicleStatus
 from dispatch.ports import Clock, SnapResult, TravelTimes
@@ -163,20 +163,14 @@ class EngineCore:
         """Return ``day`` as ``load_day`` does, its rides and plans from memory when current.
 
         The records are read-only (not attached to ``s``): for building problems,
-        never for changing rows. Vehicles and shifts are read (Core rows) every time.
+        never for changing rows. Vehicles and shifts are kept too, against a stamp
+        of the stored rows read with the day's version (``DayCache.records``).
         """
         if self.days is None:
             return self.load_day(s, day)
-        rides, plans = self.days.rides_and_plans(s, day)
-        vt, st = VehicleRow.__table__, ShiftRow.__table__
-        vehicles = [
-            record(dict(m))
-            for m in s.execute(vt.select().order_by(vt.c.id)).mappings()
-            if m["status"] not in _UNAVAILABLE
-        ]
-        q_shifts = st.select().where(st.c.service_date == day, st.c.ended_at.is_(None))
-        shifts = {m["vehicle_id"]: record(dict(m)) for m in s.execute(q_shifts).mappings()}
-        data = DayData([v for v in vehicles if v.id in shifts], shifts, rides, plans)
+        rides, plans, fleet, shifts = self.days.records(s, day)
+        vehicles = [v for v in fleet if v.status not in _UNAVAILABLE and v.id in shifts]
+        data = DayData(vehicles, dict(shifts), rides, plans)
         return self._complete(s, day, data)
 
     def _complete(self, s: Session, day: date, data: DayData) -> DayData:

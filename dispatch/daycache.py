@@ -7,8 +7,17 @@ a day's rides or plans bumps it in its own transaction). A read checks the
 version with one small query: when it matches, the records are exactly what
 is stored; when not (another process wrote), the day is read again. This
 process's own commits are applied to the records as they happen, so its own
-writes cost no reload. Vehicles, shifts and breaks are not kept: they change
-with every position report and are small.
+writes cost no reload.
+
+The fleet (vehicles, and the day's open shifts) is kept too, on PostgreSQL,
+labelled with a stamp of the stored rows: a digest of each row's id and
+``xmin`` (the transaction that wrote that row version), read in the same
+statement as the day's version. Any write to a vehicle or a shift, through the
+ORM or not, in any process, gives the row a new ``xmin`` and so the fleet a new
+stamp, and the next read takes the rows again; with no shared counter to bump
+there is no hot row for position reports to queue on. (A stamp can change
+without a write, e.g. when a row is frozen: that costs one read, never a stale
+answer.) On SQLite the fleet is read every time. Breaks are not kept.
 
 ``Locations`` is the day's list of road nodes with the travel times between
 them, grown by one row and column per new node instead of a dense day-sized
@@ -33,20 +42,29 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from dispatch.adapter import node_key
 from dispatch.ports import TravelTimes
 from dispatch.state import ACTIVE_RIDE_STATUSES
 from dispatch.store import versions
-from dispatch.store.tables import PlanRow, RideRow
+from dispatch.store.tables import PlanRow, RideRow, ShiftRow, VehicleRow
 from optimizer.model import Problem
 from optimizer.schedule import Context
 
 _ACTIVE = frozenset(s.value for s in ACTIVE_RIDE_STATUSES)
 _RIDES = RideRow.__table__
 _PLANS = PlanRow.__table__
+_VEHICLES = VehicleRow.__table__
+_SHIFTS = ShiftRow.__table__
+# The day's version and the fleet's stamp in one round trip (PostgreSQL; module doc).
+_STAMPS = text(
+    "SELECT (SELECT version FROM service_days WHERE service_date = :day),"
+    " (SELECT md5(string_agg(id || ':' || xmin::text, ',' ORDER BY id)) FROM vehicles),"
+    " (SELECT md5(string_agg(id::text || ':' || xmin::text, ',' ORDER BY id))"
+    "  FROM shifts WHERE service_date = :day)"
+)
 
 
 def record(values: dict[str, Any]) -> Any:
@@ -163,6 +181,13 @@ class _Day:
         return got
 
 
+@dataclass(frozen=True)
+class _Fleet:
+    stamp: tuple[str | None, str | None]
+    vehicles: list[Any]  # every vehicle, by id
+    shifts: dict[str, Any]  # the day's open shifts by vehicle
+
+
 class DayCache:
     """Per service day, the active rides and the plans of the stored version (module doc)."""
 
@@ -176,8 +201,10 @@ class DayCache:
         self.max_nodes = max_nodes
         self._days: dict[date, _Day] = {}
         self._locations: dict[date, Locations] = {}
+        self._fleets: dict[date, _Fleet] = {}
         self._lock = threading.Lock()
         self.reloads = 0  # how many times a day was read from the database (tests, bench)
+        self.fleet_reloads = 0  # how many times the fleet was read (tests, bench)
         self.applied = 0  # how many own commits were applied without a reload
         versions.listen(db.pool, self._on_commit)
 
@@ -192,6 +219,40 @@ class DayCache:
                 self._evict()
             return loc
 
+    def records(
+        self, s: Session, day: date
+    ) -> tuple[list[Any], dict[str, Any], list[Any], dict[str, Any]]:
+        """Return ``day``'s active rides and plans (see ``rides_and_plans``), every
+        vehicle (by id) and the day's open shifts by vehicle, as stored now.
+
+        On PostgreSQL the day's version and the fleet's stamp are read in one
+        statement, and the fleet is read again only when its stamp changed.
+        """
+        conn = s.connection()
+        if conn.dialect.name != "postgresql":
+            rides, plans = self.rides_and_plans(s, day)
+            return (rides, plans, *self._read_fleet(s, day))
+        v, vstamp, sstamp = conn.execute(_STAMPS, {"day": day}).one()  # before the rows
+        rides, plans = self._rides_and_plans(s, day, int(v or 0))
+        stamp = (vstamp, sstamp)
+        with self._lock:
+            fleet = self._fleets.get(day)
+        if fleet is None or fleet.stamp != stamp:
+            fleet = _Fleet(stamp, *self._read_fleet(s, day))
+            with self._lock:
+                self.fleet_reloads += 1
+                self._fleets[day] = fleet
+                self._evict()
+        return rides, plans, fleet.vehicles, fleet.shifts
+
+    @staticmethod
+    def _read_fleet(s: Session, day: date) -> tuple[list[Any], dict[str, Any]]:
+        vt, st = _VEHICLES, _SHIFTS
+        vehicles = [record(dict(m)) for m in s.execute(vt.select().order_by(vt.c.id)).mappings()]
+        q_shifts = st.select().where(st.c.service_date == day, st.c.ended_at.is_(None))
+        shifts = {m["vehicle_id"]: record(dict(m)) for m in s.execute(q_shifts).mappings()}
+        return vehicles, shifts
+
     def rides_and_plans(self, s: Session, day: date) -> tuple[list[Any], dict[str, Any]]:
         """Return ``day``'s active rides (by pickup window, id) and plans as stored now.
 
@@ -200,6 +261,11 @@ class DayCache:
         answered from the database and nothing is kept.
         """
         v = versions.read_version(s.connection(), day)  # before the rows: see module doc
+        return self._rides_and_plans(s, day, v)
+
+    def _rides_and_plans(
+        self, s: Session, day: date, v: int
+    ) -> tuple[list[Any], dict[str, Any]]:
         with self._lock:
             st = self._days.get(day)
         if st is not None and st.version == v and not self._own_writes(s, day):
@@ -234,9 +300,11 @@ class DayCache:
             if day is None:
                 self._days.clear()
                 self._locations.clear()
+                self._fleets.clear()
             else:
                 self._days.pop(day, None)
                 self._locations.pop(day, None)
+                self._fleets.pop(day, None)
 
     def version(self, day: date) -> int | None:
         """Return the version kept for ``day`` (``None`` when nothing is kept)."""
@@ -245,7 +313,8 @@ class DayCache:
             return st.version if st is not None else None
 
     def _evict(self) -> None:
-        for table in (self._days, self._locations):
+        tables: tuple[dict[date, Any], ...] = (self._days, self._locations, self._fleets)
+        for table in tables:
             while len(table) > self.max_days:
                 table.pop(min(table))  # the oldest service day goes first
 
