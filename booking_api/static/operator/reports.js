@@ -5,6 +5,7 @@
 import { t, tf, lang } from "/static/common/i18n.js";
 import { esc, ymd, toast, now, nowMs, TZ, ApiError } from "/static/common/api.js";
 import { deliveryReport } from "/static/operator/deliveryreport.js";
+import { fareReports } from "/static/operator/farereports.js";
 
 const GROUPS = ["day", "area", "vehicle", "channel"];
 // What each chart shows: the figure(s), their unit and how a value reads.
@@ -118,7 +119,8 @@ export async function showReports(api, el) {
       <a href="/gtfs/flex.zip">${t("op.reports.od.gtfs")}</a> · <a href="/gofs/gofs.json">${t("op.reports.od.gofs")}</a></p>
       <p class="ns-error" id="od-month-error"></p></form></div>
       <div id="r-msg" role="status" aria-live="polite"></div><div id="r-body"></div>
-      <section id="r-deliveries" aria-labelledby="dr-title"></section>`;
+      <section id="r-deliveries" aria-labelledby="dr-title"></section>
+      <section id="r-fares" aria-labelledby="fr-title"></section>`;
     el.querySelector("#r-form").addEventListener("submit", (e) => { e.preventDefault(); load(); });
     el.querySelector("#r-by").addEventListener("change", () => load());
     el.querySelector("#csv-summary").addEventListener("click", () => download("summary.csv", true));
@@ -167,6 +169,7 @@ export async function showReports(api, el) {
     const body = el.querySelector("#r-body");
     const by = v("#r-by");
     deliveryReport(api, el.querySelector("#r-deliveries"), v("#r-start"), v("#r-end"));
+    fareReports(api, el.querySelector("#r-fares"), v("#r-start"), v("#r-end"));
     let r;
     try { r = await api.get(`/api/v1/reports/summary?${range()}&by=${by}`); } catch (ex) { body.innerHTML = `<p class="notice error" role="alert">${esc(ex.message)}</p>`; return; }
     const tot = r.totals || {};
