@@ -4,8 +4,10 @@ Each instance becomes an optimizer ``Problem`` (coordinates' Euclidean
 distances scaled by ``SCALE`` and rounded *up*, so a plan feasible in integers is
 feasible with the exact distances), is solved by ``optimizer.solver.solve``,
 graded by ``optimizer.check`` plus the route-duration limit, and costed with
-the exact Euclidean distances. A plain OR-Tools baseline (same model, default
-search settings) runs in the same process so the ratio is visible.
+the exact Euclidean distances. A baseline runs in the same process so the
+ratio is visible: plain OR-Tools (same model, default search settings), or
+with ``--peer lns`` OR-Tools' ruin-and-recreate without our dial-a-ride search
+(the method before it).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 
 from bench._formats import DarpInstance, FormatError, read_darp
 from optimizer import Plan, Problem, Request, StopKind, TimeWindow, Vehicle, check
+from optimizer.params import DarpSearchParams
 from optimizer.solver import ModelError, NoSolution, SolveParams, solve
 
 SCALE = 1000
@@ -33,8 +36,15 @@ DEFAULT_DIR = Path(__file__).resolve().parents[1].parent / "shared/benchmarks/da
 ALL_DEFAULT_ARGS: list[str] = []
 # Every request must be served: leaving one out costs far more than any route.
 PENALTY = 10**8
-OURS = SolveParams(unserved_penalty_s=PENALTY, excess_ride_weight=0.0)
+# OR-Tools' ruin-and-recreate for the first 30 % of the time, then the dial-a-ride
+# local search (optimizer.darp_search) for the rest.
+DARP_SHARE = 0.7
+OURS = SolveParams(unserved_penalty_s=PENALTY, excess_ride_weight=0.0,
+                   darp=DarpSearchParams(share=DARP_SHARE))
 BASELINE = SolveParams(unserved_penalty_s=PENALTY, excess_ride_weight=0.0, plain=True, lns=False)
+# The previous method (OR-Tools' ruin-and-recreate alone), as ``--peer lns``.
+ORTOOLS_LNS = SolveParams(unserved_penalty_s=PENALTY, excess_ride_weight=0.0)
+PEERS = {"plain": BASELINE, "lns": ORTOOLS_LNS}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +61,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
-                        help="also run plain OR-Tools with default search settings")
+                        help="also run a baseline in the same run (see --peer)")
+    parser.add_argument("--peer", choices=sorted(PEERS), default="plain",
+                        help="the baseline: plain OR-Tools with default search settings, or "
+                        "OR-Tools' ruin-and-recreate without the dial-a-ride search (lns)")
+    parser.add_argument("--darp-share", type=float, default=DARP_SHARE, metavar="F",
+                        help="part of the time our dial-a-ride search gets after OR-Tools "
+                        f"(default {DARP_SHARE}; 0 turns it off)")
     parser.set_defaults(handler=run)
 
 
@@ -171,8 +187,12 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     if args.solution_limit is not None and args.solution_limit <= 0:
         print("noriai: --solution-limit must be positive", file=sys.stderr)
         return 2
-    ours_params = replace(OURS, solution_limit=args.solution_limit)
-    base_params = replace(BASELINE, solution_limit=args.solution_limit)
+    if not 0 <= args.darp_share < 1:
+        print("noriai: --darp-share must be in [0, 1)", file=sys.stderr)
+        return 2
+    ours_params = replace(OURS, solution_limit=args.solution_limit,
+                          darp=replace(OURS.darp, share=args.darp_share))
+    base_params = replace(PEERS[args.peer], solution_limit=args.solution_limit)
     refs: dict[str, tuple[float, str]] = {}
     for folder in {f.resolve().parent for f in files}:
         refs.update(_references(folder))
@@ -197,10 +217,11 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         rows.append(row)
     summary = _summary(rows, args.baseline)
     if args.json:
-        print(json.dumps({**summary, "time_limit_s": args.time_limit,
+        print(json.dumps({**summary, "time_limit_s": args.time_limit, "peer": args.peer,
+                          "darp_share": args.darp_share,
                           "solution_limit": args.solution_limit, "instances": rows}))
     else:
-        _print_table(rows, summary, args.baseline)
+        _print_table(rows, summary, args.baseline, args.peer)
     return 0 if summary["feasible"] == summary["total"] else 1
 
 
@@ -229,10 +250,11 @@ def _summary(rows: list[dict[str, Any]], baseline: bool) -> dict[str, Any]:
     return out
 
 
-def _print_table(rows: list[dict[str, Any]], summary: dict[str, Any], baseline: bool) -> None:
+def _print_table(rows: list[dict[str, Any]], summary: dict[str, Any], baseline: bool,
+                 peer: str = "plain") -> None:
     head = f"{'instance':<10}{'cost':>10}{'reference':>11}{'gap %':>8}{'seconds':>9}{'feasible':>9}"
     if baseline:
-        head += f"{'plain cost':>12}{'plain gap %':>12}{'plain feas':>11}"
+        head += f"{peer + ' cost':>12}{peer + ' gap %':>12}{peer + ' feas':>11}"
     print(head)
     for r in rows:
         mark = "*" if r["reference_status"] == "recalled" else " "
@@ -252,8 +274,8 @@ def _print_table(rows: list[dict[str, Any]], summary: dict[str, Any], baseline: 
           f"mean {_fmt(s['mean_seconds'], '.1f')} s per instance")
     if baseline:
         b = s["baseline"]
-        print(f"plain: mean gap {_fmt(b['mean_gap_pct'], '.2f')} %, max gap "
+        print(f"{peer}: mean gap {_fmt(b['mean_gap_pct'], '.2f')} %, max gap "
               f"{_fmt(b['max_gap_pct'], '.2f')} %, feasible {b['feasible']}/{s['total']}; "
-              f"cost ours/plain (geometric mean) {_fmt(b['cost_ratio'], '.4f')}")
+              f"cost ours/{peer} (geometric mean) {_fmt(b['cost_ratio'], '.4f')}")
     print("(* reference recalled from the literature, not re-read from a source;"
           " gaps count feasible instances only)")

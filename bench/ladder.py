@@ -49,6 +49,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-limit", type=float, default=10.0, metavar="S")
     parser.add_argument("--solution-limit", type=int, default=None, metavar="N")
     parser.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True)
+    parser.add_argument("--peer", choices=sorted(darp.PEERS), default="plain",
+                        help="the baseline (see noriai bench darp --peer)")
+    parser.add_argument("--darp-share", type=float, default=darp.DARP_SHARE, metavar="F")
+    parser.add_argument("--only", nargs="*", default=None, metavar="NAME",
+                        help="only these instances of the ladder (e.g. g100-u1-q4)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--make-references", type=float, default=None, metavar="S",
                         help="instead: run each instance S seconds and update the references")
@@ -99,7 +104,7 @@ def _make_references(paths: list[Path], folder: Path, seconds: float) -> int:
         if not res["feasible"] or res["cost"] is None:
             print(f"{inst.name}: no feasible plan ({'; '.join(res['faults'][:2])})")
             continue
-        note = f"ours (lns), {seconds:g} s, {time.strftime('%Y-%m-%d')}"
+        note = f"ours (lns + darp search), {seconds:g} s, {time.strftime('%Y-%m-%d')}"
         kept = update_reference(folder, inst.name, res["cost"], note)
         print(f"{inst.name}: {res['cost']:.2f} {'(new reference)' if kept else '(kept old)'}",
               flush=True)
@@ -117,7 +122,10 @@ def run(args: argparse.Namespace, settings: Any) -> int:
               "--make-references 600` makes them)")
     sub = argparse.ArgumentParser()
     darp.add_arguments(sub)
-    argv = [str(p) for p in paths] + ["--time-limit", str(args.time_limit)]
+    if args.only:
+        paths = [p for p in paths if p.stem in set(args.only)]
+    argv = [str(p) for p in paths] + ["--time-limit", str(args.time_limit),
+                                      "--peer", args.peer, "--darp-share", str(args.darp_share)]
     if args.solution_limit is not None:
         argv += ["--solution-limit", str(args.solution_limit)]
     if not args.baseline:

@@ -37,3 +37,35 @@ class ReoptParams:
     use_solver: bool = True
     solver_share: float = 0.5
     unassigned_penalty_s: int = 100_000
+
+
+@dataclass(frozen=True)
+class DarpSearchParams:
+    """The dial-a-ride local search run after OR-Tools' plan (``optimizer.darp_search``).
+
+    ``share`` is the part of ``solve``'s time limit the search gets (OR-Tools
+    keeps the rest for the first plan); 0 turns it off. Each iteration removes
+    between ``min_removed`` and ``max_removed_fraction`` of the movable requests
+    (at most ``max_removed``), by random or related removal (``related_share``
+    of the iterations), and re-inserts them at their cheapest feasible
+    positions, greedily or by regret (``regret_share`` of the iterations). A
+    new plan is accepted when it costs less than the current one plus a
+    threshold that falls linearly to 0, ``cycles`` times over the search
+    (deterministic annealing); the threshold starts at ``start_threshold``
+    times the current cost per served request. After ``restart_after``
+    iterations without a new best the search goes back to the best plan.
+    ``max_iterations`` bounds the search by work (the same plan on a busy
+    machine as on an idle one; the time limit stays a ceiling); ``None`` leaves
+    only the time limit. The defaults are generic, not tuned to one instance.
+    """
+
+    share: float = 0.0
+    min_removed: int = 2
+    max_removed_fraction: float = 0.2
+    max_removed: int = 30
+    related_share: float = 0.5
+    regret_share: float = 0.5
+    start_threshold: float = 0.1
+    cycles: int = 4
+    restart_after: int = 1000
+    max_iterations: int | None = None

@@ -9,14 +9,15 @@ with full schedules and the requests it leaves unserved (with a reason).
 from __future__ import annotations
 
 import time as _time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from optimizer import _routing, lns
+from optimizer import _routing, darp_search, lns
 from optimizer._routing import ModelError
 from optimizer._routing_plan import to_plan
 from optimizer.model import Plan, Problem, Unassigned
+from optimizer.params import DarpSearchParams
 from optimizer.repair import feasible_part
 
 __all__ = ["ModelError", "NoSolution", "SolveParams", "solve"]
@@ -39,7 +40,8 @@ class SolveParams:
     settings and nothing else (the benchmarks' baseline). ``solution_limit``
     bounds the search by work instead of wall time: it stops after that many
     solutions, so a busy machine gets the same plan as an idle one (the time
-    limit still applies as a ceiling).
+    limit still applies as a ceiling). ``darp`` runs the dial-a-ride local search
+    (``optimizer.darp_search``) after OR-Tools with ``darp.share`` of the time.
     """
 
     unserved_penalty_s: int = 86_400
@@ -50,6 +52,7 @@ class SolveParams:
     lns: bool = True
     plain: bool = False
     solution_limit: int | None = None
+    darp: DarpSearchParams = field(default_factory=DarpSearchParams)
 
 
 def search_parameters(
@@ -91,7 +94,9 @@ def solve(
     """
     if not problem.vehicles:
         return _without_vehicles(problem)
-    deadline = _time.monotonic() + time_limit_s
+    final_deadline = _time.monotonic() + time_limit_s
+    share = 0.0 if params.plain else min(0.95, max(0.0, params.darp.share))
+    deadline = final_deadline - share * time_limit_s
     data = _routing.build(
         problem,
         unserved_penalty=params.unserved_penalty_s,
@@ -127,6 +132,14 @@ def solve(
     if bound:
         msg = f"the plan found cannot keep the promise of {', '.join(sorted(bound))} in time"
         raise NoSolution(msg)
+    if share > 0:
+        objective = darp_search.Objective(
+            excess_ride_weight=params.excess_ride_weight,
+            vehicle_fixed_cost_s=params.vehicle_fixed_cost_s,
+            unserved_penalty_s=params.unserved_penalty_s)
+        plan = darp_search.search(problem, plan, params=params.darp, objective=objective,
+                                  time_limit_s=max(0.0, final_deadline - _time.monotonic()),
+                                  seed=seed)
     return plan
 
 
