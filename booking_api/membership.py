@@ -24,7 +24,7 @@ from booking_api.schemas.members import (
     RegistrationIn,
     SavedPlaceOut,
 )
-from booking_api.security import hash_password
+from booking_api.security import hash_password, phone_digits_of
 from booking_api.state import AppState
 from booking_api.text import digits, normalise
 from maps import MapsError
@@ -273,7 +273,7 @@ def search(db: Session, q: str, status: str | None, limit: int) -> list[MemberRo
             MemberRow.name_norm.contains(text, autoescape=True),
             MemberRow.kana_norm.contains(text, autoescape=True),
         ]
-        number = digits(q)
+        number = phone_digits_of(q) or digits(q)  # a whole number in any form (+81 …)
         if number and len(number) >= 2:
             conds.append(MemberRow.phone_digits.contains(number, autoescape=True))
         conds.append(MemberRow.member_number == q.strip().upper())
