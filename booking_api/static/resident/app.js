@@ -2,11 +2,19 @@
 // localStorage), my bookings with cancel and live status (ride socket, polling as fallback).
 import { applyI18n, initLangSwitch, lang, t, tf, th } from "/static/common/i18n.js";
 import { makeApi, hm, dayLabel, esc, toast, nowMs, placeLabel, startClock, ymd } from "/static/common/api.js";
-import { leaflet, makeMap, pin } from "/static/common/map.js";
-import { callUs, startBooking, startChange } from "/static/resident/book.js";
-import { showWallet } from "/static/resident/wallet.js";
-import { carHtml } from "/static/common/car.js";
-import { showSettings } from "/static/resident/settings.js";
+import { callUs, fresh as freshRules, known as knownRules } from "/static/resident/rules.js";
+
+// Only what the first screen (welcome, login) needs is imported above; the screens
+// behind the login and the map come when first shown (and are fetched once the first
+// screen is up, see the end): on a 400 ms line every kilobyte before it counts.
+const later = {
+  book: () => import("/static/resident/book.js"),
+  wallet: () => import("/static/resident/wallet.js"),
+  settings: () => import("/static/resident/settings.js"),
+  car: () => import("/static/common/car.js"),
+  map: () => import("/static/common/map.js"),
+};
+let carHtml = () => "";
 
 export const api = makeApi("noriai.resident.token");
 const $ = (s) => document.querySelector(s);
@@ -14,17 +22,10 @@ const ACTIVE = new Set(["requested", "offered", "booked", "assigned", "en_route"
 const DRAFT = "noriai.registration.draft";
 let me = null;
 let liveTimer = null;
-let rules = null; // GET /api/v1/rules: the party limit, notice, hours and the centre's phone
-
-// The city's rules, read once; the reservation centre's number goes wherever the app
-// says "call us" (お電話で), as a tel: link.
-async function loadRules() {
-  if (!rules) {
-    try { rules = await api.get("/api/v1/rules"); } catch { rules = {}; }
-  }
-  return rules;
-}
-const callUsHtml = () => callUs(rules);
+// The city's rules (resident/rules.js); the reservation centre's number goes wherever
+// the app says "call us" (お電話で), as a tel: link: the last visit's number at once,
+// this visit's as soon as it is read.
+const callUsHtml = () => callUs(knownRules());
 function fillCallUs(root = document) {
   for (const el of root.querySelectorAll("[data-call-us]")) el.innerHTML = callUsHtml();
 }
@@ -44,7 +45,6 @@ function show(name) {
 
 async function route() {
   const r = location.hash.replace(/^#\/?/, "").split("?")[0] || ""; // the wallet's return from the payment page has a query
-  await loadRules();
   fillCallUs();
   if (!me && api.token()) {
     try { me = await api.get("/api/v1/auth/me"); } catch { api.setToken(""); me = null; }
@@ -53,10 +53,24 @@ async function route() {
   if (r === "registered") { show("registered"); return; }
   if (r === "login") { show("login"); return; }
   if (!me) { show("welcome"); return; }
-  if (r === "wallet") { show("wallet"); await showWallet(api, $("#view-wallet"), rules); show("wallet"); return; }
+  // Behind the login: times by the service's clock and this visit's rules.
+  const [rules] = await Promise.all([rulesReady, clockReady]);
+  if (r === "wallet") {
+    show("wallet");
+    const { showWallet } = await later.wallet();
+    await showWallet(api, $("#view-wallet"), rules);
+    show("wallet");
+    return;
+  }
   if (r === "bookings") { show("bookings"); loadBookings(); return; }
-  if (r === "settings") { show("settings"); showSettings(api, $("#view-settings")); return; }
+  if (r === "settings") {
+    show("settings");
+    const { showSettings } = await later.settings();
+    showSettings(api, $("#view-settings"));
+    return;
+  }
   show("book");
+  const { startBooking } = await later.book();
   startBooking(api, me, rules);
 }
 
@@ -84,6 +98,7 @@ $("#logout").addEventListener("click", async () => {
 });
 
 // ---- Registration ----
+let maps = null; // common/map.js, once the registration's map is shown
 let regMap = null;
 let homeMarker = null;
 function regForm() { return $("#reg-form"); }
@@ -105,7 +120,7 @@ function setHome(lat, lon) {
   f.dataset.lon = lon;
   if (regMap) {
     if (homeMarker) homeMarker.remove();
-    homeMarker = pin(regMap, lat, lon, t("reg.home"));
+    homeMarker = maps.pin(regMap, lat, lon, t("reg.home"));
   }
   $("#reg-home-status").textContent = `${t("reg.home.set")} (${Number(lat).toFixed(5)}, ${Number(lon).toFixed(5)})`;
 }
@@ -118,9 +133,9 @@ function initRegistration() {
   }
   if (draft.home_lat) setHome(draft.home_lat, draft.home_lon);
   if (!regMap) {
-    leaflet().then(() => {
+    later.map().then((m) => { maps = m; return m.leaflet(); }).then(() => {
       if (regMap) return;
-      regMap = makeMap($("#reg-map"));
+      regMap = maps.makeMap($("#reg-map"));
       regMap.on("click", (ev) => { setHome(ev.latlng.lat, ev.latlng.lng); saveDraft(); });
       const f = regForm();
       if (f.dataset.lat) setHome(f.dataset.lat, f.dataset.lon);
@@ -305,7 +320,9 @@ function tripHtml(legs, upcoming) {
 }
 async function loadBookings() {
   let list = [];
-  try { list = await api.get("/api/v1/bookings"); } catch (ex) { toast(ex.message, "error"); return; }
+  try {
+    [list, { carHtml }] = await Promise.all([api.get("/api/v1/bookings"), later.car()]);
+  } catch (ex) { toast(ex.message, "error"); return; }
   const now = nowMs();
   const up = list.filter((b) => ACTIVE.has(b.status) && new Date(b.latest_dropoff || b.pickup_window_end) > now - 3600e3);
   // A ride cancelled before its day never happened: it is not a past ride.
@@ -318,7 +335,10 @@ async function loadBookings() {
   $("#my-cancelled").innerHTML = cancelledAhead.map((b) => bookingCard(b, false)).join("");
   $("#my-cancelled-box").hidden = !cancelledAhead.length;
   for (const btn of document.querySelectorAll("#my-upcoming .change")) {
-    btn.addEventListener("click", () => { startChange(up.find((b) => b.id === btn.dataset.id)); location.hash = "#/book"; });
+    btn.addEventListener("click", async () => {
+      (await later.book()).startChange(up.find((b) => b.id === btn.dataset.id));
+      location.hash = "#/book";
+    });
   }
   for (const btn of document.querySelectorAll("#my-upcoming .cancel")) {
     btn.addEventListener("click", () => cancelBooking(up.find((b) => b.id === btn.dataset.id)));
@@ -410,8 +430,20 @@ initLangSwitch($("#lang"));
 applyI18n();
 document.addEventListener("langchange", route);
 window.addEventListener("hashchange", route);
+// The clock and the rules are read side by side and awaited only by the screens that
+// need them, so the welcome screen is not two round trips behind the catalogue.
 const clockReady = startClock();
-// The message catalogues load before this module runs, so "load" may have fired already.
-if (document.readyState === "complete") clockReady.then(route);
-else window.addEventListener("load", () => clockReady.then(route));
-if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+const rulesReady = freshRules(api).then((r) => { fillCallUs(); return r; });
+route().finally(() => {
+  // After the first screen: the other screens' modules, then the service worker (its
+  // install caches the shell, the same files, from the HTTP cache), so neither
+  // competes with the first screen for a thin line. Loading the modules now also keeps
+  // this page on one build's files if a release's worker takes over while it is open.
+  const modules = Promise.allSettled(Object.values(later).map((load) => load()));
+  if (!("serviceWorker" in navigator)) return;
+  // A worker already running this page answered it from its cache: ask the server
+  // whether a release came (a changed /sw.js installs it for the next load).
+  const update = Boolean(navigator.serviceWorker.controller);
+  modules.then(() => navigator.serviceWorker.register("/sw.js"))
+    .then((reg) => (update ? reg.update() : reg)).catch(() => {});
+});

@@ -4,6 +4,9 @@ import { lang, t, tf, th } from "/static/common/i18n.js";
 import { hm, dayLabel, esc, ymd, toast, now, nowMs, placeLabel, TZ } from "/static/common/api.js";
 import { leaflet, loadLayers, makeMap, pin } from "/static/common/map.js";
 import { carHtml } from "/static/common/car.js";
+import { callUs } from "/static/resident/rules.js";
+
+export { callUs };
 
 const ICONS = {
   hospital: '<path d="M24 6h16v18h18v16H40v18H24V40H6V24h18z"/>',
@@ -41,13 +44,6 @@ export function startBooking(theApi, member, theRules) {
   stepNotice = null; // re-derived in the chosen language when the step is done again
   if (!st || st.done) st = fresh();
   render();
-}
-
-// The reservation centre's number as a tel: link (wherever the app says お電話で).
-export function callUs(theRules) {
-  const tel = (theRules && theRules.reservation_phone) || "";
-  if (!tel) return "";
-  return `${th("call.centre")}<a href="tel:${esc(tel.replace(/[^0-9+]/g, ""))}">${esc(tel)}</a>`;
 }
 
 // ---- Changing a booking: the same steps, filled in from the booking, quoted through

@@ -6,7 +6,7 @@
 // server's checkout says so (checked a few times, then the resident can check again).
 import { t, tf, th, lang } from "/static/common/i18n.js";
 import { esc, TZ } from "/static/common/api.js";
-import { callUs } from "/static/resident/book.js";
+import { callUs } from "/static/resident/rules.js";
 
 const yen = (n) => tf("fare.yen", { n: Math.round(Number(n) || 0).toLocaleString("en-US") });
 const loc = () => (lang() === "en" ? "en-GB" : "ja-JP");
