@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.conftest import DRIVER_PASSWORD, TOKYO, Live, check_axe, choose_lang
+from tests.web.conftest import DRIVER_PASSWORD, SHOTS, TOKYO, Live, check_axe, choose_lang
 from tests.web.test_operator import login
 
 pytestmark = pytest.mark.browser
@@ -97,6 +97,8 @@ def test_fare_reports_on_the_reports_tab(new_page: Any, live: Live, fleet: list[
     assert "3,800円" in page.inner_text("#fr-sub-basis")
     assert page.locator("#fr-sub-table tbody tr").count() == len(sub["rows"])
     check_axe(page, "operator: reports, fare reports (ja)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#r-fares").screenshot(path=str(SHOTS / "operator-fare-reports-desktop.png"))
 
     # the CSV files: the unpaid ride with its reason and a Tokyo time; the subsidy rows
     with page.expect_download() as info:

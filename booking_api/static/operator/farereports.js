@@ -20,8 +20,9 @@ function periodLabel(p) {
   return new Date(`${p}T00:00:00+09:00`).toLocaleDateString(loc, { timeZone: TZ, month: "numeric", day: "numeric", weekday: "short" });
 }
 
+// The axis' top: a round number at or above the largest value, at least 4 (whole ticks).
 function niceMax(max) {
-  if (max <= 0) return 4;
+  if (max <= 4) return 4;
   const step = 10 ** Math.floor(Math.log10(max));
   for (const m of [1, 2, 2.5, 5, 10]) if (m * step >= max) return m * step;
   return 10 * step;
@@ -35,7 +36,7 @@ function bars(id, title, unit, labels, series, values, tableId) {
   const bw = (w - left - right) / Math.max(1, labels.length);
   const sw = Math.max(2, (bw - 8) / series.length);
   const every = Math.ceil(labels.length / 10);
-  const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => f * max).map((v) => `<line x1="${left}" x2="${w - right}" y1="${y(v)}" y2="${y(v)}" stroke="#d8d8db"/><text x="${left - 6}" y="${y(v) + 4}" text-anchor="end" font-size="12">${esc(Math.round(v).toLocaleString("en-US"))}</text>`).join("");
+  const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => f * max).map((v) => `<line x1="${left}" x2="${w - right}" y1="${y(v)}" y2="${y(v)}" stroke="#d8d8db"/><text x="${left - 6}" y="${y(v) + 4}" text-anchor="end" font-size="12">${esc((max < 100 ? Math.round(v * 100) / 100 : Math.round(v)).toLocaleString("en-US"))}</text>`).join("");
   const rects = labels.map((label, i) => series.map((s, j) => {
     const v = Number(values[i][j]) || 0;
     return `<rect x="${left + i * bw + 4 + j * sw}" y="${y(v)}" width="${Math.max(1, sw - 1)}" height="${Math.max(0, y(0) - y(v))}" fill="${COLOURS[j]}"><title>${esc(`${label} ${s}: ${v.toLocaleString("en-US")}`)}</title></rect>`;
@@ -115,7 +116,7 @@ export async function fareReports(api, box, start, end) {
   const group = box.querySelector("#fr-group")?.value || "day";
   const q = `from=${encodeURIComponent(start)}&to=${encodeURIComponent(end)}`;
   const head = `<h2 id="fr-title">${esc(t("op.fr.title"))}</h2>
-    <div class="row"><label for="fr-group">${esc(t("op.fr.group"))}</label><select id="fr-group">${["day", "month"].map((g) => `<option value="${g}"${g === group ? " selected" : ""}>${esc(t(`op.fr.group.${g}`))}</option>`).join("")}</select></div>`;
+    <div class="row fr-group"><label for="fr-group">${esc(t("op.fr.group"))}</label><select id="fr-group">${["day", "month"].map((g) => `<option value="${g}"${g === group ? " selected" : ""}>${esc(t(`op.fr.group.${g}`))}</option>`).join("")}</select></div>`;
   let cat; let unp; let sub;
   try {
     [cat, unp, sub] = await Promise.all([
