@@ -9,13 +9,15 @@ up to ``max_queued`` more wait for a slot for at most ``queue_wait_s``. Anything
 beyond is answered at once with 503 and ``Retry-After``, in the house error
 shape, so a client backs off instead of timing out, and nothing is half done.
 
-Engine work has a latency budget of its own, ``engine_queue_wait_s``: a quote
-answered after seconds in a queue is worse than a 503 retried after
-``Retry-After`` (a person is waiting, and ``busy`` means nothing was done, so a
-retry is always safe). A request that has waited that long for its slots is refused, and
-one that arrives when the queue ahead of it would outlast the budget (queued
-requests x the slots' mean holding time / slots) is refused at once rather than
-after waiting it out. The budget covers the whole wait, both tiers together.
+A quote (a new trip's, or a change's) has a latency budget of its own,
+``quote_queue_wait_s``: a quote answered after seconds in a queue is worse than
+a 503 retried after ``Retry-After`` (a person is waiting, and ``busy`` means
+nothing was done, so a retry is always safe). A quote that has waited that long
+for its slots is refused, and one that arrives when the queue ahead of it would
+outlast the budget (queued requests x the slots' mean holding time / slots) is
+refused at once rather than after waiting it out. The budget covers the whole
+wait, both tiers together. A confirmation keeps ``queue_wait_s``: the person
+has chosen, and racing retries of one booking must be answered, not refused.
 
 The gate is a pure ASGI middleware (no per-request thread); websockets, static
 files, ``/health`` and the service clock are never held back.
@@ -39,6 +41,8 @@ ASGIApp = Any
 _ENGINE_WORK = re.compile(
     r"^/api/v1/(quotes|bookings|series)(/[^/]+/(modify|modify/confirm|cancel))?/?$"
 )
+# Quotes: engine work a person waits for, answered within ``quote_queue_wait_s`` or refused.
+_QUOTE = re.compile(r"^/api/v1/(quotes|bookings/[^/]+/modify)/?$")
 # Cheap answers that must stay available under load (the apps poll the clock).
 _EXEMPT = ("/api/v1/clock",)
 
@@ -52,8 +56,8 @@ class AdmissionLimits:
     max_queued: int
     queue_wait_s: float
     retry_after_s: int
-    # the queue-time budget of engine work (quotes, confirms); None: ``queue_wait_s``
-    engine_queue_wait_s: float | None = None
+    # the queue-time budget of a quote; None: ``queue_wait_s``
+    quote_queue_wait_s: float | None = None
 
 
 class _Slots:
@@ -80,15 +84,16 @@ class _Slots:
     async def acquire(self, budget_s: float | None = None) -> bool:
         """Take a slot, waiting in the bounded room; False when refused or timed out.
 
-        ``budget_s`` bounds the wait instead of the tier's own ``wait_s``; a request
-        whose expected wait already exceeds it is refused without waiting.
+        ``budget_s`` (what is left of a quote's budget) bounds the wait instead of the
+        tier's own ``wait_s``; a request whose expected wait already exceeds its bound
+        is refused without waiting.
         """
         if self.size <= 0:
             return True
         if self.busy < self.size and self.waiting == 0:
             self.busy += 1
             return True
-        wait_s = self.wait_s if budget_s is None else min(self.wait_s, budget_s)
+        wait_s = self.wait_s if budget_s is None else budget_s
         if self.waiting >= self.max_queued or wait_s <= 0 or self.expected_wait_s() > wait_s:
             return False
         if self._freed is None:
@@ -127,12 +132,8 @@ class AdmissionControl:
         self.app = app
         self.limits = limits
         self.all = _Slots(limits.max_in_flight, limits.max_queued, limits.queue_wait_s)
-        engine_wait_s = limits.engine_queue_wait_s
-        self.engine = _Slots(
-            limits.max_engine_in_flight,
-            limits.max_queued,
-            limits.queue_wait_s if engine_wait_s is None else engine_wait_s,
-        )
+        self.engine = _Slots(limits.max_engine_in_flight, limits.max_queued, limits.queue_wait_s)
+        self.quote_wait_s = limits.quote_queue_wait_s
         self.refused = 0
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
@@ -145,7 +146,8 @@ class AdmissionControl:
         budget_s = None
         if scope.get("method") == "POST" and _ENGINE_WORK.match(path):
             tiers.insert(0, self.engine)  # always engine first, then general: no lock cycle
-            budget_s = self.engine.wait_s
+            if _QUOTE.match(path):
+                budget_s = self.quote_wait_s
         held: list[tuple[_Slots, float]] = []
         loop = asyncio.get_running_loop()
         arrived = loop.time()

@@ -176,7 +176,7 @@ def admission_limits(settings: Settings) -> AdmissionLimits:
         max_engine_in_flight=settings.max_engine_in_flight,
         max_queued=settings.max_queued,
         queue_wait_s=settings.queue_wait_s,
-        engine_queue_wait_s=settings.engine_queue_wait_s,
+        quote_queue_wait_s=settings.quote_queue_wait_s,
         retry_after_s=settings.retry_after_s,
     )
 

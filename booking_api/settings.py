@@ -100,10 +100,10 @@ class Settings(BaseSettings):
     day_cache: bool = True
     max_queued: int = Field(default=64, ge=0)
     queue_wait_s: float = Field(default=10.0, gt=0)
-    # Quotes and confirms have a latency budget of their own: one that has waited this
-    # long for a slot (or would, by the queue ahead of it) is answered 503 with
-    # Retry-After at once, which the apps retry, instead of late (booking_api.admission).
-    engine_queue_wait_s: float = Field(default=0.5, gt=0)
+    # A quote has a latency budget of its own: one that has waited this long for a slot
+    # (or would, by the queue ahead of it) is answered 503 with Retry-After at once
+    # instead of late; confirmations keep queue_wait_s (booking_api.admission).
+    quote_queue_wait_s: float = Field(default=0.5, gt=0)
     retry_after_s: int = Field(default=2, ge=1)
     # Database work is bounded too: a statement, a wait for a pooled connection or for
     # a lock that takes longer is given up and answered 503 instead of piling up.

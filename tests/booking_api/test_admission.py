@@ -30,6 +30,11 @@ def _app(limits: AdmissionLimits) -> FastAPI:
         time.sleep(HOLD_S)
         return {"ok": "quote"}
 
+    @app.post("/api/v1/bookings")
+    def slow_confirm() -> dict[str, str]:
+        time.sleep(HOLD_S)
+        return {"ok": "booking"}
+
     @app.get("/api/v1/members")
     def slow_read() -> dict[str, str]:
         time.sleep(HOLD_S)
@@ -123,11 +128,11 @@ def test_the_clock_and_unlimited_gates_are_never_held(serve: Any) -> None:
     assert sorted(c for c, _, _ in _burst(open_url, 4, "POST", "/api/v1/quotes")) == [200] * 4
 
 
-def test_a_quote_waits_no_longer_than_the_engine_budget(serve: Any) -> None:
+def test_a_quote_waits_no_longer_than_its_budget(serve: Any) -> None:
     # Other requests may wait 10 s; a quote only its 0.2 s budget, then 503 + Retry-After.
     url = serve(
         AdmissionLimits(
-            8, 1, max_queued=10, queue_wait_s=10, retry_after_s=2, engine_queue_wait_s=0.2
+            8, 1, max_queued=10, queue_wait_s=10, retry_after_s=2, quote_queue_wait_s=0.2
         )
     )
     answers = _burst(url, 3, "POST", "/api/v1/quotes")
@@ -142,7 +147,7 @@ def test_a_quote_waits_no_longer_than_the_engine_budget(serve: Any) -> None:
 def test_a_quote_whose_queue_outlasts_the_budget_is_refused_at_once(serve: Any) -> None:
     url = serve(
         AdmissionLimits(
-            8, 1, max_queued=10, queue_wait_s=10, retry_after_s=1, engine_queue_wait_s=0.3
+            8, 1, max_queued=10, queue_wait_s=10, retry_after_s=1, quote_queue_wait_s=0.3
         )
     )
     with httpx.Client(base_url=url, timeout=30) as c:
@@ -162,8 +167,19 @@ def test_a_quote_whose_queue_outlasts_the_budget_is_refused_at_once(serve: Any) 
 def test_quotes_within_the_budget_wait_and_are_served(serve: Any) -> None:
     url = serve(
         AdmissionLimits(
-            8, 1, max_queued=10, queue_wait_s=0.1, retry_after_s=1, engine_queue_wait_s=2.0
+            8, 1, max_queued=10, queue_wait_s=0.1, retry_after_s=1, quote_queue_wait_s=2.0
         )
     )
     answers = _burst(url, 2, "POST", "/api/v1/quotes")
     assert sorted(code for code, _, _ in answers) == [200, 200]
+
+
+def test_a_confirmation_waits_its_turn_past_the_quote_budget(serve: Any) -> None:
+    # The person has chosen; racing retries of one booking must be answered, not refused.
+    url = serve(
+        AdmissionLimits(
+            8, 1, max_queued=10, queue_wait_s=10, retry_after_s=1, quote_queue_wait_s=0.1
+        )
+    )
+    answers = _burst(url, 3, "POST", "/api/v1/bookings")
+    assert sorted(code for code, _, _ in answers) == [200, 200, 200]
