@@ -14,11 +14,17 @@ worker's network-first fetch would look free), and what they fetch from the
 network while a page loads is counted in the "sw KB" column. Each server is
 asked for every page once before the browser comes (a deployed server is warm;
 the first request of a fresh process costs it a second or more).
+``tablet-map`` is the tablet (1180×820) of a driver already signed in: the
+time until its map shows the basemap (Leaflet's city layers or MapLibre's
+tiles, whichever the tablet draws), read from the pixels of the map's middle
+(a screenshot every ~0.1 s, so ±0.1 s): drawn once it holds more than a few
+colours, where an empty map is one. SwiftShader gives the browser WebGL.
 Budgets of issue 16 §5: resident first load ≤ 100 KB and ≤ 2.5 s, a repeat
-visit ≤ 1 s. Timing is wall-clock on this machine, so a busy machine reads
-slower; the byte and request counts do not depend on it. ``--waterfall`` prints
-each shipped load's requests (start and end from the navigation, KB, what
-answered), the chain that decides the first screen.
+visit ≤ 1 s, the tablet's first map render ≤ 3 s. Timing is wall-clock on
+this machine, so a busy machine reads slower; the byte and request counts do
+not depend on it. ``--waterfall`` prints each shipped load's requests (start
+and end from the navigation, KB, what answered), the chain that decides the
+first screen.
 """
 
 from __future__ import annotations
@@ -37,10 +43,12 @@ from tqdm import tqdm
 CHROMIUM = "/usr/bin/chromium"
 SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 500_000 / 8,
            "uploadThroughput": 500_000 / 8}
-PAGES = {"resident": "/", "operator": "/operator", "tablet": "/driver"}
+PAGES = {"resident": "/", "operator": "/operator", "tablet": "/driver", "tablet-map": "/driver"}
+GL_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
+DRIVER_TOKEN = "noriai.driver.token"  # driver_app/static/driver.js keeps its session there
 READY = "document.documentElement.dataset.i18nReady === '1' && " \
         "!!document.querySelector('.view:not([hidden]) h1, .view:not([hidden]) h2')"
-BUDGET_FIRST_KB, BUDGET_FIRST_S, BUDGET_REPEAT_S = 100.0, 2.5, 1.0
+BUDGET_FIRST_KB, BUDGET_FIRST_S, BUDGET_REPEAT_S, BUDGET_MAP_S = 100.0, 2.5, 1.0, 3.0
 # Resolves once the page's worker is active, or at once when there is none, or after 30 s.
 SETTLE = """() => new Promise((done) => {
   if (!navigator.serviceWorker) return done(false);
@@ -65,6 +73,7 @@ class Load:
     requests: int
     seconds: float
     sw_kb: float = 0.0
+    drawn_by: str = ""
     waterfall: tuple[tuple[float, float, float, str, str], ...] = ()
 
 
@@ -96,6 +105,7 @@ class _Server:
         conf = Settings(_env_file=None, database_url=url, data_dir=root / "data",  # type: ignore[call-arg]
                         cache_dir=root / "cache", redis_url="", **settings)
         app = create_app(conf, db=self.db)
+        self.app = app
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0,
                                                     log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -114,6 +124,36 @@ class _Server:
         for path in PAGES.values():  # warm: a fresh process's first answers are slow
             httpx.get(url + path, timeout=60)
         return url
+
+    def driver_token(self, url: str) -> str:
+        """Return the session token of a driver of a new vehicle (seeded as the demo does)."""
+        import httpx
+
+        from booking_api.db import AccountRow
+        from booking_api.security import hash_password
+        from dispatch.domain import LatLon
+
+        state = self.app.state.noriai
+        with state.write_sessions() as db:
+            db.add(AccountRow(username="bench-admin", role="admin", display_name="bench",
+                              password_hash=hash_password("bench-admin-pass")))
+            db.commit()
+        if state.engine is None:
+            raise RuntimeError(f"the engine did not start: {state.engine_error}")
+        state.engine.add_vehicle("B01", depot=LatLon(35.890028, 140.664461), name="ベンチ1号",
+                                 seats=4, wheelchairs=1)
+
+        def login(user: str, password: str) -> str:
+            res = httpx.post(f"{url}/api/v1/auth/login", json={"login": user, "password": password})
+            res.raise_for_status()
+            return str(res.json()["token"])
+
+        admin = login("bench-admin", "bench-admin-pass")
+        httpx.post(f"{url}/api/v1/accounts", headers={"Authorization": f"Bearer {admin}"},
+                   json={"username": "bench-driver", "password": "bench-driver-pass",
+                         "role": "driver", "display_name": "bench", "vehicle_id": "B01"},
+                   ).raise_for_status()
+        return login("bench-driver", "bench-driver-pass")
 
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
@@ -177,7 +217,27 @@ def _from_cache(r: dict[str, Any]) -> bool:
                 or r.get("fromPrefetchCache") or r.get("fromMemoryCache"))
 
 
-def _load(context: Any, url: str, workers: _Workers, *, settle: bool = False) -> Load:
+def _map_drawn(page: Any) -> bool:
+    """Whether the middle of the tablet's map shows a drawn basemap (many colours)."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    box = page.evaluate("""(() => { const el = document.querySelector('#dr-map');
+      const r = el && el.getBoundingClientRect();
+      return r && r.width > 40 && r.height > 40 && !el.closest('[hidden]')
+        && el.querySelector('canvas')
+        ? {x: r.x + r.width * 0.25, y: r.y + r.height * 0.25,
+           width: r.width * 0.5, height: r.height * 0.5} : null; })()""")
+    if not box:
+        return False
+    png = page.screenshot(clip=box, animations="allow", caret="initial", timeout=5000)
+    colours = Image.open(BytesIO(png)).convert("RGB").getcolors(maxcolors=64)
+    return colours is None or len(colours) > 6
+
+
+def _load(context: Any, url: str, workers: _Workers, *, settle: bool = False,
+          map_only: bool = False) -> Load:
     """Open ``url`` in a new tab of ``context`` on slow 3G; what it took to the first screen.
 
     With ``settle`` the tab stays open until its service worker is active (at most
@@ -213,11 +273,18 @@ def _load(context: Any, url: str, workers: _Workers, *, settle: bool = False) ->
     t0 = time.perf_counter()
     page.goto(url, wait_until="commit")
     deadline = time.monotonic() + 60
-    while not page.evaluate(READY):
+    seconds = float("inf")  # a map never drawn reads as such, the other pages still count
+    while not (_map_drawn(page) if map_only else page.evaluate(READY)):
         if time.monotonic() > deadline:
+            if map_only:
+                break
             raise RuntimeError(f"{url}: the first screen did not show within 60 s")
-        time.sleep(0.02)
-    seconds = time.perf_counter() - t0
+        time.sleep(0.1 if map_only else 0.02)  # a screenshot costs the page CPU
+    else:
+        seconds = time.perf_counter() - t0
+    drawn_by = page.evaluate("""(() => { const el = document.querySelector('#dr-map');
+      return !el ? '' : el.classList.contains('maplibregl-map') ? 'MapLibre'
+        : el.classList.contains('leaflet-container') ? 'Leaflet' : ''; })()""") if map_only else ""
     page.wait_for_timeout(300)  # let the answers of the first screen finish counting
     net = {k: v for k, v in sizes.items() if k not in cached}
     sw_kb = workers.take_kb()
@@ -230,7 +297,7 @@ def _load(context: Any, url: str, workers: _Workers, *, settle: bool = False) ->
          how.get(k, "network"), u.split("//", 1)[-1].split("/", 1)[-1][:72])
         for k, (t, u) in starts.items()))
     return Load(kb=sum(net.values()) / 1000, requests=len(net), seconds=seconds,
-                sw_kb=sw_kb, waterfall=waterfall)
+                sw_kb=sw_kb, drawn_by=drawn_by, waterfall=waterfall)
 
 
 def _median(loads: list[Load]) -> Load:
@@ -238,17 +305,23 @@ def _median(loads: list[Load]) -> Load:
     return Load(kb=sorted(x.kb for x in loads)[len(loads) // 2],
                 requests=sorted(x.requests for x in loads)[len(loads) // 2],
                 seconds=mid.seconds, sw_kb=sorted(x.sw_kb for x in loads)[len(loads) // 2],
+                drawn_by=mid.drawn_by,
                 waterfall=loads[-1].waterfall)
 
 
 def _measure(browser: Any, workers: _Workers, base: str, path: str, repeats: int,
-             bar: Any) -> tuple[Load, Load]:
+             bar: Any, driver_token: str | None = None) -> tuple[Load, Load]:
     firsts, repeat_loads = [], []
     for _ in range(repeats):
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ja-JP")
-        firsts.append(_load(context, base + path, workers, settle=True))
+        size = {"width": 1180, "height": 820} if driver_token else {"width": 390, "height": 844}
+        context = browser.new_context(viewport=size, locale="ja-JP")
+        if driver_token:  # signed in before: the tablet opens on its run and map
+            context.add_init_script(
+                f"localStorage.setItem({json.dumps(DRIVER_TOKEN)}, {json.dumps(driver_token)})")
+        only = driver_token is not None
+        firsts.append(_load(context, base + path, workers, settle=True, map_only=only))
         bar.update()
-        repeat_loads.append(_load(context, base + path, workers))
+        repeat_loads.append(_load(context, base + path, workers, map_only=only))
         bar.update()
         context.close()
     return _median(firsts), _median(repeat_loads)
@@ -272,17 +345,21 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         ("shipped", {}), ("baseline", {"versioned_assets": False, "compress": False}),
     )
     with sync_playwright() as pw, tempfile.TemporaryDirectory() as tmp:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=GL_ARGS)
         workers = _Workers(browser)
         bar = tqdm(total=len(runs) * len(names) * args.repeats * 2, desc="page loads",
                    unit="load")
         for run_name, extra in runs:
             root = Path(tmp) / run_name
             root.mkdir()
-            with _Server(root, **extra) as url:
+            server = _Server(root, **extra)
+            with server as url:
                 for name in names:
+                    token = None
+                    if name == "tablet-map":
+                        token = server.driver_token(url)
                     results[(run_name, name)] = _measure(browser, workers, url, PAGES[name],
-                                                         args.repeats, bar)
+                                                         args.repeats, bar, token)
         bar.close()
         browser.close()
     print(f"\nslow 3G (400 ms RTT, 500 kbit/s), median of {args.repeats}; "
@@ -294,7 +371,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
             first, again = results[(run_name, name)]
             print(f"{name:<10}{run_name:<10}{first.kb:>9.1f}{first.requests:>5}"
                   f"{first.seconds:>9.2f}{first.sw_kb:>7.1f}{again.kb:>10.1f}{again.requests:>5}"
-                  f"{again.seconds:>9.2f}{again.sw_kb:>7.1f}")
+                  f"{again.seconds:>9.2f}{again.sw_kb:>7.1f}"
+                  + (f"   map: {first.drawn_by or 'none'}" if name == "tablet-map" else ""))
         ship, base = results[("shipped", name)], results[("baseline", name)]
         print(f"{'':<10}{'ratio':<10}{ship[0].kb / base[0].kb:>9.2f}{'':>5}"
               f"{ship[0].seconds / base[0].seconds:>9.2f}"
@@ -307,14 +385,19 @@ def run(args: argparse.Namespace, settings: Any) -> int:
                 for t0, t1, kb, by, path in load.waterfall:
                     print(f"  {t0:6.2f} {t1:6.2f} {kb:7.1f} KB  {by:<8} /{path}")
     met = True
+    checks: list[tuple[str, bool]] = []
     if "resident" in names:
         first, again = results[("shipped", "resident")]
-        checks = [
+        checks += [
             (f"resident first load ≤ {BUDGET_FIRST_KB:.0f} KB", first.kb <= BUDGET_FIRST_KB),
             (f"resident first load ≤ {BUDGET_FIRST_S} s", first.seconds <= BUDGET_FIRST_S),
             (f"resident repeat visit ≤ {BUDGET_REPEAT_S} s", again.seconds <= BUDGET_REPEAT_S),
         ]
-        for text, ok in checks:
-            print(f"  {'met' if ok else 'NOT met'}: {text}")
-            met &= ok
+    if "tablet-map" in names:
+        first, _ = results[("shipped", "tablet-map")]
+        checks.append((f"tablet's first map render ≤ {BUDGET_MAP_S} s",
+                       first.seconds <= BUDGET_MAP_S))
+    for text, ok in checks:
+        print(f"  {'met' if ok else 'NOT met'}: {text}")
+        met &= ok
     return 0 if met else 1
