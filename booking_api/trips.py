@@ -275,6 +275,16 @@ def offer_out(offer: Offer, fare: int) -> OfferOut:
     )
 
 
+def offer_row(db: Session, offer_id: str) -> OfferRow | None:
+    """Return our record of an offer: the one ``db`` is adding (no round trip), else the
+    stored one.
+    """
+    for obj in db.new:
+        if isinstance(obj, OfferRow) and obj.offer_id == offer_id:
+            return obj
+    return db.get(OfferRow, offer_id)
+
+
 def own_offer(db: Session, offer_id: str, member_id: str | None) -> OfferRow:
     """Return our record of an offer; another member's offer is answered 404."""
     row = db.get(OfferRow, offer_id)

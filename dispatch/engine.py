@@ -43,6 +43,7 @@ from dispatch.store.repo import (
     request_from_json,
     request_to_json,
     ride_of,
+    without_waiting_for_disk,
     write_session,
 )
 from dispatch.store.tables import OfferRow, RideRow
@@ -181,6 +182,7 @@ class DispatchEngine(MoveOps):
             created_at=now,
         )
         with change_session(self.db) as s:
+            without_waiting_for_disk(s)  # an offer lost in a crash is refused at confirm
             s.add(row)
         return self._offer_of(row, request)
 

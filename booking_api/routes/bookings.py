@@ -44,6 +44,7 @@ from dispatch.domain import (
     UnknownRide,
 )
 from dispatch.ports import BookingEngine
+from dispatch.store.repo import without_waiting_for_disk
 
 router = APIRouter(tags=["bookings"])
 LIVE = {RideStatus.ASSIGNED, RideStatus.EN_ROUTE, RideStatus.ARRIVED, RideStatus.ON_BOARD}
@@ -97,7 +98,7 @@ def with_carers(
     The fare of an offer is what the booking will cost, so the stored offer is
     corrected too (carers may ride free, companions pay).
     """
-    row = db.get(OfferRow, offer.offer_id)
+    row = trips.offer_row(db, offer.offer_id)
     if row is not None:
         row.carers = trip.carers  # the booking keeps them, so a change starts from them
     if trip.carers == 0:
@@ -207,6 +208,7 @@ def make_quote(body: QuoteIn, account: Booker, db: Db, state: State, engine: Eng
         back = with_carers(
             db, state, member, trips.quote(db, state, engine, member, back_req), body
         )
+    without_waiting_for_disk(db)  # only offers: one lost in a crash is refused at confirm
     db.commit()
     return QuoteOut(offer=offer, return_offer=back)
 

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from dispatch.store import read_session
+from dispatch.store import change_session, read_session
 from dispatch.store.base import make_engine
+from dispatch.store.repo import without_waiting_for_disk
 
 pytestmark = pytest.mark.postgres
 
@@ -73,5 +74,20 @@ def test_reads_open_no_transaction(postgres_url: str) -> None:
             assert s.execute(text("SELECT now() = statement_timestamp()")).scalar_one() is True
             dbapi = s.connection().connection.dbapi_connection
             assert dbapi is not None and dbapi.info.transaction_status.name == "IDLE"
+    finally:
+        engine.dispose()
+
+
+def test_an_offers_commit_waits_for_no_disk_and_nothing_after_it_either_way(
+    postgres_url: str,
+) -> None:
+    engine = make_engine(postgres_url, pool_size=1, max_overflow=0)
+    try:
+        with change_session(engine) as s:
+            without_waiting_for_disk(s)
+            assert s.execute(text("SHOW synchronous_commit")).scalar_one() == "off"
+        # the same pooled connection, the next transaction (a booking): durable again
+        with change_session(engine) as s:
+            assert s.execute(text("SHOW synchronous_commit")).scalar_one() == "on"
     finally:
         engine.dispose()
