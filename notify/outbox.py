@@ -11,6 +11,7 @@ import json
 import uuid
 from datetime import datetime, time, timedelta
 from typing import Any, cast
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -62,6 +63,11 @@ def recipient(s: Session, member_id: str, phone: str) -> Recipient:
     )
 
 
+def ride_url(public_url: str, ride_id: str) -> str:
+    """The resident app's page of one ride (its bookings, that ride's card brought forward)."""
+    return f"{public_url}/#/bookings?ride={quote(ride_id, safe='')}"
+
+
 def _insert(s: Session) -> Any:
     return pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
 
@@ -91,7 +97,7 @@ def enqueue(
         give_up = max(min(give_up, notice.give_up_at), now)
     lang = prefs.language
     text = catalogue.render(notice.event, lang, notice.params, zone)
-    url = f"{config.public_url}/#bookings" if notice.ride_id else f"{config.public_url}/"
+    url = ride_url(config.public_url, notice.ride_id) if notice.ride_id else f"{config.public_url}/"
     made: list[str] = []
     for channel, address in channels_for(r, config.country_code):
         values = {

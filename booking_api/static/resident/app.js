@@ -318,6 +318,23 @@ function tripHtml(legs, upcoming) {
     <p class="leg-label">${esc(t("my.leg.go"))}</p>${bookingCard(legs[0], upcoming)}
     <p class="leg-label">${esc(t("my.leg.return"))}</p>${bookingCard(legs[1], upcoming)}</section>`;
 }
+// A notification's link (#/bookings?ride=ID, notify.outbox.ride_url) names its ride: the
+// card is brought into view and focused once per link, not again at each refresh.
+const onBookings = () => location.hash.replace(/^#\/?/, "").split("?")[0] === "bookings";
+let linkedShown = "";
+window.addEventListener("hashchange", () => { linkedShown = ""; });
+function showLinkedRide() {
+  const id = new URLSearchParams(location.hash.split("?")[1] || "").get("ride");
+  if (!id || linkedShown === location.hash) return;
+  const card = [...document.querySelectorAll("#view-bookings article.booking")].find((c) => c.dataset.id === id);
+  if (!card) return;
+  linkedShown = location.hash;
+  for (const c of document.querySelectorAll("article.booking[aria-current]")) c.removeAttribute("aria-current");
+  card.setAttribute("aria-current", "true");
+  card.tabIndex = -1;
+  card.scrollIntoView({ block: "center" });
+  card.focus({ preventScroll: true });
+}
 async function loadBookings() {
   let list = [];
   try {
@@ -349,10 +366,11 @@ async function loadBookings() {
   const want = up.filter((b) => LIVE.has(b.status) && ymd(new Date(b.pickup_window_start)) === today).map((b) => b.id);
   for (const id of [...rideSockets.keys()]) if (!want.includes(id)) closeRide(id);
   for (const id of want) { openRide(id); applyRide(id); }
+  showLinkedRide();
   clearInterval(liveTimer);
   if (up.length) {
     liveTimer = setInterval(() => {
-      if (document.hidden || location.hash !== "#/bookings") return;
+      if (document.hidden || !onBookings()) return;
       if (want.length && want.every((id) => rideSockets.get(id)?.open)) return;
       loadBookings();
     }, 15000);
