@@ -20,13 +20,16 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import pairwise
 
-from optimizer.model import Problem
-from optimizer.schedule import INF, context
+from optimizer.model import Problem, StopKind, StopRef
+from optimizer.schedule import INF, build_route, context
 
 # Exactly timed candidates per (request, route) at most: beyond that the route
 # is taken as unable to take the request (a bound on the work, rarely reached).
 MAX_EXACT = 25
+# Remembered route evaluations before the memo is cleared (a bound on memory).
+MEMO_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class VehicleInfo:
     wheelchairs0: int
     n_locked: int
     onboard_base: dict[int, int]  # request index -> when its ride began (on board)
-    frozen: bool  # breaks still to take: the search leaves this route as it is
+    breaks: bool  # breaks still to take: timed by build_route itself
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ class Tables:
         self.scale = 10 if excess_ride_weight > 0 else 1
         self.weight = round(excess_ride_weight * self.scale)
         self.fixed = vehicle_fixed_cost_s * self.scale
+        self._memo: dict[tuple[int, tuple[int, ...]], int | None] = {}
+        self._cands: dict[tuple[int, tuple[int, ...], int], list[tuple[int, int, int]]] = {}
         reqs = problem.requests
         nn = 2 * len(reqs)
         self.loc = [0] * nn
@@ -100,7 +105,8 @@ class Tables:
             self.dwheel[p], self.dwheel[d] = r.wheelchairs, -r.wheelchairs
             self.ride[ri] = info.max_ride
             self.direct[ri] = self.dur[r.pickup][r.dropoff]
-        index = {r.id: ri for ri, r in enumerate(reqs)}
+        index = self._index = {r.id: ri for ri, r in enumerate(reqs)}
+        self._ctx = ctx
         self.vehicles: list[VehicleInfo] = []
         self.place: list[list[int]] = []
         self.serves: list[list[bool]] = []
@@ -119,7 +125,21 @@ class Tables:
             self.serves.append([v.serves(r) for r in reqs])
 
     def evaluate(self, vi: int, seq: tuple[int, ...]) -> int | None:
-        """Return the cost of vehicle ``vi`` driving ``seq``, or ``None`` if it is infeasible."""
+        """Return the cost of vehicle ``vi`` driving ``seq``, or ``None`` if it is infeasible.
+
+        Results are remembered (a search meets the same routes again and again).
+        """
+        key = (vi, seq)
+        if key in self._memo:
+            return self._memo[key]
+        if len(self._memo) >= MEMO_LIMIT:
+            self._memo.clear()
+        cost = self._memo[key] = self._evaluate(vi, seq)
+        return cost
+
+    def _evaluate(self, vi: int, seq: tuple[int, ...]) -> int | None:
+        if self.vehicles[vi].breaks:
+            return self._evaluate_with_breaks(vi, seq)
         got = self.times(vi, seq)
         if got is None:
             return None
@@ -139,6 +159,36 @@ class Tables:
                 if node & 1 and (node - 1) in where:
                     ri = node >> 1
                     cost += self.weight * (b[k] - b[where[node - 1]] - self.svc[node - 1]
+                                           - self.direct[ri])
+        return cost
+
+    def _evaluate_with_breaks(self, vi: int, seq: tuple[int, ...]) -> int | None:
+        """Cost of a route with breaks to take: timed by the scheduler, which places them.
+
+        A break is taken where the vehicle stands, so it changes no travel; the
+        scheduler puts it where it first fits, as it will in the final plan.
+        """
+        reqs = self.problem.requests
+        refs = [StopRef(reqs[x >> 1].id, StopKind.DROPOFF if x & 1 else StopKind.PICKUP)
+                for x in seq]
+        route = build_route(self._ctx, self.problem.vehicles[vi].id, refs)
+        if route is None:
+            return None
+        if not seq:  # an unused vehicle: the plan leaves it out
+            return 0
+        dur = self.dur
+        stops = route.stops
+        cost = sum(dur[a.location][b.location] for a, b in pairwise(stops))
+        cost = cost * self.scale + self.fixed
+        place = self.place[vi]
+        cost += sum(place[x >> 1] for x in seq if not x & 1)
+        if self.weight:
+            start = {st.request_id: st.start_s for st in stops if st.kind is StopKind.PICKUP}
+            for st in stops:
+                rid = st.request_id
+                if st.kind is StopKind.DROPOFF and rid is not None and rid in start:
+                    ri = self._index[rid]
+                    cost += self.weight * (st.start_s - start[rid] - self.svc[2 * ri]
                                            - self.direct[ri])
         return cost
 
@@ -219,7 +269,7 @@ class Tables:
 
     def best_insertion(self, vi: int, pr: Prep, ri: int) -> tuple[int, tuple[int, ...]] | None:
         """Return the cost increase and route of the cheapest feasible insertion of ``ri``."""
-        for _, i, j in sorted(self.candidates(vi, pr, ri))[:MAX_EXACT]:
+        for _, i, j in self.candidates(vi, pr, ri)[:MAX_EXACT]:
             got = self.realize(vi, pr, ri, i, j)
             if got is not None:
                 return got
@@ -242,12 +292,23 @@ class Tables:
     def candidates(self, vi: int, pr: Prep, ri: int) -> list[tuple[int, int, int]]:
         """Return ``(cost increase, i, j)`` of every insertion of ``ri`` the screening lets pass.
 
+        Cheapest first; remembered per route and request (do not change the list).
+
         The increase is exact for travel, place and fixed costs (the excess ride
         time is left out); ``i`` and ``j`` are the stops the pickup and the
         drop-off follow (0 is the start; ``j == i``: the drop-off right after).
         """
+        key = (vi, pr.seq, ri)
+        got = self._cands.get(key)
+        if got is None:
+            if len(self._cands) >= MEMO_LIMIT:
+                self._cands.clear()
+            got = self._cands[key] = self._candidates(vi, pr, ri)
+        return got
+
+    def _candidates(self, vi: int, pr: Prep, ri: int) -> list[tuple[int, int, int]]:
         v = self.vehicles[vi]
-        if v.frozen or not self.serves[vi][ri]:
+        if not self.serves[vi][ri]:
             return []
         dur = self.dur
         p, dn = 2 * ri, 2 * ri + 1
@@ -309,7 +370,7 @@ class Tables:
                               - dur[lk][nk], i, k))
         extra = self.place[vi][ri] * self.scale + (self.fixed if n == 0 else 0)
         scale = self.scale
-        return [(c * scale + extra, i, j) for c, i, j in cands]
+        return sorted((c * scale + extra, i, j) for c, i, j in cands)
 
 
 def _rides_ok(b: list[int], d: list[int], origin: list[int], limit: list[int],

@@ -72,21 +72,19 @@ class _Search:
         pinned |= {self.index[ref.request_id] for s in problem.states for ref in s.locked
                    if ref.kind is not StopKind.BREAK and ref.request_id in self.index}
         self.required |= pinned
-        self.frozen = [v.frozen for v in self.t.vehicles]
+        self.frozen = [False for _ in self.t.vehicles]
         seqs: list[tuple[int, ...]] = [() for _ in problem.vehicles]
         for route in plan.routes:
             vi = self.vindex[route.vehicle_id]
             nodes = []
             for s in route.stops:
-                if s.kind is StopKind.BREAK:
-                    self.frozen[vi] = True
-                elif s.kind in (StopKind.PICKUP, StopKind.DROPOFF) and s.request_id:
+                if s.kind in (StopKind.PICKUP, StopKind.DROPOFF) and s.request_id:
                     nodes.append(2 * self.index[s.request_id] + (s.kind is StopKind.DROPOFF))
             seqs[vi] = tuple(nodes)
         costs = []
         for vi, seq in enumerate(seqs):
             cost = None if self.frozen[vi] else self.t.evaluate(vi, seq)
-            if cost is None:  # not ours to change (breaks), or timed otherwise: keep it
+            if cost is None:  # timed otherwise than the scheduler would: keep it as it is
                 self.frozen[vi] = True
                 cost = 0
             costs.append(cost)
@@ -157,16 +155,25 @@ class _Search:
                     removed.append(ri)
         return removed
 
-    def recreate(self, s: _State, todo: list[int]) -> bool:
-        """Insert ``todo`` one by one at their cheapest places; ``False`` if a required fails."""
+    def recreate(self, s: _State, todo: list[int], noise: float = 0.0) -> bool:
+        """Insert ``todo`` one by one at their cheapest places; ``False`` if a required fails.
+
+        With ``noise`` each position's cost is multiplied by a random factor in
+        ``[1 - noise, 1 + noise]`` (Ropke and Pisinger 2006): it picks among
+        near-equal places and moves the search out of a valley.
+        """
         nv = len(s.seqs)
         t = self.t
+        rand = self.rng.random
         for ri in todo:
             # every vehicle's screened positions, cheapest first: the first that
             # times exactly is the best insertion over the whole plan
             cands = [(c, vi, i, j) for vi in range(nv)
                      if not self.frozen[vi] and t.serves[vi][ri]
                      for c, i, j in t.candidates(vi, self.prep(vi, s), ri)]
+            if noise:
+                cands = [(round(c * (1 + noise * (2 * rand() - 1))), vi, i, j)
+                         for c, vi, i, j in cands]
             cands.sort()
             best: tuple[int, int, tuple[int, ...]] | None = None
             for _, vi, i, j in cands[:MAX_EXACT]:
@@ -194,7 +201,7 @@ class _Search:
         t, nv = self.t, len(s.seqs)
         open_v = [vi for vi in range(nv) if not self.frozen[vi]]
         table: dict[int, dict[int, list[tuple[int, int, int]]]] = {
-            ri: {vi: sorted(t.candidates(vi, self.prep(vi, s), ri)) for vi in open_v
+            ri: {vi: t.candidates(vi, self.prep(vi, s), ri) for vi in open_v
                  if t.serves[vi][ri]} for ri in todo}
         left = list(todo)
         while left:
@@ -226,7 +233,7 @@ class _Search:
             pr = self.prep(vi, s)
             for other in left:
                 if vi in table[other]:
-                    table[other][vi] = sorted(t.candidates(vi, pr, other))
+                    table[other][vi] = t.candidates(vi, pr, other)
         return True
 
     def order(self, todo: list[int]) -> list[int]:
@@ -273,8 +280,13 @@ def search(problem: Problem, plan: Plan, *, params: DarpSearchParams,
         removed = s.ruin(new, q, s.rng.random() < params.related_share)
         todo = s.order(removed + [ri for ri in s.optional_out if ri in new.out
                                   and ri not in removed])
-        use_regret = s.rng.random() < params.regret_share
-        if not (s.regret(new, todo) if use_regret else s.recreate(new, todo)):
+        how = s.rng.random()
+        if how < params.regret_share:
+            ok = s.regret(new, todo)
+        else:
+            noisy = how - params.regret_share < params.noise_share * (1 - params.regret_share)
+            ok = s.recreate(new, todo, params.noise if noisy else 0.0)
+        if not ok:
             continue
         cost = s.total(new)
         if cost < cur_cost + threshold:

@@ -48,8 +48,9 @@ class DarpSearchParams:
     between ``min_removed`` and ``max_removed_fraction`` of the movable requests
     (at most ``max_removed``), by random or related removal (``related_share``
     of the iterations), and re-inserts them at their cheapest feasible
-    positions, greedily or by regret (``regret_share`` of the iterations). A
-    new plan is accepted when it costs less than the current one plus a
+    positions, greedily or by regret (``regret_share`` of the iterations); a
+    greedy insertion has ``noise_share`` chances of seeing costs blurred by up
+    to ``noise`` (a fraction). A new plan is accepted when it costs less than the current one plus a
     threshold that falls linearly to 0, ``cycles`` times over the search
     (deterministic annealing); the threshold starts at ``start_threshold``
     times the current cost per served request. After ``restart_after``
@@ -65,6 +66,8 @@ class DarpSearchParams:
     max_removed: int = 30
     related_share: float = 0.5
     regret_share: float = 0.5
+    noise_share: float = 0.5
+    noise: float = 0.1
     start_threshold: float = 0.1
     cycles: int = 4
     restart_after: int = 1000

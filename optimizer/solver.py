@@ -124,14 +124,22 @@ def solve(
     if assignment is None:
         sp.time_limit.FromMilliseconds(max(50, int((deadline - _time.monotonic()) * 1000)))
         assignment = lns.search(data, sp) if use_lns else routing.SolveWithParameters(sp)
-    if assignment is None:
+    bound_ids = _bound_requests(problem)
+    if assignment is None and share > 0 and not bound_ids:
+        # OR-Tools found nothing in its part of the time (a busy machine): nothing
+        # is promised, so the dial-a-ride search starts from an empty plan instead
+        plan = Plan((), tuple(data.pre_unassigned) + tuple(
+            Unassigned(problem.requests[ri].id, _routing.REASON_UNSERVED)
+            for ri in data.modelled))
+    elif assignment is None:
         msg = "no plan that serves every promised ride was found within the time limit"
         raise NoSolution(msg)
-    plan, dropped = feasible_part(problem, to_plan(data, assignment))
-    bound = _bound_requests(problem) & set(dropped)
-    if bound:
-        msg = f"the plan found cannot keep the promise of {', '.join(sorted(bound))} in time"
-        raise NoSolution(msg)
+    else:
+        plan, dropped = feasible_part(problem, to_plan(data, assignment))
+        bound = bound_ids & set(dropped)
+        if bound:
+            msg = f"the plan found cannot keep the promise of {', '.join(sorted(bound))} in time"
+            raise NoSolution(msg)
     if share > 0:
         objective = darp_search.Objective(
             excess_ride_weight=params.excess_ride_weight,
