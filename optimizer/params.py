@@ -31,12 +31,15 @@ class ReoptParams:
     """How the insertion-based improvement moves requests between and within routes.
 
     ``use_solver`` also tries ``optimizer.solver.solve`` warm-started from the
-    current plan with ``solver_share`` of the time budget.
+    current plan with ``solver_share`` of the time budget; ``darp_share`` of
+    that goes to the dial-a-ride search after OR-Tools (0, the default, leaves
+    it out: the live day with it has not been measured yet).
     """
 
     use_solver: bool = True
     solver_share: float = 0.5
     unassigned_penalty_s: int = 100_000
+    darp_share: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from optimizer.checker import ViolationKind, check
 from optimizer.model import Plan, Problem, Route, StopKind, StopRef, Unassigned
-from optimizer.params import ReoptParams
+from optimizer.params import DarpSearchParams, ReoptParams
 from optimizer.positions import _index, best_insertion, replace_route
 from optimizer.schedule import Context, build_route, context
 
@@ -180,14 +180,16 @@ def _try_solver(
     problem: Problem, plan: Plan, deadline: float, seed: int, params: ReoptParams
 ) -> Plan:
     try:
-        from optimizer.solver import ModelError, NoSolution, solve
+        from optimizer.solver import ModelError, NoSolution, SolveParams, solve
     except ImportError:
         return plan
     budget = (deadline - time.monotonic()) * params.solver_share
     if budget < 0.2:
         return plan
+    solve_params = SolveParams(darp=DarpSearchParams(share=params.darp_share))
     try:
-        other = solve(problem, time_limit_s=budget, seed=seed, initial=plan)
+        other = solve(problem, params=solve_params, time_limit_s=budget, seed=seed,
+                      initial=plan)
     except (ModelError, NoSolution):
         return plan
     if check(problem, other) or plan_cost(problem, other, params) >= plan_cost(

@@ -171,3 +171,19 @@ def test_excess_ride_weight_is_part_of_the_objective() -> None:
     out = search(problem, start, params=FEW, objective=weighted, time_limit_s=5)
     assert check(problem, out) == []
     assert plan_cost(problem, out, weighted) <= plan_cost(problem, start, weighted)
+
+
+def test_reoptimize_with_the_search_keeps_promises_and_is_no_worse() -> None:
+    from optimizer.params import ReoptParams
+    from optimizer.reoptimize import plan_cost as reopt_cost
+    from optimizer.reoptimize import reoptimize
+
+    problem = random_problem(11, 8, 2)
+    plan = solve(problem, params=SolveParams(excess_ride_weight=0.0), time_limit_s=0.3)
+    problem = problem.replace(promises=tuple(
+        Promise(s.request_id or "", TimeWindow(s.start_s - 600, s.start_s + 600), 10**9)
+        for r in plan.routes for s in r.stops if s.kind is StopKind.PICKUP))
+    params = ReoptParams(darp_share=0.5)
+    new = reoptimize(problem, plan, time_limit_s=2.0, seed=1, params=params)
+    assert check(problem, new) == []
+    assert reopt_cost(problem, new, params) <= reopt_cost(problem, plan, params)
