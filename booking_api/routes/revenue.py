@@ -19,7 +19,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from booking_api import dates, farefacts, fareops, trips
+from booking_api import dates, farefacts, trips
 from booking_api.deps import Db, Staff, State
 from booking_api.errors import ApiError
 from booking_api.faredb import RidePaymentRow
@@ -109,7 +109,7 @@ def fare_range(state: AppState, start: date, end: date, group: str) -> None:
 def _revenue(db: Db, state: State, start: date, end: date, group: str) -> RevenueOut:
     fare_range(state, start, end, group)
     zone = tz(state.rules)
-    picked = [e for e in fareops.entries(db) if start <= e.at.astimezone(zone).date() <= end]
+    picked = farefacts.ledger_entries(db, start, end, zone)  # the local days' rows, in SQL
     width = 7 if group == "month" else 10
 
     def key(e: Entry) -> str:
