@@ -236,6 +236,36 @@ class _Search:
                     table[other][vi] = t.candidates(vi, pr, other)
         return True
 
+    def polish(self, s: _State, deadline: float) -> None:
+        """Move each request, one at a time, to its cheapest place while that lowers the cost.
+
+        One pass over the movable requests in a random order (relocate descent);
+        run on each new best plan so that it is a local optimum for single moves.
+        """
+        order = list(self.movable)
+        self.rng.shuffle(order)
+        for ri in order:
+            if time.monotonic() >= deadline:
+                return
+            trial = s.copy()
+            before = self.total(trial)
+            if self.ruin_one(trial, ri) and self.recreate(trial, [ri]) \
+                    and self.total(trial) < before:
+                s.seqs, s.costs, s.out = trial.seqs, trial.costs, trial.out
+
+    def ruin_one(self, s: _State, ri: int) -> bool:
+        """Take ``ri`` out of its route in ``s``; ``False`` if it is not served or cannot be."""
+        for vi, seq in enumerate(s.seqs):
+            if self.frozen[vi] or 2 * ri not in seq:
+                continue
+            new = tuple(x for x in seq if x >> 1 != ri)
+            cost = self.t.evaluate(vi, new)
+            if cost is None:
+                return False
+            s.seqs[vi], s.costs[vi] = new, cost
+            return True
+        return False
+
     def order(self, todo: list[int]) -> list[int]:
         """Return ``todo`` in a random order, or by earliest pickup (either direction)."""
         how = self.rng.random()
@@ -292,6 +322,10 @@ def search(problem: Problem, plan: Plan, *, params: DarpSearchParams,
         if cost < cur_cost + threshold:
             cur, cur_cost = new, cost
         if cost < best_cost:
+            if params.polish:
+                s.polish(new, deadline)
+                cost = s.total(new)
+                cur, cur_cost = new, cost
             best, best_cost, since_best = new.copy(), cost, 0
         else:
             since_best += 1

@@ -57,7 +57,8 @@ class DarpSearchParams:
     threshold that falls linearly to 0, ``cycles`` times over the search
     (deterministic annealing); the threshold starts at ``start_threshold``
     times the current cost per served request. After ``restart_after``
-    iterations without a new best the search goes back to the best plan.
+    iterations without a new best the search goes back to the best plan. With
+    ``polish`` each new best plan is improved by moving single requests first.
     ``max_iterations`` bounds the search by work (the same plan on a busy
     machine as on an idle one; the time limit stays a ceiling); ``None`` leaves
     only the time limit. The defaults are generic, not tuned to one instance.
@@ -74,4 +75,5 @@ class DarpSearchParams:
     start_threshold: float = 0.1
     cycles: int = 4
     restart_after: int = 1000
+    polish: bool = True
     max_iterations: int | None = None
