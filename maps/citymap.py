@@ -22,7 +22,7 @@ from maps.areas import ServiceAreas
 from maps.config import CityInfo, MapsConfig, read_city
 from maps.errors import MapDataError
 from maps.geo import read_area_union, read_geojson
-from maps.network import NetworkArrays, cache_folder, load_arrays, load_network
+from maps.network import NetworkArrays, build_lock, cache_folder, load_arrays, load_network
 from maps.places import Places, Towns
 from maps.routing import UNREACHABLE, Router
 from maps.snap import Snapper
@@ -235,7 +235,8 @@ def load_map(config: MapsConfig) -> CityMap:
     with _LOCK:
         found = _CACHE.get(key)
         if found is None:
-            found = CityMap(config, read_city(config.data_dir), load_arrays(config))
+            with build_lock(cache_folder(config)[0]):
+                found = CityMap(config, read_city(config.data_dir), load_arrays(config))
             _CACHE[key] = found
         return found
 

@@ -17,6 +17,7 @@ import json
 import os
 import pickle
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -205,6 +206,31 @@ def cache_folder(config: MapsConfig) -> tuple[Path, str, dict[str, float]]:
     speeds = effective_speeds(city, config)
     key = cache_key(city.required_path("graph"), speeds)
     return config.cache_dir / "maps" / key, key, speeds
+
+
+@contextlib.contextmanager
+def build_lock(folder: Path) -> Iterator[None]:
+    """Hold the cache folder's lock while the derived forms are read or built.
+
+    Processes that start together on a fresh machine (API workers, the dispatcher,
+    a test run's workers) would each spend half a minute building the same forms;
+    with the lock one builds and the others wait, then read them in milliseconds.
+    Where the folder cannot be written or ``fcntl`` does not exist, nothing is held.
+    """
+    try:
+        import fcntl
+
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = (folder / ".lock").open("a")
+    except (ImportError, OSError):
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _build(config: MapsConfig) -> tuple[nx.MultiDiGraph, NetworkArrays]:

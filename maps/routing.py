@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
+import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,11 +145,7 @@ class Router:
             lon = self.net.lon.astype(np.float32)
             topo.build(self.arc_tail, self.arc_head, lat, lon, n)
             if folder is not None:
-                try:
-                    folder.mkdir(parents=True, exist_ok=True)
-                    topo.save(str(folder))
-                except (OSError, RuntimeError):
-                    pass  # unwritable cache: rebuild next time
+                _save_topology(topo, folder)
         metric = prk.CCHMetric(topo)
         metric.customize(self.arc_weight.astype(np.uint32))
         self._topology = topo  # the metric refers to it: keep it alive
@@ -211,3 +209,25 @@ class Router:
             for i, (t, h) in enumerate(zip(self.arc_tail, self.arc_head, strict=True))
         }
         return [int(self.arc_edge[arc_of[(x, y)]]) for x, y in itertools.pairwise(nodes)]
+
+
+def _save_topology(topo: object, folder: Path) -> None:
+    """Write the CCH topology to ``folder`` whole or not at all.
+
+    It is written beside the target and renamed into place, so a process that
+    starts while another writes (two API workers and a dispatcher on a fresh
+    machine), or a write cut short, never reads a half-written topology.
+    """
+    tmp = folder.with_name(f"{folder.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        tmp.mkdir(parents=True, exist_ok=True)
+        topo.save(str(tmp))  # type: ignore[attr-defined]
+        if folder.exists():  # one that did not load (another graph, cut short): set aside
+            stale = folder.with_name(tmp.name + ".old")
+            os.rename(folder, stale)
+            shutil.rmtree(stale, ignore_errors=True)
+        os.rename(tmp, folder)
+    except (OSError, RuntimeError):
+        pass  # unwritable cache, or another process renamed its topology in first
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
