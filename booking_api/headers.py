@@ -32,6 +32,10 @@ CSP = (
     "font-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# Pages that draw the vector basemap (the tablet): MapLibre starts its tile workers from
+# blob: URLs it makes; scripts still come from our origin only.
+BASEMAP_PAGES = frozenset({"/driver"})
+CSP_BASEMAP = CSP.replace("worker-src 'self';", "worker-src 'self' blob:;")
 HSTS = "max-age=31536000; includeSubDomains"
 _FIXED = (
     (b"x-content-type-options", b"nosniff"),
@@ -78,10 +82,12 @@ class SecurityHeaders:
             await self._self_contained(scope, receive, send, extra)
             return
 
+        csp = (CSP_BASEMAP if scope.get("path") in BASEMAP_PAGES else CSP).encode()
+
         async def send_with_headers(message: Any) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = _merge(
-                    message.get("headers", []), [*extra, (b"content-security-policy", CSP.encode())]
+                    message.get("headers", []), [*extra, (b"content-security-policy", csp)]
                 )
             await send(message)
 

@@ -1,6 +1,6 @@
 // Drivers' tablet: the next stop big, the rest of the day, the route on the
-// map, one tap per event. The manifest arrives on the vehicle websocket (full
-// replacement each time); taps are queued in localStorage and sent over HTTP
+// basemap (drmap.js), one tap per event. The manifest arrives on the vehicle websocket
+// (full replacement each time); taps are queued in localStorage and sent over HTTP
 // with a stable tap_id, so a tap made offline is sent once on reconnect. The car's GPS
 // position goes up the same socket. The city's tap rules come with the manifest:
 // 到着 away from the stop asks for a reason, 不在 counts down the waiting time with
@@ -10,7 +10,7 @@
 // without a signal.
 import { applyI18n, initLangSwitch, lang, t, tf } from "/static/common/i18n.js";
 import { makeApi, esc, hm, ymd, now, placeLabel, startClock, toast } from "/static/common/api.js";
-import { makeMap } from "/static/common/map.js";
+import { routeMap } from "/driver/static/drmap.js";
 import { askPayment, cashCount } from "/driver/static/pay.js";
 
 const api = makeApi("noriai.driver.token");
@@ -23,9 +23,7 @@ let ws = null;
 let lastSeq = 0;
 let stops = [];
 let prevIds = null;
-let map = null;
-let routeLayer = null;
-let stopLayer = null;
+let map = null;  // drmap.js: the basemap (or Leaflet without WebGL) with the route
 let audio = null;
 let online = true;
 let rules = {};  // the city's tap rules (dispatch TapRules.as_json), from the manifest
@@ -136,22 +134,17 @@ function render(changed = new Set()) {
   drawRoute(next);
 }
 
+// The map: the way to the next stop, its name and note, the stops of the hour, the car.
 function drawRoute(next) {
   if (!map) return;
-  // Once there is a stop to show, the city outline no longer decides the view.
-  if (next) $("#dr-map").dataset.fit = "no";
-  const L = window.L;
-  if (routeLayer) routeLayer.remove();
-  if (stopLayer) stopLayer.remove();
-  stopLayer = L.layerGroup(stops.slice(0, 8).map((s, i) => L.circleMarker([s.lat, s.lon], { radius: i ? 6 : 11, color: "#fff", weight: 3, fillColor: s.kind === "pickup" ? "#0017c1" : "#197a4b", fillOpacity: 1 }).bindTooltip(esc(`${hm(s.eta)} ${s.ride_id ? placeLabel(s.label) : kindText(s.kind)}`)))).addTo(map);
-  if (next && next.route && next.route.coordinates && next.route.coordinates.length > 1) {
-    const [lon0, lat0] = next.route.coordinates[0];
-    routeLayer = L.layerGroup([
-      L.geoJSON(next.route, { style: { color: "#0017c1", weight: 6, opacity: 0.85 } }),
-      L.marker([lat0, lon0], { keyboard: false, icon: L.divIcon({ className: "here-icon", html: `<span>${esc(t("dr.here"))}</span>`, iconSize: null }) }),
-    ]).addTo(map);
-    map.fitBounds(L.geoJSON(next.route).getBounds(), { padding: [40, 40], maxZoom: 16 });
-  } else if (next) map.setView([next.lat, next.lon], 15);
+  const placed = (s) => s && s.lat != null && s.lon != null;
+  const where = (s) => (s.ride_id ? placeLabel(s.label) : kindText(s.kind));
+  map.update({
+    stops: stops.slice(0, 8).filter(placed).map((s) => ({ lat: s.lat, lon: s.lon, pickup: s.kind === "pickup", title: `${hm(s.eta)} ${where(s)}` })),
+    next: placed(next) ? { lat: next.lat, lon: next.lon, name: where(next), note: next.notes || "" } : null,
+    route: next && next.route && next.route.coordinates ? next.route : null,
+    here: t("dr.here"),
+  });
 }
 
 // Keep what the tablet needs to open without a signal: the manifest, its rules, the vehicle.
@@ -214,6 +207,7 @@ function startGps() {
   if (gpsWatch !== null || !("geolocation" in navigator)) return;
   gpsWatch = navigator.geolocation.watchPosition((pos) => {
     fix = { lat: pos.coords.latitude, lon: pos.coords.longitude };
+    if (map) map.car(fix);  // the map follows the car
     if (!sent || metres(sent, fix) >= GPS_MOVED_M) sendFix();
   }, () => { /* no permission or no signal: taps still place the car */ },
   { enableHighAccuracy: true, maximumAge: 10000, timeout: 30000 });
@@ -415,7 +409,7 @@ function show(view) {
 async function start() {
   show("run");
   $("#vehicle").textContent = me.vehicle_id || "";
-  if (!map && window.L) map = makeMap($("#dr-map"));
+  if (!map) map = routeMap($("#dr-map"));  // MapLibre (or Leaflet) loads now, not at login
   const kept = JSON.parse(localStorage.getItem(KEPT) || "null");
   if (kept && kept.vehicle_id === me.vehicle_id && kept.day === ymd(now()) && !stops.length) {
     rules = kept.tap_rules || {};
@@ -439,6 +433,7 @@ function logout() {
   undoable = null;
   if (ws) { ws.onclose = null; ws.close(); ws = null; }
   stopGps();
+  if (map) map.car(null);
   show("login");
 }
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops
 
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, Live
+from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, SHOTS, TOKYO, Live
 
 pytestmark = pytest.mark.browser
 
@@ -143,3 +143,197 @@ def test_a_street_name_is_drawn_at_a_known_point(gl_page: Any, live: Live) -> No
         box = tuple(round(v * scale) for v in (x, y, x + 20, y + 20))
         inked += diff.crop(box).histogram()[255]
     assert inked > 40, f"{inked} pixels of the label differ with the layer hidden"
+
+
+# -- the tablet (issue 16 §4): the route to the next stop over the basemap ----------------
+
+DEPOT = {"latitude": 35.899980, "longitude": 140.623187}  # V07's depot
+START = {"latitude": 35.8935, "longitude": 140.6485}  # the tablet's GPS: 650 m from the pickup
+AWAY = {"latitude": 35.93, "longitude": 140.70}  # about 6.7 km east: off the map's view
+HOME = (35.888975, 140.643843)  # the rider's home: the pickup
+NOTE = "門の前で待っています"
+WATCH_CSP = """window.__csp = [];
+document.addEventListener('securitypolicyviolation', (e) =>
+  window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));"""
+
+
+@pytest.fixture(scope="module")
+def v07(live: Live, fleet: list[str]) -> Iterator[str]:
+    """Vehicle V07 on shift with its own driver, the background re-planning paused (it
+    would move the ride to a car nearer by); afterwards its rides are cancelled and it
+    breaks down, so it takes no ride of a later test."""
+    from datetime import timedelta
+
+    from booking_api.wiring import start_background_loop
+    from dispatch.domain import LatLon
+    from tests.web.conftest import DRIVER_PASSWORD
+    from tests.web.seed import staff_account
+
+    state = live.app.state.noriai
+    if state.background is not None:
+        stop, thread = state.background
+        stop.set()
+        thread.join(10)
+        state.background = None
+    engine = state.engine
+    engine.add_vehicle(
+        "V07", depot=LatLon(DEPOT["latitude"], DEPOT["longitude"]), name="神栖7号", seats=4
+    )
+    day = live.clock.start.astimezone(TOKYO).date()
+    start = live.clock.start
+    engine.set_shift("V07", day, start - timedelta(hours=1), start + timedelta(hours=8))
+    staff_account(live, "driver-v07", DRIVER_PASSWORD, "driver", vehicle_id="V07")
+    try:
+        yield "V07"
+    finally:
+        for r in engine.list_rides(vehicle_id="V07", service_date=day):
+            if r.status.value in ("assigned", "en_route", "arrived", "on_board"):
+                engine.cancel(r.ride_id, by="test", reason="end of the basemap tests")
+        engine.breakdown("V07")
+        start_background_loop(state)
+
+
+def _ride_on_v07(live: Live) -> dict[str, Any]:
+    """A ride from the rider's home to city hall in about 45 minutes, with a note, on V07."""
+    from datetime import timedelta
+
+    from tests.web.seed import approved_member
+
+    member = approved_member(
+        live, name="波崎 四郎", kana="はさき しろう", phone="09066660707",
+        password="shiro-2026", birth_date="1941-07-07",
+    )  # fmt: skip
+    t = (live.clock.now() + timedelta(minutes=45)).astimezone(TOKYO)
+    t += timedelta(minutes=(5 - t.minute % 5) % 5)
+    quote = live.api(
+        "POST",
+        "/api/v1/quotes",
+        json={
+            "member_id": member["id"], "from": {"home": True},
+            "to": {"lat": 35.890028, "lon": 140.664461, "label": "神栖市役所"},
+            "date": t.date().isoformat(), "time": t.strftime("%H:%M"),
+            "time_mode": "depart_at", "party_size": 1, "notes": NOTE,
+        },
+    )  # fmt: skip
+    ride = live.api("POST", "/api/v1/bookings", json={"offer_id": quote["offer"]["offer_id"]})[
+        "booking"
+    ]
+    if ride["vehicle_id"] != "V07":
+        ride = live.api(
+            "POST", f"/api/v1/operator/rides/{ride['id']}/move", json={"vehicle_id": "V07"}
+        )
+    assert ride["vehicle_id"] == "V07"
+    return dict(ride)
+
+
+# The tablet's map once settled: the layers drawn, the route's ends, where the car and
+# the next stop's tag sit on the screen against where their points project.
+TABLET_MAP = """async () => {
+  const limit = (p, ms) => Promise.race(
+    [p, new Promise((r) => setTimeout(() => r("timeout"), ms))]);
+  const m = window.noriaiDriverMap;
+  const idle = new Promise((r) => { m.triggerRepaint(); m.once("idle", () => r("idle")); });
+  if (await limit(idle, 20000) === "timeout") return "never idle";
+  const box = m.getContainer().getBoundingClientRect();
+  const at = (sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+    return [r.left + r.width / 2 - box.left, r.top + r.height / 2 - box.top, r.bottom - box.top]; };
+  const route = m.queryRenderedFeatures({ layers: ["dr-route"] });
+  const stops = m.queryRenderedFeatures({ layers: ["dr-stops"] });
+  const next = stops.find((f) => f.properties.next);
+  return {
+    layers: [...new Set(m.queryRenderedFeatures().map((f) => f.layer.id))],
+    route: route.length,
+    next: next ? next.geometry.coordinates : null,
+    bounds: m.getBounds().toArray(),
+    car: at(".car-tag"), carText: document.querySelector(".car-tag").textContent,
+    tag: at(".stop-tag"), tagText: document.querySelector(".stop-tag").innerText,
+    size: [box.width, box.height],
+  };
+}"""
+PROJECT = "(ll) => { const p = window.noriaiDriverMap.project(ll); return [p.x, p.y]; }"
+
+
+def _inside(bounds: list[list[float]], lat: float, lon: float) -> bool:
+    (west, south), (east, north) = bounds
+    return west < lon < east and south < lat < north
+
+
+def test_tablet_draws_the_route_to_the_next_stop_over_the_basemap(
+    gl_browser: Any, live: Live, v07: str
+) -> None:
+    """The tablet's map is the vector basemap with the route line to the next stop, the
+    stop's name and note at the stop and the car where its GPS puts it; when the car
+    drives off the view the map follows it. All under the tablet's real CSP."""
+    import time
+
+    from tests.web.conftest import DRIVER_PASSWORD, SIZES
+
+    ride = _ride_on_v07(live)
+    w, h = SIZES["tablet"]
+    ctx = gl_browser.new_context(
+        viewport={"width": w, "height": h}, locale="ja-JP",
+        geolocation=START, permissions=["geolocation"],
+    )  # fmt: skip
+    page = ctx.new_page()
+    page.clock.install(time=live.clock.now())
+    page.set_default_timeout(30_000)
+    page.add_init_script(WATCH_CSP)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(live.url + "/driver")
+        assert "worker-src 'self' blob:" in page.evaluate(
+            "fetch('/driver').then((r) => r.headers.get('content-security-policy'))"
+        )
+        page.fill("#dr-user", "driver-v07")
+        page.fill("#dr-pw", DRIVER_PASSWORD)
+        started = time.monotonic()
+        page.click("#login-form button[type=submit]")
+        page.wait_for_selector("#dr-map[data-map=basemap]")
+        page.locator("#next", has_text="波崎 四郎").wait_for()
+        page.locator(".stop-tag", has_text=NOTE).wait_for()
+        drawn = page.evaluate(TABLET_MAP)
+        took_s = time.monotonic() - started
+        print(f"tablet: from login to the basemap with its route drawn {took_s:.1f} s")
+        assert isinstance(drawn, dict), drawn
+        # the basemap's own layers from our tiles, and the route line over them
+        assert {"building", "road-minor"} <= set(drawn["layers"]), drawn["layers"]
+        assert drawn["route"] > 0 and "dr-route" in drawn["layers"], drawn["layers"]
+        lat, lon = HOME
+        assert drawn["next"] == pytest.approx([lon, lat], abs=1e-5)
+        # the next stop's name and note at the stop (the tag stands just above its point)
+        assert NOTE in drawn["tagText"]
+        stop_px = page.evaluate(PROJECT, [lon, lat])
+        assert abs(drawn["tag"][0] - stop_px[0]) < 4 and 0 < stop_px[1] - drawn["tag"][2] < 40
+        # the car where its GPS is, both in view
+        assert drawn["carText"] == "現在地"
+        car_px = page.evaluate(PROJECT, [START["longitude"], START["latitude"]])
+        assert abs(drawn["car"][0] - car_px[0]) < 4 and abs(drawn["car"][1] - car_px[1]) < 4
+        assert _inside(drawn["bounds"], START["latitude"], START["longitude"])
+        assert _inside(drawn["bounds"], lat, lon)
+        assert not _inside(drawn["bounds"], AWAY["latitude"], AWAY["longitude"])
+        # the ナビ button carries the next stop's coordinates
+        href = page.get_attribute("#next #nav-link", "href") or ""
+        assert href.startswith(f"geo:{lat:.6f},{lon:.6f}"), href
+        attribution = page.locator("#dr-map .maplibregl-ctrl-attrib").inner_text()
+        assert "OpenStreetMap contributors" in attribution
+        # the car drives off the view: the map follows it (around the car, at the tiles'
+        # least zoom, as the whole way no longer fits)
+        page.context.set_geolocation(AWAY)
+        page.wait_for_function(
+            """([lat, lon]) => { const b = window.noriaiDriverMap.getBounds();
+               return b.contains([lon, lat]); }""",
+            arg=[AWAY["latitude"], AWAY["longitude"]],
+        )
+        moved = page.evaluate(TABLET_MAP)
+        car_px = page.evaluate(PROJECT, [AWAY["longitude"], AWAY["latitude"]])
+        assert abs(moved["car"][0] - car_px[0]) < 4 and abs(moved["car"][1] - car_px[1]) < 4
+        assert {"building", "road-minor"} & set(moved["layers"]), moved["layers"]
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "driver-basemap-tablet.png"))
+        assert page.evaluate("window.__csp") == []
+        assert not errors, errors
+    finally:
+        ctx.close()
+        live.api("POST", f"/api/v1/bookings/{ride['id']}/cancel", json={"reason": "test"})

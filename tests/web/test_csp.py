@@ -118,5 +118,5 @@ def test_driver_tablet_works_under_the_policy(new_page: Any, live: Live, fleet: 
     page.fill("#dr-pw", DRIVER_PASSWORD)
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("#view-run:not([hidden])")
-    page.wait_for_selector("#dr-map.leaflet-container")
+    page.wait_for_selector("#dr-map[data-map]")  # the basemap, or Leaflet without WebGL
     assert _violations(page) == []

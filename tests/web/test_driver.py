@@ -68,7 +68,7 @@ def tablet(new_page: Any, live: Live, vehicle: str, device_off_s: float = 0) -> 
     page.fill("#dr-pw", DRIVER_PASSWORD)
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("#view-run:not([hidden])")
-    page.wait_for_selector("#dr-map.leaflet-container")
+    page.wait_for_selector("#dr-map[data-map]")  # the basemap, or Leaflet without WebGL
     return page
 
 

@@ -51,6 +51,9 @@ export async function showBasemap(container, { lat, lon, zoom = 14.5 }) {
     attributionControl: { compact: false },
   });
   map.addControl(new gl.NavigationControl({ showCompass: false }));
+  // A tile that cannot be fetched (no signal) leaves that square blank until the map
+  // moves again; said as a warning, not MapLibre's default console error.
+  map.on("error", (e) => console.warn("basemap:", (e.error && e.error.message) || e));
   await new Promise((resolve) => map.once("idle", resolve));
   return map;
 }
