@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import TOKYO, Live, check_axe, choose_lang
+from tests.web.conftest import TOKYO, Live, check_axe, choose_lang, wait_until
 from tests.web.test_operator import login
 
 pytestmark = pytest.mark.browser
@@ -56,16 +56,23 @@ def test_the_operator_sees_todays_notifications_by_channel(
     assert row.locator("td[data-col='total']").inner_text() == f"{after['sms']['total']}件"
     email = page.locator(f"#dr-table tbody tr[data-date='{day}'][data-channel='email'] td")
     assert email.first.inner_text() == f"{after['email']['queued']}件"
-    # every day of the period has a row per channel, and the totals sit at the foot
+    # a day with deliveries has a row per channel, a day without one line; totals at the foot
     start, end = page.input_value("#r-start"), page.input_value("#r-end")
     full = live.api("GET", f"/api/v1/reports/deliveries?start={start}&end={end}")
-    assert page.locator("#dr-table tbody tr").count() == len(full["days"])
+    busy = {d["date"] for d in full["days"] if d["total"]}
+    quiet = {d["date"] for d in full["days"]} - busy
+    assert page.locator("#dr-table tbody tr[data-channel]").count() == 4 * len(busy)
+    assert page.locator("#dr-table tbody tr[data-empty]").count() == len(quiet) > 0
     sms_total = next(t for t in full["totals"] if t["channel"] == "sms")
     foot = page.locator("#dr-table tfoot tr[data-total='sms'] td[data-col='queued']")
     assert foot.inner_text() == f"{sms_total['queued']}件"
     assert "配信数" in page.inner_text("#r-deliveries h2")
     assert "日本時間" in page.inner_text("#dr-lead")
     check_axe(page, "operator: reports, notifications by channel")
+    page.set_viewport_size({"width": 390, "height": 844})  # the table scrolls, not the page
+    wait_until(page, "document.querySelector('#r-deliveries').scrollWidth"
+               " <= document.querySelector('#r-deliveries').clientWidth", 5)  # fmt: skip
+    page.set_viewport_size({"width": 1440, "height": 900})
     choose_lang(page, "en")
     page.wait_for_selector("#r-deliveries h2:has-text('Notifications by day and channel')")
     assert "Queued" in page.inner_text("#dr-table thead")

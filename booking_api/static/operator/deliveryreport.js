@@ -28,15 +28,18 @@ export async function deliveryReport(api, box, start, end) {
   const head = `<tr><th scope="col">${esc(t("op.reports.dl.day"))}</th><th scope="col">${esc(t("op.reports.dl.channel"))}</th>${COLUMNS.map((c) => `<th scope="col">${esc(t(`op.reports.dl.${c}`))}</th>`).join("")}</tr>`;
   const byDay = new Map();
   for (const d of r.days) byDay.set(d.date, [...(byDay.get(d.date) || []), d]);
-  const body = [...byDay].map(([day, rows]) => rows.map((d, i) => `<tr data-date="${esc(day)}" data-channel="${esc(d.channel)}">
-    ${i ? "" : `<th scope="rowgroup" rowspan="${rows.length}">${esc(dayLabel(day))}</th>`}<th scope="row">${esc(t(`op.dl.ch.${d.channel}`))}</th>${cells(d)}</tr>`).join("")).join("");
+  // A day with nothing queued is one line, so a quiet fortnight does not run to 56 rows.
+  const body = [...byDay].map(([day, rows]) => (rows.every((d) => !d.total)
+    ? `<tr data-date="${esc(day)}" data-empty="1"><th scope="row" class="nowrap">${esc(dayLabel(day))}</th><td colspan="${COLUMNS.length + 1}" class="muted">${esc(t("op.reports.dl.none_day"))}</td></tr>`
+    : rows.map((d, i) => `<tr data-date="${esc(day)}" data-channel="${esc(d.channel)}">
+    ${i ? "" : `<th scope="rowgroup" rowspan="${rows.length}" class="nowrap">${esc(dayLabel(day))}</th>`}<th scope="row">${esc(t(`op.dl.ch.${d.channel}`))}</th>${cells(d)}</tr>`).join(""))).join("");
   const foot = r.totals.map((d, i) => `<tr data-total="${esc(d.channel)}">
     ${i ? "" : `<th scope="rowgroup" rowspan="${r.totals.length}">${esc(t("op.reports.dl.period_total"))}</th>`}<th scope="row">${esc(t(`op.dl.ch.${d.channel}`))}</th>${cells(d)}</tr>`).join("");
   const any = r.totals.some((d) => d.total > 0);
   box.innerHTML = `<h2 id="dr-title">${esc(t("op.reports.dl.title"))}</h2>
     <p class="muted" id="dr-lead">${esc(t("op.reports.dl.lead"))}</p>
     ${any ? "" : `<p id="dr-empty">${esc(t("op.reports.dl.empty"))}</p>`}
-    <table class="day-table" id="dr-table" aria-describedby="dr-lead dr-note"><caption class="visually-hidden">${esc(t("op.reports.dl.title"))}</caption>
-    <thead>${head}</thead><tbody>${body}</tbody><tfoot>${foot}</tfoot></table>
+    <div class="table-scroll" role="region" tabindex="0" aria-labelledby="dr-title"><table class="day-table" id="dr-table" aria-describedby="dr-lead dr-note"><caption class="visually-hidden">${esc(t("op.reports.dl.title"))}</caption>
+    <thead>${head}</thead><tbody>${body}</tbody><tfoot>${foot}</tfoot></table></div>
     <p class="muted small" id="dr-note">${esc(t("op.reports.dl.no_receipts"))}</p>`;
 }
