@@ -43,8 +43,9 @@ from bench._loadstack import database, stack, tracebacks
 
 # `make bench` runs every benchmark; a full run (seeding, two stacks, 3 levels x 2 kinds
 # x 20 s) took 11 minutes on two busy cores (load average 10), so `bench all` runs the
-# two levels the targets are about, for 6 s, on a smaller day (~5 minutes there).
-ALL_DEFAULT_ARGS: list[str] = ["--levels", "32,128", "--seconds", "6", "--members", "100",
+# three levels the targets are about (issue 15's at 8, issue 10's at 32 and 128), for
+# 6 s, on a smaller day (~6 minutes there).
+ALL_DEFAULT_ARGS: list[str] = ["--levels", "8,32,128", "--seconds", "6", "--members", "100",
                               "--prefill", "40"]
 KINDS = ("quotes", "bookings")
 STATUSES = ("2xx", "409", "429", "503", "5xx", "4xx", "timeout", "conn")
@@ -52,6 +53,7 @@ GATED_LEVELS = (32, 128)  # issue 10: no 5xx but 503 at 32 and 128 clients
 QUOTE_P99_TARGET_S, QUOTE_P99_LEVEL = 1.0, 32
 KAMISU_P99_TARGET_S, KAMISU_P99_LEVEL = 0.05, 8  # issue 15: the day kept in memory
 NO_CACHE_RUN = "no-cache"  # admission on, the day read from the database per quote
+BEFORE_RUN = "before"  # another checkout's servers (--before-dir), its own default settings
 NO_ADMISSION = {"NORIAI_MAX_IN_FLIGHT": "0", "NORIAI_MAX_ENGINE_IN_FLIGHT": "0",
                 "NORIAI_MAX_QUEUED": "0"}
 PASSWORD = "bench-" + "load-pass"  # staff accounts of the throwaway stack only
@@ -87,6 +89,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--code-dir", type=Path, default=None,
                         help="run the servers from this checkout, e.g. a git worktree of an "
                         "older commit for before/after figures (default: this one)")
+    parser.add_argument("--before-dir", type=Path, default=None,
+                        help="also measure a 'before' run with its servers from this checkout "
+                        "(e.g. `git archive` of an older commit) and its own default "
+                        "settings, on a copy of the same day, before -> after in one run")
 
 
 @dataclass
@@ -399,8 +405,9 @@ class _Bench:
 
     def stack(self, db_url: str, name: str, extra: dict[str, str], **kw: Any) -> Any:
         a = self.args
+        code_dir = a.before_dir if name == BEFORE_RUN else a.code_dir
         return stack(db_url, a.redis_url, a.workers, extra, self.tmp / name, self.cache_dir,
-                     code_dir=a.code_dir, **kw)
+                     code_dir=code_dir, **kw)
 
     def seed(self, base: str) -> tuple[Town, int]:
         """Seed the day through the API and prefill it; return it and the rides booked."""
@@ -499,9 +506,11 @@ def verdict(phases: list[Phase]) -> list[tuple[str, bool]]:
     return out
 
 
-def _compare_cache(phases: list[Phase]) -> list[str]:
-    """Lines comparing the admission run with the same settings without the day cache."""
-    old = {(p.level, p.kind): p for p in phases if p.run == NO_CACHE_RUN}
+def _compare_cache(phases: list[Phase], old_run: str = NO_CACHE_RUN) -> list[str]:
+    """Lines comparing the admission run with ``old_run`` (the same settings without the
+    day cache, or another checkout's servers).
+    """
+    old = {(p.level, p.kind): p for p in phases if p.run == old_run}
     lines = []
     for p in phases:
         b = old.get((p.level, p.kind))
@@ -511,7 +520,8 @@ def _compare_cache(phases: list[Phase]) -> list[str]:
                      f"{_fmt(p.pct(0.5))} s, p99 {_fmt(b.pct(0.99))} s -> {_fmt(p.pct(0.99))} s, "
                      f"ok/s {b.counts['2xx'] / max(b.elapsed_s, 1e-9):.1f} -> "
                      f"{p.counts['2xx'] / max(p.elapsed_s, 1e-9):.1f}, 503 "
-                     f"{b.counts['503']} -> {p.counts['503']}")
+                     f"{b.counts['503']} -> {p.counts['503']}, 5xx {b.counts['5xx']} -> "
+                     f"{p.counts['5xx']}")
     return lines
 
 
@@ -587,6 +597,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     levels, kinds = parsed
     settings = settings if isinstance(settings, Settings) else Settings(_env_file=None)  # type: ignore[call-arg]
     runs = [("baseline", NO_ADMISSION)] if args.baseline else []
+    if args.before_dir is not None:
+        runs.append((BEFORE_RUN, {}))
     admission = dict(kv.split("=", 1) for kv in args.set)
     if args.day_cache_baseline:
         runs.append((NO_CACHE_RUN, {**admission, "NORIAI_DAY_CACHE": "false"}))
@@ -643,6 +655,10 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         print("\n".join(cmp))
     if cmp := _compare_cache(phases):
         print("the engine's day kept in memory against the old path (NORIAI_DAY_CACHE=false), "
+              "same run:")
+        print("\n".join(cmp))
+    if cmp := _compare_cache(phases, BEFORE_RUN):
+        print(f"this checkout against the servers of {args.before_dir} (before -> after), "
               "same run:")
         print("\n".join(cmp))
     for info in infos:
