@@ -193,16 +193,21 @@ def v07(live: Live, fleet: list[str]) -> Iterator[str]:
         start_background_loop(state)
 
 
-def _ride_on_v07(live: Live) -> dict[str, Any]:
-    """A ride from the rider's home to city hall in about 45 minutes, with a note, on V07."""
-    from datetime import timedelta
-
+@pytest.fixture(scope="module")
+def rider(live: Live) -> dict[str, Any]:
+    """An approved member living at HOME."""
     from tests.web.seed import approved_member
 
-    member = approved_member(
+    return approved_member(
         live, name="波崎 四郎", kana="はさき しろう", phone="09066660707",
         password="shiro-2026", birth_date="1941-07-07",
     )  # fmt: skip
+
+
+def _ride_on_v07(live: Live, member: dict[str, Any]) -> dict[str, Any]:
+    """A ride from the rider's home to city hall in about 45 minutes, with a note, on V07."""
+    from datetime import timedelta
+
     t = (live.clock.now() + timedelta(minutes=45)).astimezone(TOKYO)
     t += timedelta(minutes=(5 - t.minute % 5) % 5)
     quote = live.api(
@@ -259,7 +264,7 @@ def _inside(bounds: list[list[float]], lat: float, lon: float) -> bool:
 
 
 def test_tablet_draws_the_route_to_the_next_stop_over_the_basemap(
-    gl_browser: Any, live: Live, v07: str
+    gl_browser: Any, live: Live, v07: str, rider: dict[str, Any]
 ) -> None:
     """The tablet's map is the vector basemap with the route line to the next stop, the
     stop's name and note at the stop and the car where its GPS puts it; when the car
@@ -268,7 +273,7 @@ def test_tablet_draws_the_route_to_the_next_stop_over_the_basemap(
 
     from tests.web.conftest import DRIVER_PASSWORD, SIZES
 
-    ride = _ride_on_v07(live)
+    ride = _ride_on_v07(live, rider)
     w, h = SIZES["tablet"]
     ctx = gl_browser.new_context(
         viewport={"width": w, "height": h}, locale="ja-JP",
@@ -336,4 +341,35 @@ def test_tablet_draws_the_route_to_the_next_stop_over_the_basemap(
         assert not errors, errors
     finally:
         ctx.close()
+        live.api("POST", f"/api/v1/bookings/{ride['id']}/cancel", json={"reason": "test"})
+
+
+NO_WEBGL = """const plain = HTMLCanvasElement.prototype.getContext;
+HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+  return /webgl/.test(kind) ? null : plain.call(this, kind, ...rest);
+};"""
+
+
+def test_a_tablet_without_webgl_draws_the_route_on_the_plain_map(
+    new_page: Any, live: Live, v07: str, rider: dict[str, Any]
+) -> None:
+    """Without WebGL the tablet falls back to the Leaflet map of the bundled layers: the
+    next stop's name and note at the stop, the car, the attribution; no script error."""
+    from tests.web.conftest import DRIVER_PASSWORD
+
+    ride = _ride_on_v07(live, rider)
+    page = new_page("tablet", geolocation=START, permissions=["geolocation"])
+    page.add_init_script(NO_WEBGL)
+    try:
+        page.goto(live.url + "/driver")
+        page.fill("#dr-user", "driver-v07")
+        page.fill("#dr-pw", DRIVER_PASSWORD)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_selector("#dr-map[data-map=leaflet].leaflet-container")
+        page.locator("#dr-map .leaflet-tooltip", has_text=NOTE).wait_for()
+        page.locator("#dr-map .here-icon", has_text="現在地").wait_for()
+        assert page.locator("#dr-map .maplibregl-canvas").count() == 0
+        attribution = page.inner_text("#dr-map .leaflet-control-attribution")
+        assert "OpenStreetMap contributors" in attribution
+    finally:
         live.api("POST", f"/api/v1/bookings/{ride['id']}/cancel", json={"reason": "test"})
