@@ -1,10 +1,13 @@
 """The offline basemap on ``/map``: MapLibre draws the city's vector tiles from our own
-server (roads, buildings, water), the service's boundary, areas and destinations over
-them, and the OpenStreetMap / OpenMapTiles attribution (issue 16 §3).
+server (roads, buildings, water, street names), the service's boundary, areas and
+destinations over them, and the OpenStreetMap / OpenMapTiles attribution (issue 16 §3);
+on the drivers' tablet, the route to the next stop over it (§4), or the Leaflet map
+where there is no WebGL.
 
-Its own browser: WebGL needs SwiftShader, which the shared browser's ``--disable-gpu``
-turns off. Every wait in the page has its own time limit, so a map that never settles
-fails the test instead of hanging it.
+Its own browser, started with SwiftShader so WebGL is certain (the shared browser runs
+with ``--disable-gpu``; this Chromium still gave it WebGL, so the other tablet tests
+accept either map). Every wait in the page has its own time limit, so a map that never
+settles fails the test instead of hanging it.
 """
 
 from __future__ import annotations
