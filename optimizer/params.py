@@ -66,13 +66,13 @@ class DarpSearchParams:
 
     share: float = 0.0
     min_removed: int = 2
-    max_removed_fraction: float = 0.2
-    max_removed: int = 30
+    max_removed_fraction: float = 0.4
+    max_removed: int = 15
     related_share: float = 0.5
     regret_share: float = 0.5
     noise_share: float = 0.5
     noise: float = 0.1
-    start_threshold: float = 0.1
+    start_threshold: float = 0.5
     cycles: int = 4
     restart_after: int = 1000
     polish: bool = True

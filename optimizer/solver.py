@@ -2,8 +2,10 @@
 
 ``solve`` builds the routing model of a ``Problem`` (see ``optimizer._routing``),
 finds a first plan with OR-Tools and improves it with a ruin-and-recreate
-large-neighbourhood search (``optimizer.lns``) until the time limit, and returns the best plan found
-with full schedules and the requests it leaves unserved (with a reason).
+large-neighbourhood search (``optimizer.lns``) until the time limit, then (when
+``SolveParams.darp.share`` is positive) with the dial-a-ride local search of
+``optimizer.darp_search`` for that share of the time, and returns the best plan
+found with full schedules and the requests it leaves unserved (with a reason).
 """
 
 from __future__ import annotations
@@ -84,8 +86,9 @@ def solve(
 
     Runs for at most about ``time_limit_s`` seconds and returns the best plan found;
     OR-Tools' search is deterministic given its settings (its ruin-and-recreate
-    draws from its own fixed-seed generator), so ``seed`` is kept for the
-    interface and does not change the plan yet; ``initial`` warm-starts from a
+    draws from its own fixed-seed generator); ``seed`` seeds the dial-a-ride
+    search (``params.darp``), whose plan is the same for the same seed when
+    ``params.darp.max_iterations`` bounds it; ``initial`` warm-starts from a
     previous plan (its stops that no longer exist are ignored), and the result is
     never worse than it while it is still feasible (otherwise the search starts
     afresh). Raises ``ModelError`` when a promised ride cannot be
