@@ -22,7 +22,7 @@ from booking_api.db import MemberRow, audit
 from booking_api.errors import ApiError, not_found
 from booking_api.rules import tz
 from booking_api.schemas.members import NoShowOut
-from dispatch.domain import IllegalTransition, RideStatus, UnknownRide
+from dispatch.domain import IllegalTransition, Ride, RideStatus, UnknownRide
 from dispatch.ports import BookingEngine
 
 State = Literal["ok", "warned", "suspended"]
@@ -63,19 +63,29 @@ def assess(
     return NoShowStanding(count, WARNED if count >= policy.warn_after else OK, None)
 
 
-def no_show_times(engine: BookingEngine, member_id: str) -> list[datetime]:
-    """Return the pickup times of the member's rides the engine marked as no-shows."""
-    rides = engine.list_rides(member_id=member_id)
+def no_show_times(
+    engine: BookingEngine, member_id: str, rides: list[Ride] | None = None
+) -> list[datetime]:
+    """Return the pickup times of the member's rides the engine marked as no-shows
+    (from ``rides``, every ride of the member, when the caller has read them already).
+    """
+    if rides is None:
+        rides = engine.list_rides(member_id=member_id)
     return [r.pickup_window_start for r in rides if r.status == RideStatus.NO_SHOW]
 
 
 def standing(
-    engine: BookingEngine, rules: CityRules, member: MemberRow, now: datetime
+    engine: BookingEngine,
+    rules: CityRules,
+    member: MemberRow,
+    now: datetime,
+    rides: list[Ride] | None = None,
 ) -> NoShowStanding:
-    """Return the member's current no-show standing."""
+    """Return the member's current no-show standing (``rides``: see ``no_show_times``)."""
     if not rules.no_show.enabled:
         return NoShowStanding(0, OK, None)
-    return assess(rules.no_show, no_show_times(engine, member.id), member.no_shows_cleared_at, now)
+    times = no_show_times(engine, member.id, rides)
+    return assess(rules.no_show, times, member.no_shows_cleared_at, now)
 
 
 def messages(rules: CityRules, st: NoShowStanding) -> tuple[str, str] | None:
@@ -119,10 +129,14 @@ def standing_out(rules: CityRules, st: NoShowStanding) -> NoShowOut:
 
 
 def check_not_suspended(
-    engine: BookingEngine, rules: CityRules, member: MemberRow, now: datetime
+    engine: BookingEngine,
+    rules: CityRules,
+    member: MemberRow,
+    now: datetime,
+    rides: list[Ride] | None = None,
 ) -> None:
     """Refuse (403 ``member_suspended``) a quote or booking for a suspended member."""
-    st = standing(engine, rules, member, now)
+    st = standing(engine, rules, member, now, rides)
     notice = messages(rules, st)
     if st.state == SUSPENDED and notice is not None:
         raise ApiError(

@@ -92,6 +92,12 @@ def active_rides(engine: BookingEngine, member_id: str, day: date) -> list[Ride]
     ]
 
 
+def service_date(state: AppState, ride: Ride) -> date:
+    """Return a ride's service day: the local date of its asked time, as the engine files it."""
+    when = ride.request.depart_at or ride.request.arrive_by or ride.pickup_window_start
+    return local_date(state, when)
+
+
 def check_can_book(member: MemberRow) -> None:
     """Refuse (403) a member who is not approved, at the quote and again at the confirm."""
     if member.status != "approved":
@@ -121,7 +127,9 @@ def build_request(
     """Apply the service rules and return the engine's request (``swap`` for the return trip)."""
     rules = state.rules
     check_can_book(member)
-    check_not_suspended(engine, rules, member, state.now())
+    # one read of the member's rides for both the no-show standing and the day's limit
+    mine = engine.list_rides(member_id=member.id)
+    check_not_suspended(engine, rules, member, state.now(), mine)
     origin = resolve_place(db, state, member, trip.from_)
     dest = resolve_place(db, state, member, trip.to)
     if swap:
@@ -139,7 +147,13 @@ def build_request(
             from_category=origin.category,
             from_place_id=origin.place_id,
         )
-        rides = [r for r in active_rides(engine, member.id, day) if r.ride_id != ignore_ride]
+        rides = [
+            r
+            for r in mine
+            if r.status not in INACTIVE
+            and r.ride_id != ignore_ride
+            and service_date(state, r) == day
+        ]
         check_daily_limit(rules, len(rides) + extra_rides)
     except RuleViolation as exc:
         reports.record_refusal(
