@@ -11,12 +11,14 @@ import pytest
 from bench import matrix
 
 
-def test_matrix_benchmark_small(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_matrix_benchmark_small(
+    shared_cache_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A 40 x 40 run prints the figures and finds CCH and Dijkstra identical."""
     parser = argparse.ArgumentParser()
     matrix.add_arguments(parser)
     args = parser.parse_args(["--size", "40", "--repeat", "1", "--warm-cache"])
-    code = matrix.run(args, SimpleNamespace(city="kamisu", cache_dir=tmp_path))
+    code = matrix.run(args, SimpleNamespace(city="kamisu", cache_dir=shared_cache_dir))
     out = capsys.readouterr().out
     assert code == 0
     assert "CCH build" in out and "scipy Dijkstra" in out and "speed-up" in out

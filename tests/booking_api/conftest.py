@@ -26,11 +26,11 @@ PASSWORD = "pass1234"
 
 
 @pytest.fixture(scope="session")
-def city_map(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The bundled Kamisu map (cache built once per test session)."""
+def city_map(shared_cache_dir: Path) -> Any:
+    """The bundled Kamisu map (its cache built once per test run)."""
     from maps import MapsConfig, load_map
 
-    return load_map(MapsConfig.bundled("kamisu", cache_dir=tmp_path_factory.mktemp("maps-cache")))
+    return load_map(MapsConfig.bundled("kamisu", cache_dir=shared_cache_dir / "maps"))
 
 
 def _postgres_schema_url(base_url: str) -> tuple[str, str]:
@@ -109,12 +109,12 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, shared_cache_dir: Path) -> Settings:
     """Settings isolated from the developer's environment files."""
     return Settings(
         _env_file=None,
         data_dir=tmp_path / "data",
-        cache_dir=tmp_path / "cache",
+        cache_dir=shared_cache_dir,
         database_url="",
         redis_url="",
         # Tests register many members from one client; test_signin checks the limits.

@@ -13,14 +13,13 @@ from booking_api.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A cache folder whose map is built once for this module."""
+def shared_cache(shared_cache_dir: Path) -> Path:
+    """The test run's cache folder, its map built."""
     from maps import load_map
 
-    folder = tmp_path_factory.mktemp("cache")
-    base = Settings(_env_file=None, cache_dir=folder)  # type: ignore[call-arg]
+    base = Settings(_env_file=None, cache_dir=shared_cache_dir)  # type: ignore[call-arg]
     load_map(base.maps_config())
-    return folder
+    return shared_cache_dir
 
 
 def _settings(tmp_path: Path, cache: Path, **over: Any) -> Settings:

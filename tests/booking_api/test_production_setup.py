@@ -38,7 +38,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def env(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
+def env(
+    postgres_url: str, redis_url: str, tmp_path: Path, shared_cache_dir: Path
+) -> Iterator[dict[str, str]]:
     """Environment of the processes: a private PostgreSQL schema and a private Redis db."""
     schema = f"prod_{uuid.uuid4().hex[:10]}"
     admin = create_engine(postgres_url)
@@ -55,6 +57,7 @@ def env(postgres_url: str, redis_url: str, tmp_path: Path) -> Iterator[dict[str,
         "REDIS_URL": redis_db_url,
         "NORIAI_DATA_DIR": str(tmp_path / "data"),
         "NORIAI_SECRET_KEY": "test-secret-for-the-production-setup",
+        "NORIAI_CACHE_DIR": str(shared_cache_dir),
     }
     try:
         yield environment

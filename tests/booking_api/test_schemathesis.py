@@ -95,6 +95,9 @@ def served(
         s.commit()
     url = f"http://127.0.0.1:{port}"
     with httpx.Client(base_url=url, timeout=30) as client:
+        # The document is built on its first request and kept: built here, not while
+        # schemathesis waits its 10 s for it on a machine busy with the rest of the suite.
+        assert client.get("/openapi.json", timeout=180).status_code == 200
         api = Api(client, pg_db)  # type: ignore[arg-type]
         member, _ = api.member(api.login(admin))
     try:

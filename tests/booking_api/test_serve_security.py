@@ -29,22 +29,22 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+def _env(tmp_path: Path, cache: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NORIAI_")}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     return {
         **env,
         "NORIAI_DATA_DIR": str(tmp_path / "data"),
-        "NORIAI_CACHE_DIR": str(tmp_path / "cache"),
+        "NORIAI_CACHE_DIR": str(cache),
         **extra,
     }
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
+def server(tmp_path: Path, shared_cache_dir: Path) -> Iterator[str]:
     """``noriai serve`` on a free port with a real secret key; yields its URL."""
-    env = _env(tmp_path, NORIAI_SECRET_KEY="a-real-secret-for-this-test-0123")
+    env = _env(tmp_path, shared_cache_dir, NORIAI_SECRET_KEY="a-real-secret-for-this-test-0123")
     done = subprocess.run(
         [*NORIAI, "admin", "create", "chief", "--password", "chief-pass-2026"],
         cwd=ROOT, env=env, capture_output=True, timeout=120,
@@ -75,10 +75,10 @@ def server(tmp_path: Path) -> Iterator[str]:
         proc.wait(timeout=30)
 
 
-def test_serve_refuses_the_development_secret_key(tmp_path: Path) -> None:
+def test_serve_refuses_the_development_secret_key(tmp_path: Path, shared_cache_dir: Path) -> None:
     done = subprocess.run(
         [*NORIAI, "serve", "--port", str(_free_port())],
-        cwd=ROOT, env=_env(tmp_path), capture_output=True, timeout=60,
+        cwd=ROOT, env=_env(tmp_path, shared_cache_dir), capture_output=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 2
     lines = done.stderr.decode().strip().splitlines()

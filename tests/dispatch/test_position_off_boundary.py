@@ -33,9 +33,8 @@ OUTSIDE = (35.931394, 140.660218)  # on the road between them, outside the bound
 
 
 @pytest.fixture(scope="module")
-def kamisu(tmp_path_factory: pytest.TempPathFactory) -> CityMap:
-    cache: Path = tmp_path_factory.mktemp("maps-cache")
-    return load_map(MapsConfig.bundled("kamisu", cache_dir=cache / "maps"))
+def kamisu(shared_cache_dir: Path) -> CityMap:
+    return load_map(MapsConfig.bundled("kamisu", cache_dir=shared_cache_dir / "maps"))
 
 
 def at(hh: int, mm: int = 0) -> datetime:

@@ -15,13 +15,13 @@ DAY = date(2026, 12, 2)  # a Wednesday; the year-end closure and 成人の日 fa
 
 
 @pytest.fixture(scope="session")
-def feed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def feed_settings(tmp_path_factory: pytest.TempPathFactory, shared_cache_dir: Path) -> Settings:
     """Settings of the bundled city, isolated from the developer's environment files."""
     tmp: Path = tmp_path_factory.mktemp("feeds")
     return Settings(
         _env_file=None,
         data_dir=tmp / "data",
-        cache_dir=tmp / "cache",
+        cache_dir=shared_cache_dir,
         database_url="",
         redis_url="",
         public_url="https://noriai.example.jp",

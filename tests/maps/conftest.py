@@ -1,4 +1,4 @@
-"""The real Kamisu map, loaded once per test session with a temporary cache directory."""
+"""The real Kamisu map, loaded once per test session with the test run's cache directory."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ CHOSHI = (35.735, 140.829)  # across the Tone river, in Choshi
 
 
 @pytest.fixture(scope="session")
-def maps_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A cache directory private to this test session."""
-    return tmp_path_factory.mktemp("maps-cache")
+def maps_cache(shared_cache_dir: Path) -> Path:
+    """The test run's cache directory (the map's forms built once per run)."""
+    return shared_cache_dir
 
 
 @pytest.fixture(scope="session")

@@ -100,7 +100,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="package")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+def live(tmp_path_factory: pytest.TempPathFactory, shared_cache_dir: Path) -> Iterator[Live]:
     """Start the real app with uvicorn in a thread; yield its URL; stop it afterwards."""
     uvicorn = pytest.importorskip("uvicorn")
     from booking_api.main import create_app
@@ -121,7 +121,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
         _env_file=None,  # type: ignore[call-arg]
         database_url=url,
         data_dir=tmp / "data",
-        cache_dir=tmp / "cache",
+        cache_dir=shared_cache_dir,
         redis_url="",
         vapid_private_key=vapid.private_key,
         vapid_public_key=vapid.public_key,
