@@ -133,3 +133,29 @@ def test_a_repeat_visit_needs_no_round_trip_and_a_release_arrives_on_the_next_lo
         assert page.evaluate(ENTRY) == "/static/v/bbbbbbbbbbbb/resident/app.js"
     finally:
         ctx.close()
+
+
+def test_a_signed_in_rider_opening_the_app_offline_stays_signed_in(
+    new_page: Any, live: Live
+) -> None:
+    """Without a signal the shell opens and the session is kept (it was dropped as refused)."""
+    from tests.web.seed import approved_member
+
+    phone, password = "09066660017", "shell-pass-17"
+    approved_member(live, name="神栖 花子", kana="かみす はなこ", phone=phone,
+                    password=password, birth_date="1950-05-05")
+    page = new_page("phone")
+    page.goto(live.url + "/#/login")
+    page.fill("#login-id", phone)
+    page.fill("#login-pw", password)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#view-book:not([hidden])")
+    _until_controlled(page)
+    page.context.set_offline(True)
+    page.reload()
+    wait_until(page, "document.documentElement.dataset.i18nReady === '1' && "
+                     "!!document.querySelector('.view:not([hidden]) h1')")
+    assert page.evaluate("!!localStorage.getItem('noriai.resident.token')")
+    page.context.set_offline(False)
+    page.reload()
+    page.wait_for_selector("#view-book:not([hidden])")
