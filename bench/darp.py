@@ -68,6 +68,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--darp-share", type=float, default=DARP_SHARE, metavar="F",
                         help="part of the time our dial-a-ride search gets after OR-Tools "
                         f"(default {DARP_SHARE}; 0 turns it off)")
+    parser.add_argument("--darp-iterations", type=int, default=None, metavar="N",
+                        help="stop the dial-a-ride search after N iterations (with "
+                        "--solution-limit: the same plans on a busy machine)")
     parser.set_defaults(handler=run)
 
 
@@ -190,8 +193,12 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     if not 0 <= args.darp_share < 1:
         print("noriai: --darp-share must be in [0, 1)", file=sys.stderr)
         return 2
+    if args.darp_iterations is not None and args.darp_iterations <= 0:
+        print("noriai: --darp-iterations must be positive", file=sys.stderr)
+        return 2
     ours_params = replace(OURS, solution_limit=args.solution_limit,
-                          darp=replace(OURS.darp, share=args.darp_share))
+                          darp=replace(OURS.darp, share=args.darp_share,
+                                       max_iterations=args.darp_iterations))
     base_params = replace(PEERS[args.peer], solution_limit=args.solution_limit)
     refs: dict[str, tuple[float, str]] = {}
     for folder in {f.resolve().parent for f in files}:

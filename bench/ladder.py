@@ -52,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--peer", choices=sorted(darp.PEERS), default="plain",
                         help="the baseline (see noriai bench darp --peer)")
     parser.add_argument("--darp-share", type=float, default=darp.DARP_SHARE, metavar="F")
+    parser.add_argument("--darp-iterations", type=int, default=None, metavar="N")
     parser.add_argument("--only", nargs="*", default=None, metavar="NAME",
                         help="only these instances of the ladder (e.g. g100-u1-q4)")
     parser.add_argument("--json", action="store_true")
@@ -128,6 +129,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
                                       "--peer", args.peer, "--darp-share", str(args.darp_share)]
     if args.solution_limit is not None:
         argv += ["--solution-limit", str(args.solution_limit)]
+    if args.darp_iterations is not None:
+        argv += ["--darp-iterations", str(args.darp_iterations)]
     if not args.baseline:
         argv.append("--no-baseline")
     if args.json:
