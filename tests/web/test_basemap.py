@@ -376,3 +376,123 @@ def test_a_tablet_without_webgl_draws_the_route_on_the_plain_map(
         assert "OpenStreetMap contributors" in attribution
     finally:
         live.api("POST", f"/api/v1/bookings/{ride['id']}/cancel", json={"reason": "test"})
+
+
+# -- the operator console's day board (issue 16 §3): the vehicles over the basemap --------
+
+BOARD_AT = (35.8935, 140.6485)  # V07's first reported GPS fix
+BOARD_MOVED = (35.8990, 140.6600)  # its next fix, 1.2 km north-east
+# The board's map moved onto a point once settled: the layers drawn, where V07's tag sits
+# against where the point projects (pixels in the map's box).
+BOARD_MAP = """async ([lat, lon]) => {
+  const limit = (p, ms) => Promise.race(
+    [p, new Promise((r) => setTimeout(() => r("timeout"), ms))]);
+  const m = document.querySelector("#board-map").noriaiMap;
+  m.jumpTo({ center: [lon, lat], zoom: 15 });
+  const idle = new Promise((r) => { m.triggerRepaint(); m.once("idle", () => r("idle")); });
+  if (await limit(idle, 20000) === "timeout") return "never idle";
+  const box = m.getContainer().getBoundingClientRect();
+  const tag = [...document.querySelectorAll("#board-map .veh-icon")]
+    .find((e) => e.textContent.includes("神栖7号")).getBoundingClientRect();
+  const p = m.project([lon, lat]);
+  return {
+    layers: [...new Set(m.queryRenderedFeatures().map((f) => f.layer.id))],
+    tag: [tag.left + tag.width / 2 - box.left, tag.top + tag.height / 2 - box.top],
+    point: [p.x, p.y],
+  };
+}"""
+
+
+def _report(live: Live, lat: float, lon: float) -> None:
+    """V07's tablet reports its GPS fix over the real route, as its driver."""
+    import httpx
+
+    from tests.web.conftest import DRIVER_PASSWORD
+
+    login = httpx.post(
+        f"{live.url}/api/v1/auth/login",
+        json={"login": "driver-v07", "password": DRIVER_PASSWORD}, timeout=30,
+    )  # fmt: skip
+    login.raise_for_status()
+    res = httpx.post(
+        f"{live.url}/api/v1/driver/position", json={"lat": lat, "lon": lon},
+        headers={"Authorization": f"Bearer {login.json()['token']}"}, timeout=30,
+    )  # fmt: skip
+    assert res.status_code == 204, res.text
+
+
+def _operator_board(page: Any, live: Live) -> None:
+    from tests.web.conftest import OPERATOR
+
+    page.goto(live.url + "/operator")
+    page.fill("#op-user", OPERATOR[0])
+    page.fill("#op-pw", OPERATOR[1])
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#view-call:not([hidden])")
+    page.keyboard.press("Alt+3")
+
+
+def test_day_board_shows_the_vehicles_over_the_basemap(
+    gl_browser: Any, live: Live, v07: str
+) -> None:
+    """The operator's day board draws the basemap (MapLibre, under the console's real
+    CSP) with V07's tag at the position its tablet reported, moving with the next
+    report from the board's socket, and the OpenStreetMap attribution."""
+    _report(live, *BOARD_AT)
+    page = gl_browser.new_page(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    page.set_default_timeout(30_000)
+    page.add_init_script(WATCH_CSP)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        _operator_board(page, live)
+        assert "worker-src 'self' blob:" in page.evaluate(
+            "fetch('/operator').then((r) => r.headers.get('content-security-policy'))"
+        )
+        page.wait_for_selector("#board-map[data-map=basemap] .maplibregl-canvas")
+        page.locator("#board-map .veh-icon", has_text="神栖7号").wait_for()
+        # Leaflet is no longer on the console's page: the basemap needs none of it
+        assert page.evaluate("window.L === undefined")
+        drawn = page.evaluate(BOARD_MAP, list(BOARD_AT))
+        assert isinstance(drawn, dict), drawn
+        assert {"building", "road-minor"} <= set(drawn["layers"]), drawn["layers"]
+        assert drawn["tag"] == pytest.approx(drawn["point"], abs=4), drawn
+        attribution = page.locator("#board-map .maplibregl-ctrl-attrib").inner_text()
+        assert "OpenStreetMap contributors" in attribution
+        # the next fix comes over the board's socket and the tag follows it
+        _report(live, *BOARD_MOVED)
+        page.wait_for_function(
+            """([lat, lon]) => { const m = document.querySelector("#board-map").noriaiMap;
+               const tag = [...document.querySelectorAll("#board-map .veh-icon")]
+                 .find((e) => e.textContent.includes("神栖7号"));
+               const box = m.getContainer().getBoundingClientRect();
+               const r = tag.getBoundingClientRect(); const p = m.project([lon, lat]);
+               return Math.abs(r.left + r.width / 2 - box.left - p.x) < 4
+                 && Math.abs(r.top + r.height / 2 - box.top - p.y) < 4; }""",
+            arg=list(BOARD_MOVED),
+        )
+        moved = page.evaluate(BOARD_MAP, list(BOARD_MOVED))
+        assert moved["tag"] == pytest.approx(moved["point"], abs=4), moved
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "operator-board-basemap.png"))
+        assert page.evaluate("window.__csp") == []
+        assert not errors, errors
+    finally:
+        page.close()
+
+
+def test_a_console_without_webgl_shows_the_board_on_the_plain_map(
+    new_page: Any, live: Live, v07: str
+) -> None:
+    """Without WebGL the board falls back to Leaflet (fetched then): V07's tag and the
+    attribution, no MapLibre canvas."""
+    _report(live, *BOARD_AT)
+    page = new_page("desktop")
+    page.add_init_script(NO_WEBGL)
+    _operator_board(page, live)
+    page.wait_for_selector("#board-map[data-map=leaflet].leaflet-container")
+    page.locator("#board-map .veh-icon", has_text="神栖7号").wait_for()
+    assert page.locator("#board-map .maplibregl-canvas").count() == 0
+    attribution = page.inner_text("#board-map .leaflet-control-attribution")
+    assert "OpenStreetMap contributors" in attribution

@@ -3,7 +3,7 @@
 // here stays on screen until staff dismiss it, so it can be read out to the caller.
 import { t, tf } from "/static/common/i18n.js";
 import { esc, dayLabel, toast } from "/static/common/api.js";
-import { makeMap, pin } from "/static/common/map.js";
+import { opMap } from "/static/operator/opmap.js";
 
 export async function countPending(api) {
   const badge = document.getElementById("pending-count");
@@ -64,10 +64,8 @@ export async function showApprovals(api, el) {
       <button type="button" class="btn danger secondary reject" data-id="${esc(m.id)}">${t("op.reject")}</button></div>
     </div><div class="map small-map" id="map-${esc(m.id)}" aria-label="${esc(t("reg.home"))}: ${esc(m.name)}"></div></div></article>`).join("");
   for (const m of rows) {
-    if (m.home_lat == null || !window.L) continue;
-    el.querySelector(`#map-${CSS.escape(m.id)}`).dataset.fit = "no";
-    const map = makeMap(el.querySelector(`#map-${CSS.escape(m.id)}`), { center: [m.home_lat, m.home_lon], zoom: 14 });
-    pin(map, m.home_lat, m.home_lon, m.name);
+    if (m.home_lat == null) continue;
+    opMap(el.querySelector(`#map-${CSS.escape(m.id)}`), { center: [m.home_lat, m.home_lon], zoom: 15 }).pin(m.home_lat, m.home_lon, m.name);
   }
   for (const b of box.querySelectorAll(".approve")) {
     b.addEventListener("click", async () => {

@@ -5,11 +5,10 @@
 // the same form, and the server checks the move.
 import { t, tf } from "/static/common/i18n.js";
 import { esc, hm, ymd, TZ, now } from "/static/common/api.js";
-import { makeMap } from "/static/common/map.js";
+import { opMap } from "/static/operator/opmap.js";
 
 let ws = null;
 let map = null;
-let markers = {};
 let lastSeq = 0;
 let alive = false;
 let fleetVehicles = [];
@@ -106,12 +105,8 @@ async function nameRiders(api, list, alerts) {
 
 function placeVehicle(v) {
   if (!map || v.lat == null) return;
-  const L = window.L;
-  const label = `${v.name || v.id || v.vehicle_id}`;
   const id = v.id || v.vehicle_id;
-  if (!markers[id]) {
-    markers[id] = L.marker([v.lat, v.lon], { icon: L.divIcon({ className: "veh-icon", html: `<span>${esc(label)}</span>`, iconSize: null }), keyboard: false }).addTo(map);
-  } else markers[id].setLatLng([v.lat, v.lon]);
+  map.vehicle(id, v.lat, v.lon, `${v.name || id}`);
 }
 
 // Manual override: move one ride to another vehicle. The server asks the
@@ -201,7 +196,6 @@ function wireMoves(api, el, load) {
 export async function showBoard(api, el) {
   stopBoard();
   alive = true;
-  markers = {};
   lastSeq = 0; // a new view needs the full snapshot, not only what came after
 
   const today = ymd(now());
@@ -229,7 +223,7 @@ export async function showBoard(api, el) {
   el.querySelector("#b-day").addEventListener("change", load);
   wireMoves(api, el, load);
   await load();
-  if (window.L) map = makeMap(el.querySelector("#board-map"));
+  map = opMap(el.querySelector("#board-map"));
   const alerts = el.querySelector("#alerts");
   const addAlert = (a) => { if (alerts.querySelector(".muted")) alerts.innerHTML = ""; alerts.insertAdjacentHTML("afterbegin", alertItem(a)); nameRiders(api, alerts, [a]); };
   // The "now" line moves with the clock (once a minute is enough on a day-long axis).

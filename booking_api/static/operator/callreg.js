@@ -4,7 +4,7 @@
 // the server applies it. Errors are shown next to their field and listed above the form.
 import { t, tf } from "/static/common/i18n.js";
 import { esc } from "/static/common/api.js";
-import { makeMap, pin } from "/static/common/map.js";
+import { opMap } from "/static/operator/opmap.js";
 
 const FIELDS = ["name", "kana", "birth_date", "phone", "address"];
 const NEEDS = [["wheelchair", "reg.wheelchair"], ["walking_aid", "reg.walking"], ["needs_help_boarding", "reg.help"], ["companion_allowed", "reg.companion"]];
@@ -60,10 +60,9 @@ export function showRegistration(api, box, prefill, rules, onDone) {
   const form = q("#nr-form");
   let home = null;
   let map = null;
-  let marker = null;
   const setHome = (lat, lon, label) => {
     home = { lat: Number(lat), lon: Number(lon) };
-    if (map) { if (marker) marker.remove(); marker = pin(map, home.lat, home.lon, t("reg.home")); }
+    if (map) map.pin(home.lat, home.lon, t("reg.home"));
     q("#nr-home-status").textContent = tf("op.call.home.set", { p: label || `${home.lat.toFixed(5)}, ${home.lon.toFixed(5)}` });
     showError("home", "");
   };
@@ -80,10 +79,8 @@ export function showRegistration(api, box, prefill, rules, onDone) {
   q("#nr-email").addEventListener("input", defaults);
   for (const b of box.querySelectorAll("input[name=nr-ch]")) b.addEventListener("change", () => { touched = true; });
   defaults();
-  if (window.L) {
-    map = makeMap(q("#nr-map"));
-    map.on("click", (ev) => setHome(ev.latlng.lat, ev.latlng.lng));
-  }
+  map = opMap(q("#nr-map"));
+  map.onClick((lat, lon) => setHome(lat, lon));
   // The address as said on the phone → the town's centre; a click on the map refines it.
   q("#nr-locate").addEventListener("click", async () => {
     const full = q("#nr-address").value.replace(/[0-9０-９\-－ー−番地号丁目の\s]+$/, "").trim();
@@ -95,7 +92,7 @@ export function showRegistration(api, box, prefill, rules, onDone) {
         const rows = await api.get(`/api/v1/towns?q=${encodeURIComponent(text)}&limit=1`);
         if (rows.length) {
           setHome(rows[0].lat, rows[0].lon, rows[0].name);
-          if (map) map.setView([rows[0].lat, rows[0].lon], 15);
+          if (map) map.view(rows[0].lat, rows[0].lon, 15);
           return;
         }
       }
