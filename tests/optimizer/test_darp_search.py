@@ -187,3 +187,31 @@ def test_reoptimize_with_the_search_keeps_promises_and_is_no_worse() -> None:
     new = reoptimize(problem, plan, time_limit_s=2.0, seed=1, params=params)
     assert check(problem, new) == []
     assert reopt_cost(problem, new, params) <= reopt_cost(problem, plan, params)
+
+
+def test_fast_evaluation_agrees_with_the_scheduler_on_tight_ride_times(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    # A generated Cordeau day (ride time 90, windows of 15 minutes): most routes
+    # need the delays that shorten rides, the part most likely to drift apart.
+    problem = generated(tmp_path_factory, 30)
+    plan = solve(problem, params=SolveParams(excess_ride_weight=0.0, solution_limit=20),
+                 time_limit_s=30)
+    tables, ctx = Tables(problem), context(problem)
+    index = {r.id: ri for ri, r in enumerate(problem.requests)}
+    vindex = {v.id: vi for vi, v in enumerate(problem.vehicles)}
+    rng = random.Random(5)
+    feasible = 0
+    for route in plan.routes:
+        base = [2 * index[s.request_id] + (s.kind is StopKind.DROPOFF) for s in route.stops
+                if s.request_id is not None]
+        for _ in range(60):
+            seq = list(base)
+            k = rng.randrange(max(1, len(seq) - 1))
+            seq[k:k + 2] = seq[k:k + 2][::-1]  # swap two neighbours (often breaks pairing)
+            refs = [StopRef(problem.requests[x >> 1].id,
+                            StopKind.DROPOFF if x & 1 else StopKind.PICKUP) for x in seq]
+            built = build_route(ctx, route.vehicle_id, refs)
+            cost = tables.evaluate(vindex[route.vehicle_id], tuple(seq))
+            assert (cost is None) == (built is None)
+            feasible += built is not None
+    assert feasible > 0
