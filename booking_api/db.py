@@ -189,10 +189,13 @@ class OfferRow(Base):
     series_id: Mapped[str | None] = mapped_column(String(32))
     replaces_ride_id: Mapped[str | None] = mapped_column(String(64))
     carers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # the member's fare category the fare was priced with; the booking keeps it
+    fare_category: Mapped[str | None] = mapped_column(String(32))
 
 
 class BookingMetaRow(Base):
-    """What the API knows about a booked ride beyond the engine: fare, who booked, series."""
+    """What the API knows about a booked ride beyond the engine: fare and its category, who
+    booked, series."""
 
     __tablename__ = "api_bookings"
 
@@ -201,6 +204,9 @@ class BookingMetaRow(Base):
     fare_yen: Mapped[int] = mapped_column(Integer)
     # carers (介助者) of the party: the engine knows only its size, a change re-quotes with them
     carers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # the fare category the fare was priced with (the member's may change later; the reports
+    # count the ride under this one, as the fare stays what it was)
+    fare_category: Mapped[str | None] = mapped_column(String(32))
     booked_by: Mapped[str] = mapped_column(String(32))
     series_id: Mapped[str | None] = mapped_column(String(32), index=True)
     service_date: Mapped[date] = mapped_column(Date, index=True)

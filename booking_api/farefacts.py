@@ -4,10 +4,10 @@
 computed from, for service days ``first``..``last``:
 
 - completed rides (the engine's ``rides`` in state ``completed``) with their
-  booked fare and carers (``api_bookings``), the member's number and fare
-  category (``api_members``: the category the member holds now; a booking
-  stores its fare, not the category) and the payment record if any
-  (``fare_ride_payments``);
+  booked fare, the fare category it was priced with and carers
+  (``api_bookings``), the member's number (``api_members``; the member's
+  category now only for a ride booked without one) and the payment record if
+  any (``fare_ride_payments``);
 - the vehicles' shifts (``shifts``): scheduled start to end minus the break,
   the hours the city pays the operator for, driving or waiting;
 - the ledger rows whose time falls on those days in the city's zone.
@@ -51,7 +51,10 @@ def completed_rides(db: Session, first: date, last: date) -> list[FareRide]:
                 ride_id=ride.id,
                 service_date=ride.service_date,
                 member_number=(member.member_number or "") if member else "",
-                category=member.category if member else "",
+                # the category the fare was priced with: a member's later change is not
+                # a change of past rides
+                category=(meta.fare_category if meta else None)
+                or (member.category if member else ""),
                 party_size=ride.party_size,
                 carers=meta.carers if meta else 0,
                 # the fare owed is the booked one; a payment record repeats it as due_yen

@@ -258,6 +258,7 @@ def quote(
             service_date=when.astimezone(tz(state.rules)).date(),
             series_id=series_id,
             replaces_ride_id=replaces,
+            fare_category=member.category,
         )
     )
     return offer_out(answer, fare)
@@ -317,9 +318,18 @@ def own_offer(db: Session, offer_id: str, member_id: str | None) -> OfferRow:
 def record_booking(
     db: Session, state: AppState, offer: OfferRow, ride: Ride, booked_by: str
 ) -> None:
-    """Store the API's side of a booked ride, once even when retries race (savepoint)."""
+    """Store the API's side of a booked ride, once even when retries race (savepoint).
+
+    The booking keeps the fare and the fare category it was priced with (the
+    offer's; an offer made without one takes the member's category now), so a
+    later change of the member's category changes neither for this ride.
+    """
     if db.get(BookingMetaRow, ride.ride_id) is not None:
         return
+    category = offer.fare_category
+    if category is None:
+        member = db.get(MemberRow, offer.member_id)
+        category = member.category if member else None
     try:
         with db.begin_nested():
             db.add(
@@ -328,6 +338,7 @@ def record_booking(
                     member_id=offer.member_id,
                     fare_yen=offer.fare_yen,
                     carers=offer.carers or 0,
+                    fare_category=category,
                     booked_by=booked_by,
                     series_id=offer.series_id,
                     service_date=offer.service_date,

@@ -202,6 +202,50 @@ def test_rides_by_category_unpaid_and_subsidy(
     assert rows[2][0] == "total"
 
 
+def _senior_pays(api: Api, yen: int) -> None:
+    """Let seniors pay ``yen`` in every rule version (Kamisu's seniors pay as the general)."""
+    state = api.client.app.state.noriai  # type: ignore[attr-defined]
+    fares = state.rules.fares
+    assert fares.table is not None
+    rules = tuple(
+        replace(r, categories={**r.categories, "senior": yen}) for r in fares.table.rules
+    )
+    table = replace(fares.table, rules=rules)
+    state.rules = replace(state.rules, fares=replace(fares, table=table))
+
+
+def test_a_ride_keeps_the_fare_category_it_was_priced_with(
+    api: Api, engine: DispatchEngine, clock: FixedClock
+) -> None:
+    """A member rides as general, staff make them a senior, they ride again: the report counts
+    one general ride (300 yen) and one senior ride (200 yen), not two senior rides (issue 13
+    §1: a change takes effect from then on without changing past rides)."""
+    clock.advance((jst(2026, 12, 2, 8, 30) - clock.now()).total_seconds())
+    _senior_pays(api, 200)
+    staff = api.staff()
+    driver = api.staff("driver", vehicle_id="V1")
+    member = _member(api, staff, "general")
+    first = _book(api, staff, member["id"], "10:00")
+    _ride(api, driver, clock, first, {"method": "cash", "received_yen": 300})
+    r = api.client.patch(
+        f"/api/v1/members/{member['id']}", json={"category": "senior"}, headers=staff
+    )
+    assert r.status_code == 200, r.text
+    second = _book(api, staff, member["id"], "13:30")
+    _ride(api, driver, clock, second, {"method": "cash", "received_yen": 200})
+    assert (first["fare_yen"], second["fare_yen"]) == (300, 200)
+
+    cat = api.client.get("/api/v1/reports/rides-by-category?from=2026-12-02&to=2026-12-02",
+                         headers=staff)  # fmt: skip
+    assert cat.status_code == 200, cat.text
+    got = {r["category"]: (r["rides"], r["fare_yen"]) for r in cat.json()["totals"]}
+    assert (got["general"], got["senior"]) == ((1, 300), (1, 200))
+    assert [(r["category"], r["rides"]) for r in cat.json()["rows"]] == [
+        ("general", 1),
+        ("senior", 1),
+    ]
+
+
 @pytest.mark.parametrize(
     ("query", "code"),
     [
