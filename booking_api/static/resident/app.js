@@ -47,9 +47,9 @@ async function route() {
   const r = location.hash.replace(/^#\/?/, "").split("?")[0] || ""; // the wallet's return from the payment page has a query
   fillCallUs();
   if (!me && api.token()) {
-    // Only the server's refusal ends the session: opened without a signal, the rider
-    // stays signed in for when it returns (the shell opens from the worker's cache).
-    try { me = await api.get("/api/v1/auth/me"); } catch (ex) { if (ex.status !== 0) api.setToken(""); me = null; }
+    // Only the server's refusal of the session (401/403) ends it: opened without a signal
+    // or while the service is busy (503), the rider stays signed in for the next try.
+    try { me = await api.get("/api/v1/auth/me"); } catch (ex) { if ([401, 403].includes(ex.status)) api.setToken(""); me = null; }
   }
   if (r === "register") { show("register"); initRegistration(); return; }
   if (r === "registered") { show("registered"); return; }
