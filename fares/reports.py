@@ -4,7 +4,8 @@ Pure functions over facts the booking API gathers (``FareRide`` per completed
 ride, ``ServiceTime`` per vehicle shift, ledger ``Entry`` rows for the money):
 
 - ``by_category``: completed rides and the people carried per fare category
-  (the member's category; companions and carers counted in the party).
+  (the category the ride's fare was priced with; companions and carers
+  counted in the party).
 - ``unpaid``: completed rides whose fare was not paid ("not paid" with the
   driver's reason) or that have no payment record at all.
 - ``subsidy``: operating cost = the city file's ``cost_per_vehicle_hour_yen`` ×

@@ -209,9 +209,11 @@ def rides_by_category(
 ) -> CategoriesOut:
     """Completed rides and people carried per fare category (general, senior, disability ...).
 
-    The category is the member's; companions and carers ride in the member's
-    party and are counted in ``passengers``. ``totals`` has every category of
-    the city file, 0 when none rode.
+    The category is the one the ride's fare was priced with (kept with the
+    booking; the member's category now only for a booking without one);
+    companions and carers ride in the member's party and are counted in
+    ``passengers``. ``totals`` has every category of the city file, 0 when
+    none rode.
     """
     return _categories(db, state, from_, to, group)
 
