@@ -246,6 +246,51 @@ def test_a_ride_keeps_the_fare_category_it_was_priced_with(
     ]
 
 
+def test_a_change_and_a_series_after_the_category_change_are_priced_and_counted_anew(
+    api: Api, engine: DispatchEngine, clock: FixedClock
+) -> None:
+    """Booked as general, the member becomes a senior: a modification of that booking is
+    priced (200 yen) and counted as senior, as is a standing order's ride booked after the
+    change; the ride made as general stays general."""
+    clock.advance((jst(2026, 12, 2, 8, 30) - clock.now()).total_seconds())
+    _senior_pays(api, 200)
+    staff = api.staff()
+    driver = api.staff("driver", vehicle_id="V1")
+    member = _member(api, staff, "general")
+    first = _book(api, staff, member["id"], "10:00")
+    later = _book(api, staff, member["id"], "15:00")
+    _ride(api, driver, clock, first, {"method": "cash", "received_yen": 300})
+    r = api.client.patch(
+        f"/api/v1/members/{member['id']}", json={"category": "senior"}, headers=staff
+    )
+    assert r.status_code == 200, r.text
+    body = quote_body(member_id=member["id"], time="16:00")
+    r = api.client.post(f"/api/v1/bookings/{later['id']}/modify", json=body, headers=staff)
+    assert r.status_code == 200, r.text
+    r = api.client.post(
+        f"/api/v1/bookings/{later['id']}/modify/confirm",
+        json={"offer_id": r.json()["offer"]["offer_id"], "reason": "電話で変更"},
+        headers=staff,
+    )
+    assert r.status_code == 200, r.text
+    changed = r.json()
+    series = {**quote_body(member_id=member["id"], time="13:30"), "weekdays": [2],
+              "start_date": "2026-12-02", "until": "2026-12-02"}  # fmt: skip
+    del series["date"]
+    r = api.client.post("/api/v1/series", json=series, headers=staff)
+    assert r.status_code == 201, r.text
+    (standing,) = r.json()["booked"]
+    assert (later["fare_yen"], changed["fare_yen"], standing["fare_yen"]) == (300, 200, 200)
+    _ride(api, driver, clock, standing, {"method": "cash", "received_yen": 200})
+    _ride(api, driver, clock, changed, {"method": "cash", "received_yen": 200})
+
+    cat = api.client.get("/api/v1/reports/rides-by-category?from=2026-12-02&to=2026-12-02",
+                         headers=staff)  # fmt: skip
+    assert cat.status_code == 200, cat.text
+    got = {r["category"]: (r["rides"], r["fare_yen"]) for r in cat.json()["totals"]}
+    assert (got["general"], got["senior"]) == ((1, 300), (2, 400))
+
+
 @pytest.mark.parametrize(
     ("query", "code"),
     [
