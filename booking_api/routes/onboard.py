@@ -58,8 +58,11 @@ def _fare(db: Session, state: AppState, ride: Ride) -> tuple[Fare, list[Option],
     member = db.get(MemberRow, ride.request.member_id)
     if meta is None or member is None:
         raise not_found("booking", "予約")
+    # the category the fare was priced with, as the reports count it (the member's may
+    # have changed since the booking)
+    category = meta.fare_category or member.category
     fare = fareops.ride_fare(
-        state, member.category, ride.request.party_size, meta.service_date, meta.fare_yen
+        state, category, ride.request.party_size, meta.service_date, meta.fare_yen
     )
     wallet = fareops.wallet(db, state, member.id, meta.service_date)
     return fare, options(fare, wallet, state.rules.fares.payment.methods), member

@@ -246,6 +246,32 @@ def test_a_ride_keeps_the_fare_category_it_was_priced_with(
     ]
 
 
+def test_the_tablet_shows_the_fare_as_it_was_priced(
+    api: Api, engine: DispatchEngine, clock: FixedClock
+) -> None:
+    """Booked as general with a companion (300 + 300 yen), the member then becomes a senior:
+    the tablet still itemises the fare as booked, by the category it was priced with,
+    instead of one unexplained line of 600 yen."""
+    clock.advance((jst(2026, 12, 2, 8, 30) - clock.now()).total_seconds())
+    _senior_pays(api, 200)
+    staff = api.staff()
+    driver = api.staff("driver", vehicle_id="V1")
+    member = _member(api, staff, "general")
+    ride = _book(api, staff, member["id"], "10:00", party_size=2)
+    r = api.client.patch(
+        f"/api/v1/members/{member['id']}", json={"category": "senior"}, headers=staff
+    )
+    assert r.status_code == 200, r.text
+    fare = api.client.get(f"/api/v1/driver/rides/{ride['id']}/fare", headers=driver)
+    assert fare.status_code == 200, fare.text
+    body = fare.json()
+    assert body["due_yen"] == ride["fare_yen"] == 600
+    assert [(x["who"], x["count"], x["yen_each"]) for x in body["lines"]] == [
+        ("member", 1, 300),
+        ("companion", 1, 300),
+    ]
+
+
 def test_a_change_and_a_series_after_the_category_change_are_priced_and_counted_anew(
     api: Api, engine: DispatchEngine, clock: FixedClock
 ) -> None:
