@@ -12,6 +12,7 @@ settles fails the test instead of hanging it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from io import BytesIO
 from typing import Any
@@ -496,3 +497,51 @@ def test_a_console_without_webgl_shows_the_board_on_the_plain_map(
     assert page.locator("#board-map .maplibregl-canvas").count() == 0
     attribution = page.inner_text("#board-map .leaflet-control-attribution")
     assert "OpenStreetMap contributors" in attribution
+
+
+def test_phone_registration_picks_the_home_on_the_basemap(
+    gl_browser: Any, live: Live, fleet: list[str]
+) -> None:
+    """On a phone registration the address puts the pin at the town's centre on the
+    basemap, and a click on the map moves the home (and its pin) to the point clicked."""
+    page = gl_browser.new_page(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    page.set_default_timeout(30_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        _operator_board(page, live)
+        page.keyboard.press("Alt+1")
+        page.wait_for_selector("#q:focus")
+        page.keyboard.type("09066669999")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#reg-open:focus")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#nr-map[data-map=basemap] .maplibregl-canvas")
+        page.fill("#nr-address", "神栖市大野原")
+        page.click("#nr-locate")
+        page.wait_for_selector("#nr-home-status:has-text('大野原')")
+        page.wait_for_selector("#nr-map .op-pin")
+        page.locator("#nr-map").scroll_into_view_if_needed()
+        box = page.locator("#nr-map canvas").bounding_box()
+        assert box is not None
+        x, y = box["width"] * 0.3, box["height"] * 0.4
+        want = page.evaluate(
+            """([x, y]) => { const m = document.querySelector("#nr-map").noriaiMap;
+               const ll = m.unproject([x, y]); return [ll.lat, ll.lng]; }""",
+            [x, y],
+        )
+        before = page.inner_text("#nr-home-status")
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        page.wait_for_function(
+            "(t) => document.querySelector('#nr-home-status').innerText !== t", arg=before
+        )
+        said = re.findall(r"\d+\.\d+", page.inner_text("#nr-home-status"))
+        assert [float(v) for v in said] == pytest.approx(want, abs=5e-5)  # within about 5 m
+        pin = page.locator("#nr-map .op-pin").bounding_box()
+        assert pin is not None
+        centre = (pin["x"] + pin["width"] / 2 - box["x"], pin["y"] + pin["height"] / 2 - box["y"])
+        assert centre == pytest.approx((x, y), abs=4)
+        assert page.locator("#nr-map .op-pin").count() == 1
+        assert not errors, errors
+    finally:
+        page.close()
