@@ -1,8 +1,9 @@
 """The offline basemap on ``/map``: MapLibre draws the city's vector tiles from our own
 server (roads, buildings, water, street names), the service's boundary, areas and
 destinations over them, and the OpenStreetMap / OpenMapTiles attribution (issue 16 §3);
-on the drivers' tablet, the route to the next stop over it (§4), or the Leaflet map
-where there is no WebGL.
+on the drivers' tablet, the route to the next stop over it (§4); on the operator
+console, the day board's vehicles at their reported positions and the home picked on a
+phone registration; or the Leaflet map where there is no WebGL.
 
 Its own browser, started with SwiftShader so WebGL is certain (the shared browser runs
 with ``--disable-gpu``; this Chromium still gave it WebGL, so the other tablet tests
