@@ -14,6 +14,7 @@ settles fails the test instead of hanging it.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from io import BytesIO
 from typing import Any
@@ -423,7 +424,8 @@ def _report(live: Live, lat: float, lon: float) -> None:
     assert res.status_code == 204, res.text
 
 
-def _operator_board(page: Any, live: Live) -> None:
+def _operator_board(page: Any, live: Live) -> float:
+    """Log in to the console and open the day board; returns when the board was asked for."""
     from tests.web.conftest import OPERATOR
 
     page.goto(live.url + "/operator")
@@ -431,7 +433,9 @@ def _operator_board(page: Any, live: Live) -> None:
     page.fill("#op-pw", OPERATOR[1])
     page.keyboard.press("Enter")
     page.wait_for_selector("#view-call:not([hidden])")
+    started = time.monotonic()
     page.keyboard.press("Alt+3")
+    return started
 
 
 def test_day_board_shows_the_vehicles_over_the_basemap(
@@ -448,12 +452,13 @@ def test_day_board_shows_the_vehicles_over_the_basemap(
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     try:
-        _operator_board(page, live)
+        started = _operator_board(page, live)
+        page.wait_for_selector("#board-map[data-map=basemap] .maplibregl-canvas")
+        page.locator("#board-map .veh-icon", has_text="神栖7号").wait_for()
+        print(f"board: from Alt+3 to the basemap with V07 {time.monotonic() - started:.1f} s")
         assert "worker-src 'self' blob:" in page.evaluate(
             "fetch('/operator').then((r) => r.headers.get('content-security-policy'))"
         )
-        page.wait_for_selector("#board-map[data-map=basemap] .maplibregl-canvas")
-        page.locator("#board-map .veh-icon", has_text="神栖7号").wait_for()
         # Leaflet is no longer on the console's page: the basemap needs none of it
         assert page.evaluate("window.L === undefined")
         drawn = page.evaluate(BOARD_MAP, list(BOARD_AT))
@@ -492,9 +497,10 @@ def test_a_console_without_webgl_shows_the_board_on_the_plain_map(
     _report(live, *BOARD_AT)
     page = new_page("desktop")
     page.add_init_script(NO_WEBGL)
-    _operator_board(page, live)
+    started = _operator_board(page, live)
     page.wait_for_selector("#board-map[data-map=leaflet].leaflet-container")
     page.locator("#board-map .veh-icon", has_text="神栖7号").wait_for()
+    print(f"board: from Alt+3 to the Leaflet map with V07 {time.monotonic() - started:.1f} s")
     assert page.locator("#board-map .maplibregl-canvas").count() == 0
     attribution = page.inner_text("#board-map .leaflet-control-attribution")
     assert "OpenStreetMap contributors" in attribution
