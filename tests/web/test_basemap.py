@@ -552,3 +552,53 @@ def test_phone_registration_picks_the_home_on_the_basemap(
         assert not errors, errors
     finally:
         page.close()
+
+
+def test_approvals_pin_the_applicants_home_on_the_basemap(
+    gl_browser: Any, live: Live, fleet: list[str]
+) -> None:
+    """A pending application shows the applicant's home as a pin on the basemap (our
+    tiles drawn around it), named for screen readers, with the attribution."""
+    import httpx
+
+    lat, lon = 35.888975, 140.643843
+    body = {
+        "name": "地図 花子", "kana": "ちず はなこ", "birth_date": "1947-07-07",
+        "phone": "0299-71-0707", "address": "神栖市溝口1-7", "home_lat": lat, "home_lon": lon,
+        "consent_terms": True, "consent_privacy": True, "password": "map-pass-77",
+    }  # fmt: skip
+    res = httpx.post(live.url + "/api/v1/registrations", json=body, timeout=30)
+    assert res.status_code == 201, res.text
+    member = res.json()["member"]
+    page = gl_browser.new_page(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    page.set_default_timeout(30_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        _operator_board(page, live)
+        page.keyboard.press("Alt+2")
+        box = f"#map-{member['id']}"
+        page.wait_for_selector(f"{box}[data-map=basemap] .op-pin")
+        assert page.get_attribute(f"{box} .op-pin", "aria-label") == "地図 花子"
+        drawn = page.evaluate(
+            """async ([sel, lat, lon]) => {
+              const m = document.querySelector(sel).noriaiMap;
+              const idle = new Promise((r) => { m.triggerRepaint(); m.once("idle", r); });
+              await Promise.race([idle, new Promise((r) => setTimeout(r, 20000))]);
+              const box = m.getContainer().getBoundingClientRect();
+              const r = m.getContainer().querySelector(".op-pin").getBoundingClientRect();
+              const p = m.project([lon, lat]);
+              return { layers: [...new Set(m.queryRenderedFeatures().map((f) => f.layer.id))],
+                       pin: [r.left + r.width / 2 - box.left, r.top + r.height / 2 - box.top],
+                       point: [p.x, p.y] }; }""",
+            [box, lat, lon],
+        )
+        assert {"building", "road-minor"} & set(drawn["layers"]), drawn["layers"]
+        assert drawn["pin"] == pytest.approx(drawn["point"], abs=4), drawn
+        assert "OpenStreetMap contributors" in page.inner_text(f"{box} .maplibregl-ctrl-attrib")
+        assert not errors, errors
+    finally:
+        page.close()
+        live.api(
+            "POST", f"/api/v1/members/{member['id']}/reject", json={"reason": "test"}
+        )
