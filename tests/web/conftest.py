@@ -38,6 +38,8 @@ CHROMIUM_ARGS = [
 EXPECTED_CONSOLE = (
     "ERR_INTERNET_DISCONNECTED",
     "the server responded with a status of 4",
+    # a busy service's 503 (the apps try again, then say so: tests/web/test_busy_retry.py)
+    "the server responded with a status of 503",
     # Playwright's contexts are incognito: the resident app says push is unavailable
     "does not support the Push API in incognito mode",
 )

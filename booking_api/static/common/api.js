@@ -13,6 +13,20 @@ export class ApiError extends Error {
   }
 }
 
+// A "busy" answer (503 from the admission gate) means the server did nothing with
+// the request, so it is always safe to send again: the apps wait as long as the
+// server asks (Retry-After, at most BUSY_WAIT_MAX_S, a little spread so callers do
+// not return together) and try again, a few times, saying so, before showing it.
+const BUSY_RETRIES = 3;
+const BUSY_WAIT_MAX_S = 10;
+const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+function busyWaitMs(res, data) {
+  const header = Number(res.headers.get("Retry-After"));
+  const asked = Number.isFinite(header) && header > 0 ? header : Number(data?.detail?.retry_after_s) || 2;
+  return Math.min(asked, BUSY_WAIT_MAX_S) * 1000 * (1 + Math.random() * 0.25);
+}
+
 export function makeApi(tokenKey) {
   const token = () => localStorage.getItem(tokenKey) || "";
   async function call(method, path, body, extraHeaders = {}) {
@@ -20,15 +34,23 @@ export function makeApi(tokenKey) {
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const tk = token();
     if (tk) headers.Authorization = `Bearer ${tk}`;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
     let res;
-    try {
-      res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    } catch {
-      throw new ApiError(0, { message_ja: t("error.offline", "ja"), message_en: t("error.offline", "en"), code: "offline" });
-    }
-    const text = await res.text();
     let data = null;
-    try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        res = await fetch(path, { method, headers, body: payload });
+      } catch {
+        throw new ApiError(0, { message_ja: t("error.offline", "ja"), message_en: t("error.offline", "en"), code: "offline" });
+      }
+      const text = await res.text();
+      data = null;
+      try { data = text ? JSON.parse(text) : null; } catch { data = text; }
+      const busy = res.status === 503 && data?.detail?.code === "busy";
+      if (!busy || attempt >= BUSY_RETRIES) break;
+      toast(t("error.busy_retrying"), "warning");
+      await sleep(busyWaitMs(res, data));
+    }
     if (!res.ok) {
       let detail = data && data.detail !== undefined ? data.detail : data;
       if (Array.isArray(detail)) detail = { message_ja: t("error.invalid", "ja"), message_en: t("error.invalid", "en"), code: "validation" };
