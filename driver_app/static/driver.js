@@ -10,7 +10,7 @@
 // without a signal.
 import { applyI18n, initLangSwitch, lang, t, tf } from "/static/common/i18n.js";
 import { makeApi, esc, hm, ymd, now, placeLabel, startClock, toast } from "/static/common/api.js";
-import { routeMap } from "/driver/static/drmap.js";
+import { prefetchMap, routeMap } from "/driver/static/drmap.js";
 import { askPayment, cashCount } from "/driver/static/pay.js";
 
 const api = makeApi("noriai.driver.token");
@@ -463,11 +463,15 @@ applyI18n();
 document.addEventListener("langchange", () => render());
 
 (async () => {
+  // a signed-in tablet asks who it is, reads the clock and fetches its map side by side
+  const who = api.token() ? api.get("/api/v1/auth/me").then((ok) => ({ ok }), (ex) => ({ ex })) : null;
+  if (who) prefetchMap();
   await startClock();
   showClock();
-  if (api.token()) {
+  if (who) {
     // without a signal the tablet opens with the driver it last knew (the server checks later)
-    try { me = await api.get("/api/v1/auth/me"); localStorage.setItem(ME, JSON.stringify(me)); } catch (ex) { me = ex.status === 0 ? JSON.parse(localStorage.getItem(ME) || "null") : null; }
+    const { ok, ex } = await who;
+    if (ok) { me = ok; localStorage.setItem(ME, JSON.stringify(me)); } else me = ex.status === 0 ? JSON.parse(localStorage.getItem(ME) || "null") : null;
   }
   if (me && me.vehicle_id) start(); else show("login");
   showOffline();

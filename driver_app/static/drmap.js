@@ -177,6 +177,13 @@ function leafletBackend(el) {
   };
 }
 
+// Fetch MapLibre (and the service's layers) while the tablet signs the driver in, so
+// the map's first frame does not wait for them after the sign-in's round trips.
+export function prefetchMap() {
+  if (webglAvailable()) maplibre().catch(() => { /* drawn with Leaflet then */ });
+  loadLayers().catch(() => { /* fetched again when the map opens */ });
+}
+
 export function routeMap(el) {
   let backend = null;
   let view = null;
