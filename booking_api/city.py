@@ -143,6 +143,9 @@ class CityRules:
     # [dispatch]: what giving a wheelchair car's place to a rider without a wheelchair costs
     # the plan, in seconds of driving (0: nothing; keeps those cars free where it costs little).
     wheelchair_place_cost_s: int = 0
+    # [dispatch] darp_share: the part of each background re-optimisation's solver budget
+    # given to the dial-a-ride search after OR-Tools (0: off).
+    darp_share: float = 0.0
     # [city] maps_dir: a map data folder where it lies (as `noriai maps import` wrote it),
     # resolved against the city file's folder; None: the bundled ``maps/data/<maps_city>``.
     maps_dir: Path | None = None
@@ -291,6 +294,14 @@ def _non_negative(table: dict[str, Any], key: str) -> int:
     return value
 
 
+def _share(table: dict[str, Any], key: str) -> float:
+    value = table.get(key, 0.0)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        msg = f"dispatch.{key} must be a number from 0 up to (not including) 1, not {value!r}"
+        raise ValueError(msg)
+    return float(value)
+
+
 def parse_city(data: dict[str, Any], base: Path | None = None) -> CityRules:
     """Build ``CityRules`` from the parsed TOML tables, with a clear error for a bad value;
     a relative ``[city] maps_dir`` is taken from ``base`` (the city file's folder)."""
@@ -340,6 +351,7 @@ def parse_city(data: dict[str, Any], base: Path | None = None) -> CityRules:
             staff_registration=_staff_registration(data.get("registration", {})),
             wheelchair_place_cost_s=_non_negative(
                 data.get("dispatch", {}), "wheelchair_place_cost_s"),
+            darp_share=_share(data.get("dispatch", {}), "darp_share"),
         )
     except (KeyError, TypeError, ValueError) as exc:
         msg = f"bad city rules: {exc}"

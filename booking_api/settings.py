@@ -196,6 +196,7 @@ class Settings(BaseSettings):
             calendar=rules.calendar,
             booking_horizon_days=rules.booking_horizon_days,
             wheelchair_place_cost_s=rules.wheelchair_place_cost_s,
+            reoptimize_darp_share=rules.darp_share,
             day_cache=self.day_cache,
         )
 

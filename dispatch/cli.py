@@ -48,6 +48,10 @@ def _simulate(args: argparse.Namespace, settings: Any) -> int:
         return _fail("--engine-samples must be 0 or more")
     if args.wheelchair_place_cost is not None and args.wheelchair_place_cost < 0:
         return _fail("--wheelchair-place-cost must be 0 or more")
+    if args.darp_share is not None and not 0.0 <= args.darp_share < 1.0:
+        return _fail("--darp-share must be at least 0 and below 1")
+    if args.darp_iterations is not None and args.darp_iterations < 1:
+        return _fail("--darp-iterations must be at least 1")
     if (args.requests is not None and args.requests >= 5000) or args.scale:
         report = run_scale(
             vehicles=args.vehicles,
@@ -79,6 +83,8 @@ def _simulate(args: argparse.Namespace, settings: Any) -> int:
         reoptimize_s=args.reoptimize_s if args.reoptimize_rounds == 0 else _ROUNDS_CAP_S,
         reoptimize_rounds=args.reoptimize_rounds or None,
         wheelchair_place_cost_s=args.wheelchair_place_cost,
+        darp_share=args.darp_share,
+        darp_iterations=args.darp_iterations,
     )
     report["vehicles"] = args.vehicles
     out = Path(args.out) if args.out else Path(f"noriai-sim-{scenario.name}-{args.seed}")
@@ -125,6 +131,16 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
         "--wheelchair-place-cost", type=int, default=None, dest="wheelchair_place_cost",
         metavar="S", help="seconds of driving a wheelchair car's place given to a rider "
         "without a wheelchair costs the plan (default: the scenario's [dispatch] rule, or 0)",
+    )
+    p.add_argument(
+        "--darp-share", type=float, default=None, dest="darp_share", metavar="X",
+        help="part of each re-optimisation given to the dial-a-ride search (0: off; "
+        "default: the scenario's [dispatch] darp_share, or 0)",
+    )
+    p.add_argument(
+        "--darp-iterations", type=int, default=None, dest="darp_iterations", metavar="N",
+        help="with --reoptimize-rounds: the search's iterations per re-optimisation "
+        "(default: EngineConfig's)",
     )
     p.set_defaults(handler=_simulate)
     d = subparsers.add_parser("dispatcher", help="run the engine's background loop (one leader)")

@@ -86,6 +86,10 @@ class EngineConfig:
     re-optimisation runs for ``reoptimize_time_limit_s``; with
     ``reoptimize_max_rounds`` it is bounded by work instead (the time limit stays a
     cap) and reproducible for a seed, leaving out the time-bounded OR-Tools warm start.
+    ``reoptimize_darp_share`` of the re-optimisation's solver budget goes to the
+    dial-a-ride search (``optimizer.darp_search``; city file ``[dispatch]
+    darp_share``, 0: off); bounded by rounds, the search runs alone for
+    ``reoptimize_darp_iterations`` iterations instead, so a seed still gives one day.
     ``taps`` guards the driver's taps (``TapRules``). Shifts are generated from the
     vehicles' weekly templates for ``booking_horizon_days`` ahead on the days of
     ``calendar`` (``dispatch.rota``). ``wheelchair_place_cost_s`` is what the
@@ -112,6 +116,8 @@ class EngineConfig:
     max_alternatives: int = 3
     reoptimize_time_limit_s: float = 2.0
     reoptimize_max_rounds: int | None = None
+    reoptimize_darp_share: float = 0.0
+    reoptimize_darp_iterations: int = 300
     seed: int = 0
     taps: TapRules = field(default_factory=TapRules)
     calendar: ServiceCalendar = field(default_factory=ServiceCalendar)
@@ -127,4 +133,8 @@ class EngineConfig:
             raise ValueError(msg)
         if self.reoptimize_max_rounds is not None and self.reoptimize_max_rounds < 1:
             msg = "EngineConfig: reoptimize_max_rounds must be None or at least 1"
+            raise ValueError(msg)
+        if not 0.0 <= self.reoptimize_darp_share < 1.0 or self.reoptimize_darp_iterations < 1:
+            msg = ("EngineConfig: reoptimize_darp_share must be in [0, 1) and "
+                   "reoptimize_darp_iterations at least 1")
             raise ValueError(msg)

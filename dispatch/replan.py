@@ -106,7 +106,11 @@ def replan(core: EngineCore, day: date, *, time_limit_s: float | None = None) ->
     try:
         new = reoptimize(
             problem, plan, time_limit_s=limit, seed=core.config.seed, max_rounds=rounds,
-            params=ReoptParams(use_solver=rounds is None),
+            params=ReoptParams(
+                use_solver=rounds is None, darp_share=core.config.reoptimize_darp_share,
+                # bounded by rounds, the search is bounded by iterations too (one day a seed)
+                darp_max_iterations=None if rounds is None
+                else core.config.reoptimize_darp_iterations),
         )
         summary = sorted(str(v) for v in check(problem, new)[:10])
     except Exception as exc:  # a model that cannot be solved: keep the plan, say why

@@ -33,13 +33,17 @@ class ReoptParams:
     ``use_solver`` also tries ``optimizer.solver.solve`` warm-started from the
     current plan with ``solver_share`` of the time budget; ``darp_share`` of
     that goes to the dial-a-ride search after OR-Tools (0, the default, leaves
-    it out: the live day with it has not been measured yet).
+    it out). Without the solver (a re-optimisation bounded by rounds) a positive
+    ``darp_share`` runs the search alone from the improved plan, for at most
+    ``darp_max_iterations`` iterations (the same plan for a seed on every run)
+    within that share of the time left.
     """
 
     use_solver: bool = True
     solver_share: float = 0.5
     unassigned_penalty_s: int = 100_000
     darp_share: float = 0.0
+    darp_max_iterations: int | None = None
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,28 @@ def reoptimize(
             best = _relocate_round(ctx, trial, rng, deadline)
     if params.use_solver and time.monotonic() < deadline:
         best = _try_solver(problem, best, deadline, seed, params)
+    elif params.darp_share > 0 and time.monotonic() < deadline:
+        best = _try_darp(problem, best, deadline, seed, params)
     return best
+
+
+def _try_darp(
+    problem: Problem, plan: Plan, deadline: float, seed: int, params: ReoptParams
+) -> Plan:
+    """The dial-a-ride search alone from ``plan``; kept if the checker passes it, cheaper."""
+    from optimizer import darp_search
+
+    budget = (deadline - time.monotonic()) * min(0.95, params.darp_share)
+    search_params = DarpSearchParams(share=params.darp_share,
+                                     max_iterations=params.darp_max_iterations)
+    objective = darp_search.Objective(unserved_penalty_s=params.unassigned_penalty_s)
+    other = darp_search.search(problem, plan, params=search_params, objective=objective,
+                               time_limit_s=budget, seed=seed)
+    if other is plan or check(problem, other) or plan_cost(problem, other, params) >= plan_cost(
+        problem, plan, params
+    ):
+        return plan
+    return other
 
 
 def _insert_unassigned(ctx: Context, plan: Plan, deadline: float) -> Plan:

@@ -30,6 +30,8 @@ def simulate(
     reoptimize_s: float = 0.3,
     reoptimize_rounds: int | None = None,
     wheelchair_place_cost_s: int | None = None,
+    darp_share: float | None = None,
+    darp_iterations: int | None = None,
     workdir: Path | None = None,
     progress: bool = True,
 ) -> dict[str, Any]:
@@ -38,7 +40,8 @@ def simulate(
     With ``reoptimize_rounds`` the engine's background re-optimisation is bounded by
     work (``reoptimize_s`` then only caps it), so the engine's KPIs are the same on
     every run of a seed; the offline baseline stays bounded by its time limit.
-    ``wheelchair_place_cost_s`` (if given) overrides the scenario's rule.
+    ``wheelchair_place_cost_s`` and ``darp_share`` (if given) override the scenario's
+    rules of those names; ``darp_iterations`` bounds the dial-a-ride search's work.
     """
     with tempfile.TemporaryDirectory(prefix="noriai-sim-") as tmp:
         day = run_day(
@@ -52,6 +55,8 @@ def simulate(
             reoptimize_s=reoptimize_s,
             reoptimize_rounds=reoptimize_rounds,
             wheelchair_place_cost_s=wheelchair_place_cost_s,
+            darp_share=darp_share,
+            darp_iterations=darp_iterations,
             progress=progress,
         )
         kept = [t for t in day.asked if t.trip_id not in day.cancelled]

@@ -84,16 +84,22 @@ def run_day(
     reoptimize_s: float = 0.3,
     reoptimize_rounds: int | None = None,
     wheelchair_place_cost_s: int | None = None,
+    darp_share: float | None = None,
+    darp_iterations: int | None = None,
     progress: bool = True,
 ) -> DayResult:
     """Simulate the scenario's day with the live engine (see the module docstring).
 
     ``wheelchair_place_cost_s`` overrides the scenario's ``[dispatch]`` rule of that
-    name (``EngineConfig.wheelchair_place_cost_s``; default 0).
+    name (``EngineConfig.wheelchair_place_cost_s``; default 0), ``darp_share`` its
+    ``darp_share`` (``EngineConfig.reoptimize_darp_share``; default 0: off);
+    ``darp_iterations`` bounds the search when rounds bound the re-optimisation.
     """
+    rules = scenario.raw.get("dispatch", {})
     if wheelchair_place_cost_s is None:
-        rules = scenario.raw.get("dispatch", {})
         wheelchair_place_cost_s = int(rules.get("wheelchair_place_cost_s", 0))
+    if darp_share is None:
+        darp_share = float(rules.get("darp_share", 0.0))
     trips = generate(scenario, source, vehicles=vehicles, seed=seed, requests=requests)
     rng = np.random.default_rng(seed + 1)
     db = make_engine(f"sqlite:///{workdir / 'sim.sqlite'}")
@@ -106,7 +112,10 @@ def run_day(
         reoptimize_max_rounds=reoptimize_rounds,
         seed=seed,
         wheelchair_place_cost_s=wheelchair_place_cost_s,
+        reoptimize_darp_share=darp_share,
     )
+    if darp_iterations is not None:
+        cfg = replace(cfg, reoptimize_darp_iterations=darp_iterations)
     serial = itertools.count(1)
     engine = DispatchEngine(
         cfg, db=db, bus=InProcessBus(keep=100), travel=travel, clock=clock,
@@ -198,6 +207,8 @@ def run_day(
     kpis["wheelchair_requests"] = sum(1 for t in asked if t.wheelchairs > 0)
     kpis["wheelchair_rejected"] = wheelchair_rejected
     kpis["wheelchair_place_cost_s"] = wheelchair_place_cost_s
+    kpis["darp_share"] = darp_share
+    kpis["darp_iterations"] = cfg.reoptimize_darp_iterations
     kpis["alternatives_taken"] = alt_taken
     kpis["driver_taps"] = fleet.taps
     kpis["breaks_taken"] = _count_breaks(engine)
