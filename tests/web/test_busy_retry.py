@@ -19,7 +19,7 @@ from tests.web.seed import approved_member
 
 pytestmark = pytest.mark.browser
 
-PHONE = "09055556666"
+PHONE = "09055550909"  # no other browser test uses it (they share one server)
 PASSWORD = "busy-retry-1"
 BUSY = {
     "detail": {
