@@ -7,18 +7,9 @@ steps as :func:`optimizer.schedule._delay`, which must give the same result.
 from __future__ import annotations
 
 from optimizer.schedule import INF
+from optimizer.schedule import _rides_ok as rides_ok  # one check of ride limits for both
 
-
-def rides_ok(b: list[int], d: list[int], origin: list[int], limit: list[int],
-              base: list[int]) -> bool:
-    """Return whether every ride of the route fits its limit (service starts ``b``)."""
-    for k, o in enumerate(origin):
-        if o == -1:
-            continue
-        start = base[k] if o == -2 else d[o]
-        if b[k] - start > limit[k]:
-            return False
-    return True
+__all__ = ["delay", "rides_ok"]
 
 
 def delay(dur: list[list[int]], locs: list[int], early: list[int], late: list[int],

@@ -175,21 +175,35 @@ class _Search:
                 cands = [(round(c * (1 + noise * (2 * rand() - 1))), vi, i, j)
                          for c, vi, i, j in cands]
             cands.sort()
-            best: tuple[int, int, tuple[int, ...]] | None = None
-            for _, vi, i, j in cands[:MAX_EXACT]:
-                got = t.realize(vi, self.prep(vi, s), ri, i, j)
-                if got is not None:
-                    best = (got[0], vi, got[1])
-                    break
-            if best is None or (best[0] >= self.penalty and ri not in self.required):
-                if ri in self.required:
-                    return False
-                s.out.add(ri)
-                continue
-            delta, vi, seq = best
-            s.seqs[vi], s.costs[vi] = seq, s.costs[vi] + delta
-            s.out.discard(ri)
+            if not self._place(s, ri, cands)[0]:
+                return False
         return True
+
+    def _place(
+        self, s: _State, ri: int, cands: list[tuple[int, int, int, int]]
+    ) -> tuple[bool, int | None]:
+        """Put ``ri`` at the first of ``cands`` (cheapest first) that times exactly.
+
+        A request with no such place, or only one costing the penalty or more, is
+        left out unless it is required. Returns ``(False, None)`` when a required
+        request finds no place, else ``(True, vehicle)`` with the vehicle it went
+        to, or ``None`` when it was left out.
+        """
+        best: tuple[int, int, tuple[int, ...]] | None = None
+        for _, vi, i, j in cands[:MAX_EXACT]:
+            got = self.t.realize(vi, self.prep(vi, s), ri, i, j)
+            if got is not None:
+                best = (got[0], vi, got[1])
+                break
+        if best is None or (best[0] >= self.penalty and ri not in self.required):
+            if ri in self.required:
+                return False, None
+            s.out.add(ri)
+            return True, None
+        delta, vi, seq = best
+        s.seqs[vi], s.costs[vi] = seq, s.costs[vi] + delta
+        s.out.discard(ri)
+        return True, vi
 
     def regret(self, s: _State, todo: list[int]) -> bool:
         """Insert ``todo`` by regret: first the request whose best vehicle beats its second most.
@@ -216,20 +230,12 @@ class _Search:
             left.remove(ri)
             cands = sorted((c, vi, i, j) for vi, lst in table[ri].items()
                            for c, i, j in lst[:MAX_EXACT])
-            best = None
-            for _, vi, i, j in cands[:MAX_EXACT]:
-                got = t.realize(vi, self.prep(vi, s), ri, i, j)
-                if got is not None:
-                    best = (got[0], vi, got[1])
-                    break
-            if best is None or (best[0] >= self.penalty and ri not in self.required):
-                if ri in self.required:
-                    return False
-                s.out.add(ri)
+            ok, placed = self._place(s, ri, cands)
+            if not ok:
+                return False
+            if placed is None:
                 continue
-            delta, vi, seq = best
-            s.seqs[vi], s.costs[vi] = seq, s.costs[vi] + delta
-            s.out.discard(ri)
+            vi = placed
             pr = self.prep(vi, s)
             for other in left:
                 if vi in table[other]:
