@@ -32,6 +32,9 @@ def test_a_tap_on_a_rides_notification_opens_that_ride(
     page.fill("#login-pw", PASSWORD)
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("#view-book:not([hidden])")
+    # the worker is registered after the first screen and caches the shell before it is
+    # active; a notification can only be shown by an active one
+    assert page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     sw = page.context.service_workers[0] if page.context.service_workers else (
         page.context.wait_for_event("serviceworker"))  # fmt: skip
     link = ride_url(live.url, later["id"])
