@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from optimizer._darp_routes import MAX_EXACT, Prep, Tables
@@ -59,8 +60,10 @@ class _State:
 class _Search:
     """The search's data: tables, pinned requests, caches and the random generator."""
 
-    def __init__(self, problem: Problem, plan: Plan, objective: Objective, seed: int) -> None:
+    def __init__(self, problem: Problem, plan: Plan, objective: Objective, seed: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.problem = problem
+        self.clock = clock
         self.t = Tables(problem, objective.excess_ride_weight, objective.vehicle_fixed_cost_s)
         self.penalty = objective.unserved_penalty_s * self.t.scale
         self.rng = random.Random(seed)
@@ -251,7 +254,7 @@ class _Search:
         order = list(self.movable)
         self.rng.shuffle(order)
         for ri in order:
-            if time.monotonic() >= deadline:
+            if self.clock() >= deadline:
                 return
             trial = s.copy()
             before = self.total(trial)
@@ -282,16 +285,18 @@ class _Search:
 
 
 def search(problem: Problem, plan: Plan, *, params: DarpSearchParams,
-           objective: Objective = Objective(), time_limit_s: float = 1.0, seed: int = 0) -> Plan:
+           objective: Objective = Objective(), time_limit_s: float = 1.0, seed: int = 0,
+           clock: Callable[[], float] = time.monotonic) -> Plan:
     """Improve ``plan`` (feasible) by ruin and recreate within ``time_limit_s`` seconds.
 
     Deterministic given ``seed`` when ``params.max_iterations`` bounds the work
-    and the time limit is not reached. Returns a plan the checker passes that
-    costs no more than ``plan`` by :func:`plan_cost`, or ``plan`` itself.
+    and the time limit is not reached; ``clock`` (seconds, monotonic) measures
+    the limit. Returns a plan the checker passes that costs no more than
+    ``plan`` by :func:`plan_cost`, or ``plan`` itself.
     """
-    deadline = time.monotonic() + time_limit_s
-    began = time.monotonic()
-    s = _Search(problem, plan, objective, seed)
+    began = clock()
+    deadline = began + time_limit_s
+    s = _Search(problem, plan, objective, seed, clock)
     if not s.movable and not s.optional_out:
         return plan
     cur = s.start.copy()
@@ -304,7 +309,7 @@ def search(problem: Problem, plan: Plan, *, params: DarpSearchParams,
     it = since_best = 0
     limit = params.max_iterations
     while limit is None or it < limit:
-        now = time.monotonic()
+        now = clock()
         if now >= deadline:
             break
         it += 1

@@ -131,7 +131,7 @@ def test_database_outage_answers_503_and_recovers(
         relay.open()
         back = time.monotonic()
         while client.get("/api/v1/bookings", headers=me).status_code != 200:
-            assert time.monotonic() - back < 5, "the service did not recover"
+            assert time.monotonic() - back < 30, "the service did not recover"
             time.sleep(0.05)
         assert client.get("/health").status_code == 200
     db.dispose()
