@@ -127,6 +127,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+def _ja_choices(expected: str) -> str:
+    """Write pydantic's ``'a', 'b' or 'c'`` as Japanese lists them: ``a、b、c``."""
+    parts = [p.strip().strip("'\"") for p in expected.replace(" or ", ", ").split(",")]
+    return "、".join(p for p in parts if p)
+
+
 def field_errors(errors: list[Any]) -> list[dict[str, str]]:
     """Translate pydantic's error list into field-level bilingual messages."""
     out: list[dict[str, str]] = []
@@ -140,8 +146,9 @@ def field_errors(errors: list[Any]) -> list[dict[str, str]]:
             ja = str(getattr(exc, "message_ja", en))
         elif kind in _MESSAGES:
             en_t, ja_t = _MESSAGES[kind]
+            ctx_ja = {k: _ja_choices(v) if k == "expected" else v for k, v in ctx.items()}
             try:
-                en, ja = en_t.format(**ctx), ja_t.format(**ctx)
+                en, ja = en_t.format(**ctx), ja_t.format(**ctx_ja)
             except (KeyError, IndexError):
                 en, ja = en_t, ja_t
         else:

@@ -77,3 +77,19 @@ def test_health_reports_each_part(api: Api) -> None:
     r = api.client.get("/health")
     assert r.status_code == 200
     assert r.json() == {"status": "ok", "db": "ok", "bus": "none", "optimizer": "ok", "map": "ok"}
+
+
+def test_a_choice_is_listed_in_the_reader_s_language(api: Api) -> None:
+    # pydantic names the choices "'day' or 'month'": Japanese lists them its own way
+    admin = api.staff("admin")
+    r = api.client.get(
+        "/api/v1/reports/revenue",
+        params={"from": "2026-12-01", "to": "2026-12-02", "group": "week"},
+        headers=admin,
+    )
+    assert r.status_code == 422
+    (err,) = r.json()["detail"]["errors"]
+    assert err["field"] == "query.group"
+    assert err["message_ja"] == "次のいずれかを指定してください: day、month"
+    assert " or " not in err["message_ja"] and "'" not in err["message_ja"]
+    assert err["message_en"] == "Must be one of: 'day' or 'month'."
