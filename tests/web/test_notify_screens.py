@@ -275,7 +275,9 @@ def test_office_broadcast_preview_confirm_send_and_the_delivery_log(
     assert [r for r in rows if r["id"] not in earlier] == []
     page.click("#bc-send")
     page.wait_for_selector("#bc-confirm", state="hidden")
-    page.wait_for_selector("#dl-table tr[data-event=broadcast]")
+    # the log is read again after the send (other tests' broadcasts may be shown before)
+    wait_until(page, "document.querySelector('#dl-count').textContent"
+                     ".includes('お知らせを送信に回しました')")  # fmt: skip
     shown = page.locator("#dl-table tr[data-event=broadcast]").count()
     sent = live.api("GET", "/api/v1/deliveries?event=broadcast&limit=200")["items"]
     assert shown == len(sent) >= first["recipients"] + 1
