@@ -99,8 +99,21 @@ def test_a_change_in_the_app_keeps_the_carers(new_page: Any, live: Live, fleet: 
     page.fill("#login-pw", password)
     page.click("#login-form button[type=submit]")
     page.wait_for_selector("#view-book:not([hidden]) .place-btn")
+    # Where the 変更 button is when the list is first drawn: the ride's socket fills the
+    # card's live line a moment later, and the button must not move under the finger
+    # then (it moved 53 px down, and a tap in between landed on the text above it).
+    page.evaluate(
+        """() => { window.changeAt = null; new MutationObserver(() => {
+            const b = document.querySelector('#my-upcoming .change');
+            if (b && window.changeAt === null) window.changeAt = b.getBoundingClientRect().top;
+        }).observe(document.body, { subtree: true, childList: true }); }"""
+    )
     page.goto(live.url + "/#/bookings")
-    page.locator(f"#my-upcoming .booking[data-id='{old['id']}'] .change").click()
+    card = page.locator(f"#my-upcoming .booking[data-id='{old['id']}']")
+    card.locator(".live").wait_for(state="visible")  # the socket's first message
+    first, now = page.evaluate("window.changeAt"), card.locator(".change").bounding_box()
+    assert first is not None and now is not None and abs(now["y"] - first) < 1, (first, now)
+    card.locator(".change").click()
     page.wait_for_selector(".change-of")
     page.fill("#b-time", "14:00")
     page.click("#book-step .next")

@@ -277,9 +277,16 @@ function minutesText(status, min, live = false) {
   // hours ahead, "約291分" is hard to read at a glance
   return min < 60 ? tf("my.live.min", { m: min }) : tf("my.live.hm", { h: Math.floor(min / 60), m: min % 60 });
 }
+// Today's rides still to come are followed over their socket (openRide).
+const followed = (b, now) => LIVE.has(b.status) && ymd(new Date(b.pickup_window_start)) === ymd(new Date(now));
+// A followed ride's line keeps its place while it is empty ("quiet": invisible, one line
+// high): the socket's first message fills it a moment after the card is drawn, and a
+// line appearing then pushed the buttons under the rider's finger (a tap on 変更 landed
+// on the text above it).
 function liveLine(b) {
   const min = b.estimated_pickup ? Math.round((new Date(b.estimated_pickup) - nowMs()) / 60000) : null;
   const text = minutesText(b.status, min);
+  if (followed(b, nowMs())) return `<p class="live${text ? "" : " quiet"}" role="status">${text ? esc(text) : "&nbsp;"}</p>`;
   return `<p class="live" role="status"${text ? "" : " hidden"}>${esc(text)}</p>`;
 }
 function bookingCard(b, upcoming) {
@@ -364,8 +371,7 @@ async function loadBookings() {
   }
   // Today's rides are followed over their socket; the others (and any ride whose socket
   // is down) are re-read every 15 s as before.
-  const today = ymd(new Date(now));
-  const want = up.filter((b) => LIVE.has(b.status) && ymd(new Date(b.pickup_window_start)) === today).map((b) => b.id);
+  const want = up.filter((b) => followed(b, now)).map((b) => b.id);
   for (const id of [...rideSockets.keys()]) if (!want.includes(id)) closeRide(id);
   for (const id of want) { openRide(id); applyRide(id); }
   showLinkedRide();
@@ -388,9 +394,11 @@ function applyRide(id) {
   if (tag && tag.textContent !== label) tag.textContent = label;
   const live = card.querySelector(".live");
   const text = minutesText(s.status, s.minutes_away, true);
-  // Only touch the status line when its words change, so screen readers are not flooded.
-  if (live && live.textContent !== text) live.textContent = text;
-  if (live) live.hidden = !text;
+  // Only touch the status line when its words change, so screen readers are not flooded;
+  // an empty line keeps its height (see liveLine), so nothing below it moves.
+  const shown = text || "\u00a0";
+  if (live && live.textContent !== shown) live.textContent = shown;
+  if (live) { live.hidden = false; live.classList.toggle("quiet", !text); }
   if (!["booked", "assigned"].includes(s.status)) card.querySelector(".cancel")?.remove();
 }
 function openRide(id) {
