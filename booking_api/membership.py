@@ -26,7 +26,7 @@ from booking_api.schemas.members import (
 )
 from booking_api.security import hash_password, phone_digits_of
 from booking_api.state import AppState
-from booking_api.text import digits, normalise
+from booking_api.text import digits, normalise, phone_prefix
 from maps import MapsError
 
 SNAPSHOT_FIELDS = (
@@ -273,8 +273,11 @@ def search(db: Session, q: str, status: str | None, limit: int) -> list[MemberRo
             MemberRow.name_norm.contains(text, autoescape=True),
             MemberRow.kana_norm.contains(text, autoescape=True),
         ]
+        prefix = phone_prefix(q)  # +81 90 12: numbers that start 09012
         number = phone_digits_of(q) or digits(q)  # a whole number in any form (+81 …)
-        if number and len(number) >= 2:
+        if prefix is not None:
+            conds.append(MemberRow.phone_digits.startswith(prefix, autoescape=True))
+        elif number and len(number) >= 2:
             conds.append(MemberRow.phone_digits.contains(number, autoescape=True))
         conds.append(MemberRow.member_number == q.strip().upper())
         stmt = stmt.where(or_(*conds))

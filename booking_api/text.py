@@ -62,3 +62,27 @@ def phone_number(text: str) -> str:
     folded = re.sub(r"^\((\d+)\)", r"\1-", folded)
     folded = re.sub(r"\((\d+)\)", r"-\1-", folded)
     return re.sub(r"-{2,}", "-", folded).strip("-")
+
+
+def phone_prefix(text: str) -> str | None:
+    """Return the national digits an international fragment (``+81 90 12``) starts with.
+
+    ``+81``/``0081`` fixes where the number begins, so however few digits follow,
+    ``+81 90 12`` means "numbers starting 09012" (``+81 (0)299 4`` likewise ``02994``).
+    Anything that is not such a fragment (no ``+81``, letters, under two digits after
+    the national 0) gives None, and the caller searches digits anywhere as before.
+    """
+    folded = unicodedata.normalize("NFKC", text).strip()
+    if re.search(rf"[^\d\s()+\-{_DASHES}]", folded) or "+" in folded[1:]:
+        return None
+    number = digits(folded)
+    if folded.startswith("+"):
+        if not number.startswith("81"):
+            return None
+        number = number[2:]
+    elif number.startswith("0081"):
+        number = number[4:]
+    else:
+        return None
+    number = number if number.startswith("0") else "0" + number
+    return number if len(number) >= 2 else None

@@ -101,6 +101,29 @@ def test_search_by_phone_fragment_name_or_kana_in_any_width(api: Api) -> None:
     assert names("田中") == []
 
 
+def test_a_short_international_fragment_finds_the_numbers_it_starts(api: Api) -> None:
+    """+81 fixes the number's start: +81 90 12 is 090-12…, however few digits follow."""
+    staff = api.staff()
+    api.member(staff, name="佐藤 一郎", kana="さとう いちろう", phone="090-1234-5678")
+    api.member(staff, name="鈴木 次郎", kana="すずき じろう", phone="090-8123-9012")
+    api.member(staff, name="高橋 三郎", kana="たかはし さぶろう", phone="0299-12-9012")
+
+    def names(q: str) -> list[str]:
+        r = api.client.get("/api/v1/members", params={"q": q}, headers=staff)
+        assert r.status_code == 200, r.text
+        return sorted(m["name"] for m in r.json())
+
+    assert names("+81 90 12") == ["佐藤 一郎"]  # not 鈴木's ...9012 at the end
+    assert names("+81-90-1") == ["佐藤 一郎"]
+    assert names("＋８１ ９０") == ["佐藤 一郎", "鈴木 次郎"]
+    assert names("0081 90 81") == ["鈴木 次郎"]
+    assert names("+81 (0)299 1") == ["高橋 三郎"]
+    assert names("+81 299") == ["高橋 三郎"]
+    assert names("+81 90 1234 5678") == ["佐藤 一郎"]  # a whole number as before
+    assert names("9012") == ["佐藤 一郎", "鈴木 次郎", "高橋 三郎"]  # national: anywhere
+    assert names("+81 80") == []
+
+
 def test_member_card_and_edit_and_password_reset(api: Api) -> None:
     staff = api.staff()
     member, _ = api.member(staff)
