@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -20,21 +22,22 @@ def parse(*argv: str) -> argparse.Namespace:
 
 
 def _bench_databases(url: str) -> set[str]:
+    """The benchmark databases this process made (another run's are not ours to count)."""
     engine = create_engine(url)
     with engine.connect() as conn:
         names = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
-                             {"p": DB_PREFIX + "%"}).scalars()
+                             {"p": f"{DB_PREFIX}{os.getpid()}_%"}).scalars()
         found = set(names)
     engine.dispose()
     return found
 
 
 def test_tiny_load_gets_every_request_answered(
-    postgres_url: str, redis_url: str, request: pytest.FixtureRequest, capsys
+    postgres_url: str, redis_url: str, shared_cache_dir: Path, capsys
 ) -> None:
     """Two clients for 2 s per kind on one worker: every attempt answered, none a 5xx."""
     before = _bench_databases(postgres_url)
-    cache = request.config.cache.mkdir("noriai-bench-load-maps")  # kept between sessions
+    cache = shared_cache_dir  # the run's map cache: built once for every test that needs it
     args = parse("--levels", "2", "--seconds", "2", "--no-baseline", "--workers", "1",
                  "--vehicles", "3", "--members", "10", "--prefill", "3",
                  "--database-url", postgres_url,
