@@ -8,8 +8,11 @@ computed from, for service days ``first``..``last``:
   (``api_bookings``), the member's number (``api_members``; the member's
   category now only for a ride booked without one) and the payment record if
   any (``fare_ride_payments``);
-- the vehicles' shifts (``shifts``): scheduled start to end minus the break,
-  the hours the city pays the operator for, driving or waiting;
+- the vehicles' shifts (``shifts``): the hours each vehicle operated, from
+  the driver's sign-on to sign-off on the tablet (``started_at``/``ended_at``,
+  UTC) minus the break, the scheduled start or end where none was recorded
+  (``fares.reports.operated`` says which): the hours the city pays the
+  operator for, driving or waiting;
 - the ledger rows whose time falls on those days in the city's zone.
 """
 
@@ -27,7 +30,7 @@ from booking_api.faredb import LedgerRow, RidePaymentRow
 from dispatch.domain import RideStatus
 from dispatch.store.tables import RideRow, ShiftRow
 from fares.ledger import Entry
-from fares.reports import FareRide, ServiceTime, shift_service_s
+from fares.reports import FareRide, ServiceTime, operated
 
 
 def completed_rides(db: Session, first: date, last: date) -> list[FareRide]:
@@ -70,15 +73,16 @@ def completed_rides(db: Session, first: date, last: date) -> list[FareRide]:
 
 
 def service_times(db: Session, first: date, last: date) -> list[ServiceTime]:
-    """Return each vehicle shift of ``first``..``last`` with its seconds in service."""
+    """Return each vehicle shift of ``first``..``last`` with its seconds in service, as
+    operated where the tablet recorded the sign-on or sign-off, else as scheduled."""
     q = (
         select(ShiftRow)
         .where(ShiftRow.service_date >= first, ShiftRow.service_date <= last)
         .order_by(ShiftRow.service_date, ShiftRow.vehicle_id)
     )
     return [
-        ServiceTime(s.vehicle_id, s.service_date, shift_service_s(s.start_at, s.end_at,
-                                                                  s.break_duration_s))
+        operated(s.vehicle_id, s.service_date, (s.start_at, s.end_at), s.break_duration_s,
+                 (s.started_at, s.ended_at))
         for s in db.scalars(q)
     ]  # fmt: skip
 

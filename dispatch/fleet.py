@@ -199,7 +199,12 @@ class FleetOps(TapOps, VehicleOps):
             ]
 
     def _set_vehicle_status(
-        self, vehicle_id: str, target: VehicleStatus, payload: dict[str, int] | None = None
+        self,
+        vehicle_id: str,
+        target: VehicleStatus,
+        payload: dict[str, int] | None = None,
+        *,
+        sign_on: bool = False,
     ) -> VehicleInfo:
         day = self.local_date(self.now())
         with self.publishing(), write_session(self.db, day) as s:
@@ -216,6 +221,8 @@ class FleetOps(TapOps, VehicleOps):
             ).first()
             if target is VehicleStatus.AVAILABLE and shift is not None:
                 shift.started_at = shift.started_at or self.now()
+                if sign_on:  # signed on again after a sign-off: the shift is planned again
+                    shift.ended_at = None
                 if v.lat is None:
                     v.lat, v.lon = v.depot_lat, v.depot_lon
             if target is VehicleStatus.OFF_SHIFT and shift is not None:
@@ -233,8 +240,19 @@ class FleetOps(TapOps, VehicleOps):
             return info_of(v)
 
     def start_shift(self, vehicle_id: str) -> VehicleInfo:
-        """The driver starts the day: the vehicle becomes available at its position or depot."""
-        return self._set_vehicle_status(vehicle_id, VehicleStatus.AVAILABLE)
+        """The driver starts the day: the vehicle becomes available at its position or depot.
+
+        The shift keeps the first sign-on as ``started_at`` (UTC); signing on again
+        after a sign-off clears ``ended_at`` so the shift is planned again. Refused
+        (``IllegalTransition``) while the vehicle is already on shift.
+        """
+        status = self.get_vehicle(vehicle_id).status
+        if status in (VehicleStatus.AVAILABLE, VehicleStatus.SERVING, VehicleStatus.ON_BREAK):
+            raise IllegalTransition(
+                f"vehicle {vehicle_id} is already on shift",
+                f"車両 {vehicle_id} はすでに勤務中です",
+            )
+        return self._set_vehicle_status(vehicle_id, VehicleStatus.AVAILABLE, sign_on=True)
 
     def end_shift(self, vehicle_id: str) -> VehicleInfo:
         """The driver ends the day; refused while rides are still assigned to the vehicle."""

@@ -9,9 +9,11 @@ ride, ``ServiceTime`` per vehicle shift, ledger ``Entry`` rows for the money):
 - ``unpaid``: completed rides whose fare was not paid ("not paid" with the
   driver's reason) or that have no payment record at all.
 - ``subsidy``: operating cost = the city file's ``cost_per_vehicle_hour_yen`` ×
-  the vehicle-hours in service (the shifts' hours, breaks taken out), cost per
-  passenger, fare revenue (the ledger's net yen of the period), the subsidy
-  need (cost − revenue) and the farebox ratio (収支率, revenue ÷ cost).
+  the vehicle-hours in service (the hours each vehicle actually operated, from
+  the driver's sign-on to sign-off, its break taken out; the scheduled shift
+  where the tablet recorded no time, ``operated``), cost per passenger, fare
+  revenue (the ledger's net yen of the period), the subsidy need (cost −
+  revenue) and the farebox ratio (収支率, revenue ÷ cost).
 
 Money is whole yen; a division is rounded half up to whole yen once, at the end.
 """
@@ -26,6 +28,14 @@ from fares.ledger import Entry
 
 NOT_PAID = "not_paid"
 NO_RECORD = "no_record"
+
+# Which figure a vehicle-day's hours come from: the driver's sign-on and sign-off
+# (actual), one of them with the scheduled other end, or the scheduled shift alone.
+ACTUAL = "actual"
+ACTUAL_START = "actual_start"
+ACTUAL_END = "actual_end"
+SCHEDULED = "scheduled"
+BASES = (ACTUAL, ACTUAL_START, ACTUAL_END, SCHEDULED)
 
 
 @dataclass(frozen=True)
@@ -48,11 +58,22 @@ class FareRide:
 
 @dataclass(frozen=True)
 class ServiceTime:
-    """One vehicle's hours in service on a day: its shift's length minus its break."""
+    """One vehicle's hours in service on a day: from start to end minus its break.
+
+    ``basis`` says where ``start_at`` and ``end_at`` come from (``ACTUAL``: the
+    driver's sign-on and sign-off; ``SCHEDULED``: the shift as planned; the
+    others: one end actual, the other scheduled); ``scheduled_s`` is what the
+    scheduled shift alone would have counted.
+    """
 
     vehicle_id: str
     service_date: date
     service_s: int
+    basis: str = SCHEDULED
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    break_s: int = 0
+    scheduled_s: int | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +124,9 @@ class SubsidyRow:
     cost_per_passenger_yen: int | None
     revenue_per_passenger_yen: int | None
     farebox_ratio: float | None
+    vehicle_days: int = 0
+    vehicle_days_actual: int = 0
+    vehicle_days_scheduled: int = 0
 
 
 def divide_yen(numerator: int, denominator: int) -> int:
@@ -113,6 +137,43 @@ def divide_yen(numerator: int, denominator: int) -> int:
 def shift_service_s(start: datetime, end: datetime, break_s: int) -> int:
     """Return a shift's seconds in service: start to end, its break taken out (never < 0)."""
     return max(0, int((end - start).total_seconds()) - max(0, break_s))
+
+
+def operated(
+    vehicle_id: str,
+    service_date: date,
+    scheduled: tuple[datetime, datetime],
+    break_s: int,
+    actual: tuple[datetime | None, datetime | None],
+) -> ServiceTime:
+    """Return a vehicle-day's hours as operated: the actual start and end where recorded.
+
+    ``scheduled`` is the shift's planned start and end, ``actual`` the driver's
+    sign-on and sign-off (None where the tablet recorded none); each missing
+    end falls back to the scheduled one, and ``basis`` says which were used.
+    The break taken out is the shift's (the tablet records no break length).
+    """
+    started, ended = actual
+    start = started or scheduled[0]
+    end = ended or scheduled[1]
+    if started and ended:
+        basis = ACTUAL
+    elif started:
+        basis = ACTUAL_START
+    elif ended:
+        basis = ACTUAL_END
+    else:
+        basis = SCHEDULED
+    return ServiceTime(
+        vehicle_id,
+        service_date,
+        shift_service_s(start, end, break_s),
+        basis,
+        start,
+        end,
+        max(0, break_s),
+        shift_service_s(scheduled[0], scheduled[1], break_s),
+    )
 
 
 def period_of(day: date, group: str) -> str:
@@ -165,7 +226,13 @@ def unpaid(rides: Iterable[FareRide]) -> list[UnpaidRide]:
 
 
 def _subsidy_row(
-    period: str, vehicle_s: int, passengers: int, rides: int, revenue: int, rate: int
+    period: str,
+    vehicle_s: int,
+    passengers: int,
+    rides: int,
+    revenue: int,
+    rate: int,
+    days: tuple[int, int, int] = (0, 0, 0),
 ) -> SubsidyRow:
     cost = divide_yen(rate * vehicle_s, 3600)
     return SubsidyRow(
@@ -180,7 +247,14 @@ def _subsidy_row(
         cost_per_passenger_yen=divide_yen(cost, passengers) if passengers else None,
         revenue_per_passenger_yen=divide_yen(max(0, revenue), passengers) if passengers else None,
         farebox_ratio=round(revenue / cost, 4) if cost else None,
+        vehicle_days=days[0],
+        vehicle_days_actual=days[1],
+        vehicle_days_scheduled=days[2],
     )
+
+
+def _three(counts: Sequence[int]) -> tuple[int, int, int]:
+    return counts[0], counts[1], counts[2]
 
 
 def subsidy(
@@ -194,7 +268,7 @@ def subsidy(
 ) -> tuple[list[SubsidyRow], SubsidyRow]:
     """Return the subsidy picture per period and for the whole range.
 
-    ``service`` are the vehicle shifts of the range, ``rides`` its completed
+    ``service`` are the vehicle-days of the range (``operated``), ``rides`` its completed
     rides (passengers = their party sizes), ``entries`` the ledger rows of the
     range (revenue = their net yen, on the day ``local_day`` gives each row).
     The total's cost is the rate times all vehicle-seconds, rounded once, so
@@ -204,9 +278,14 @@ def subsidy(
     people: dict[str, int] = {}
     count: dict[str, int] = {}
     money: dict[str, int] = {}
+    days: dict[str, list[int]] = {}  # vehicle-days: all, fully actual, fully scheduled
     for s in service:
         p = period_of(s.service_date, group)
         seconds[p] = seconds.get(p, 0) + s.service_s
+        box = days.setdefault(p, [0, 0, 0])
+        box[0] += 1
+        box[1] += s.basis == ACTUAL
+        box[2] += s.basis == SCHEDULED
     for r in rides:
         p = period_of(r.service_date, group)
         people[p] = people.get(p, 0) + r.party_size
@@ -218,7 +297,7 @@ def subsidy(
     periods = sorted(set(seconds) | set(people) | set(money))
     rows = [
         _subsidy_row(p, seconds.get(p, 0), people.get(p, 0), count.get(p, 0), money.get(p, 0),
-                     rate)
+                     rate, _three(days.get(p, [0, 0, 0])))
         for p in periods
     ]  # fmt: skip
     total = _subsidy_row(
@@ -228,5 +307,6 @@ def subsidy(
         sum(count.values()),
         sum(money.values()),
         rate,
+        _three([sum(d[i] for d in days.values()) for i in range(3)]),
     )
     return rows, total

@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
@@ -32,6 +33,7 @@ from booking_api.schemas.farereports import (
     SubsidyRowOut,
     UnpaidOut,
     UnpaidRideOut,
+    VehicleDayOut,
 )
 from booking_api.schemas.types import DAY_RANGE, Day
 from booking_api.state import AppState
@@ -175,6 +177,11 @@ def revenue_csv(
 
 
 # -- the fare reports for the city ----------------------------------------------------------
+def _local(t: datetime | None, zone: ZoneInfo) -> str:
+    """A time in the city's zone with its offset, as the CSVs give it ('' if none)."""
+    return "" if t is None else t.astimezone(zone).isoformat(timespec="seconds")
+
+
 def _csv(name: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:
     """A CSV download: UTF-8 with a BOM (Excel in Japan reads it), CRLF, a file name."""
     buf = io.StringIO()
@@ -284,8 +291,9 @@ def _subsidy(db: Db, state: AppState, start: date, end: date, group: str) -> Sub
     fare_range(state, start, end, group)
     zone = tz(state.rules)
     rate = state.rules.fares.payment.cost_per_vehicle_hour_yen
+    service = farefacts.service_times(db, start, end)
     rows, total = figures.subsidy(
-        farefacts.service_times(db, start, end),
+        service,
         farefacts.completed_rides(db, start, end),
         farefacts.ledger_entries(db, start, end, zone),
         cost_per_vehicle_hour_yen=rate,
@@ -297,9 +305,22 @@ def _subsidy(db: Db, state: AppState, start: date, end: date, group: str) -> Sub
         end=end,
         group=group,  # type: ignore[arg-type]
         cost_per_vehicle_hour_yen=rate,
-        hours_basis="shifts",
+        hours_basis="operated",
         rows=[SubsidyRowOut(**vars(r)) for r in rows],
         total=SubsidyRowOut(**vars(total)),
+        vehicle_days=[
+            VehicleDayOut(
+                service_date=v.service_date,
+                vehicle_id=v.vehicle_id,
+                basis=v.basis,  # type: ignore[arg-type]
+                start_at=v.start_at,
+                end_at=v.end_at,
+                break_s=v.break_s,
+                service_s=v.service_s,
+                scheduled_s=v.scheduled_s if v.scheduled_s is not None else v.service_s,
+            )
+            for v in service
+        ],
     )
 
 
@@ -310,8 +331,11 @@ def subsidy(
     """Operating cost per passenger and the subsidy need (運行経費・補助額), per period.
 
     Cost = the city file's ``cost_per_vehicle_hour_yen`` × the vehicle-hours
-    in service: each shift's scheduled start to end minus its break (the hours
-    the city pays the operator for, driving or waiting). Passengers are the
+    in service: each shift as operated, from the driver's sign-on to sign-off
+    on the tablet (``POST /driver/shift``), minus its break (the hours the city
+    pays the operator for, driving or waiting); where the tablet recorded no
+    time the scheduled start or end counts instead, and ``vehicle_days`` says
+    which figure each vehicle-day used. Passengers are the
     people on completed rides; revenue is the ledger's net yen of the period
     (sales of tickets and passes when sold, fares taken on board); the subsidy
     need is cost − revenue.
@@ -323,13 +347,36 @@ def subsidy(
 def subsidy_csv(
     staff: Staff, db: Db, state: State, from_: From, to: To, group: Group = "month"
 ) -> Response:
-    """The subsidy picture as CSV: one row per period, then the total."""
+    """The subsidy picture as CSV: one row per period, then the total (with how many
+    vehicle-days were counted as operated and how many as scheduled)."""
     out = _subsidy(db, state, from_, to, group)
     cols = (
         "period", "vehicle_hours", "passengers", "rides", "cost_yen", "revenue_yen",
         "subsidy_yen", "cost_per_passenger_yen", "revenue_per_passenger_yen", "farebox_ratio",
+        "vehicle_days", "vehicle_days_actual", "vehicle_days_scheduled",
     )  # fmt: skip
     rows = [[getattr(r, c) for c in cols] for r in [*out.rows, out.total]]
     name = f"noriai-subsidy-{group}-{from_}-{to}.csv"
     return _csv(name, (*cols, "cost_per_vehicle_hour_yen"),
                 [[*r, out.cost_per_vehicle_hour_yen] for r in rows])  # fmt: skip
+
+
+@router.get("/reports/subsidy-vehicle-days.csv", response_class=Response, responses=CSV_ANSWERS)
+def subsidy_vehicle_days_csv(staff: Staff, db: Db, state: State, from_: From, to: To) -> Response:
+    """The vehicle-days behind the subsidy's hours as CSV: each vehicle's shift of each day,
+    the start and end counted (in the city's zone), the break, the seconds, and ``basis``:
+    ``actual`` (the driver's sign-on to sign-off), ``actual_start`` / ``actual_end`` (that
+    end recorded, the other as scheduled) or ``scheduled`` (no time recorded)."""
+    out = _subsidy(db, state, from_, to, "month")  # as long a range as the report by month
+    zone = tz(state.rules)
+    cols = (
+        "service_date", "vehicle_id", "basis", "start_at", "end_at", "break_s", "service_s",
+        "vehicle_hours", "scheduled_s",
+    )  # fmt: skip
+    rows = [
+        [v.service_date.isoformat(), v.vehicle_id, v.basis,
+         _local(v.start_at, zone), _local(v.end_at, zone), v.break_s, v.service_s,
+         round(v.service_s / 3600, 2), v.scheduled_s]
+        for v in out.vehicle_days
+    ]  # fmt: skip
+    return _csv(f"noriai-subsidy-vehicle-days-{from_}-{to}.csv", cols, rows)

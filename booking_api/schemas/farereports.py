@@ -60,7 +60,9 @@ class SubsidyRowOut(BaseModel):
     """The subsidy picture of one period (or the range's ``total``)."""
 
     period: str
-    vehicle_s: int = Field(description="Vehicle-seconds in service (shifts minus breaks)")
+    vehicle_s: int = Field(
+        description="Vehicle-seconds in service (as operated, else as scheduled; minus breaks)"
+    )
     vehicle_hours: float
     passengers: int
     rides: int
@@ -70,6 +72,31 @@ class SubsidyRowOut(BaseModel):
     cost_per_passenger_yen: int | None
     revenue_per_passenger_yen: int | None
     farebox_ratio: float | None = Field(description="revenue ÷ cost (収支率); None if no cost")
+    vehicle_days: int = Field(description="Vehicle shifts (one vehicle on one day) counted")
+    vehicle_days_actual: int = Field(
+        description="Of those, counted from the driver's sign-on to sign-off (both recorded)"
+    )
+    vehicle_days_scheduled: int = Field(
+        description="Of those, counted as scheduled (the tablet recorded neither time)"
+    )
+
+
+class VehicleDayOut(BaseModel):
+    """One vehicle's hours on one day and which figure they come from."""
+
+    service_date: date
+    vehicle_id: str
+    basis: Literal["actual", "actual_start", "actual_end", "scheduled"] = Field(
+        description=(
+            "actual: the driver's sign-on to sign-off; actual_start / actual_end: that end"
+            " recorded, the other as scheduled; scheduled: the shift as planned"
+        )
+    )
+    start_at: datetime | None = Field(description="The start counted (UTC)")
+    end_at: datetime | None = Field(description="The end counted (UTC)")
+    break_s: int = Field(description="The shift's break, taken out")
+    service_s: int = Field(description="Seconds counted: end − start − break (never < 0)")
+    scheduled_s: int = Field(description="What the scheduled shift alone would count")
 
 
 class SubsidyOut(BaseModel):
@@ -79,8 +106,13 @@ class SubsidyOut(BaseModel):
     end: date
     group: Literal["day", "month"]
     cost_per_vehicle_hour_yen: int
-    hours_basis: Literal["shifts"] = Field(
-        description="Vehicle-hours are the shifts' scheduled hours minus their breaks"
+    hours_basis: Literal["operated"] = Field(
+        description=(
+            "Vehicle-hours are the hours operated (the driver's sign-on to sign-off on the"
+            " tablet) minus the shift's break; the scheduled shift where no time was"
+            " recorded (vehicle_days says which figure each vehicle-day used)"
+        )
     )
     rows: list[SubsidyRowOut]
     total: SubsidyRowOut
+    vehicle_days: list[VehicleDayOut]

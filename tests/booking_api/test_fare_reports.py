@@ -183,7 +183,11 @@ def test_rides_by_category_unpaid_and_subsidy(
     sub = api.client.get(f"/api/v1/reports/subsidy?{q}", headers=staff)
     assert sub.status_code == 200, sub.text
     body = sub.json()
-    assert (body["cost_per_vehicle_hour_yen"], body["hours_basis"]) == (3800, "shifts")
+    assert (body["cost_per_vehicle_hour_yen"], body["hours_basis"]) == (3800, "operated")
+    # no tablet signed on or off: both vehicle-days count as scheduled
+    assert [(v["vehicle_id"], v["basis"], v["service_s"]) for v in body["vehicle_days"]] == [
+        ("V1", "scheduled", 29700), ("V2", "scheduled", 7200)
+    ]
     total = body["total"]
     assert (total["vehicle_s"], total["vehicle_hours"]) == (36900, 10.25)
     assert (total["passengers"], total["rides"]) == (7, 4)
@@ -198,7 +202,7 @@ def test_rides_by_category_unpaid_and_subsidy(
     assert rows[0][:7] == ["period", "vehicle_hours", "passengers", "rides", "cost_yen",
                            "revenue_yen", "subsidy_yen"]  # fmt: skip
     assert rows[1] == ["2026-12", "10.25", "7", "4", "38950", "3450", "35500", "5564", "493",
-                       "0.0886", "3800"]  # fmt: skip
+                       "0.0886", "2", "0", "2", "3800"]  # fmt: skip
     assert rows[2][0] == "total"
 
 
