@@ -228,7 +228,7 @@ def new_page(browser: Any, live: Live) -> Iterator[Any]:
                 else None
             ),
         )
-        page.set_default_timeout(15000)
+        page.set_default_timeout(20000)
         # The apps load their message catalogues before they run, which may be after
         # the "load" event a navigation waits for: wait for the catalogues as well.
         for name in ("goto", "reload"):
@@ -241,7 +241,7 @@ def new_page(browser: Any, live: Live) -> Iterator[Any]:
     assert not errors, f"JavaScript errors in the page: {errors}"
 
 
-def wait_until(page: Any, expression: str, timeout_s: float = 10.0) -> None:
+def wait_until(page: Any, expression: str, timeout_s: float = 20.0) -> None:
     """Wait until a JavaScript ``expression`` is true in ``page``.
 
     ``page.wait_for_function`` compiles its string inside the page, which the
