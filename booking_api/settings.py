@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     sms_url: str = ""
     sms_key: str = ""
     sms_sender: str = ""
+    # The secret the gateway signs its delivery receipts with (HMAC-SHA256, see
+    # notify.receipts); set, messages ask for receipts at <public_url>/api/v1/receipts/sms.
+    # Empty: no receipts (that endpoint answers 404) and SMS stay "sent".
+    sms_receipt_secret: str = ""
     # Voice-call provider (automated calls to landlines): base URL, API key, and the caller
     # id the member's phone shows (many elderly members' phones refuse hidden numbers).
     voice_url: str = ""
@@ -172,6 +176,11 @@ class Settings(BaseSettings):
 
     def model_post_init(self, context: Any, /) -> None:
         """Read the city rules at once, so a bad rules file is reported at start-up."""
+        if self.sms_receipt_secret and len(self.sms_receipt_secret) < 16:
+            raise SettingsError(
+                "NORIAI_SMS_RECEIPT_SECRET is shorter than 16 characters; share a long "
+                "random value with the SMS gateway (or leave it empty for no receipts)"
+            )
         path = self.city_file or CITIES_DIR / f"{self.city}.toml"
         try:
             self._rules = load_city(path)
@@ -249,8 +258,14 @@ class Settings(BaseSettings):
 
         if not self.sms_url:
             return None
+        receipts = f"{self.public_url.rstrip('/')}/api/v1/receipts/sms"
         return _channel_config(
-            "NORIAI_SMS_*", SmsConfig, self.sms_url, self.sms_key, self.sms_sender
+            "NORIAI_SMS_*",
+            SmsConfig,
+            self.sms_url,
+            self.sms_key,
+            self.sms_sender,
+            receipts if self.sms_receipt_secret else "",
         )
 
     def voice_config(self) -> Any:

@@ -49,16 +49,30 @@ class DeliveryStatus(StrEnum):
 
     QUEUED = "queued"  # waiting for its due time (retries wait here too)
     SENDING = "sending"  # claimed by a worker until its lease ends
-    SENT = "sent"  # the provider accepted it
-    FAILED = "failed"  # the provider refused it for good (bad address ...)
+    SENT = "sent"  # the provider accepted it (no receipt yet, or a channel without receipts)
+    DELIVERED = "delivered"  # the provider's receipt says it reached the phone
+    FAILED = "failed"  # refused for good (bad address ...), or its receipt says not delivered
     EXPIRED = "expired"  # not sent before its give-up time; the office was told
     CANCELLED = "cancelled"  # no longer true (the ride was cancelled first)
 
 
+#: Channels whose provider reports delivery later (the SMS gateway's receipts); on the
+#: others "sent" is as far as anyone knows, and "delivered" is not counted for them.
+RECEIPT_CHANNELS: frozenset[str] = frozenset({"sms"})
+
 #: The allowed moves. A lease that ran out (a worker died) puts SENDING back to QUEUED.
+#: A receipt settles a delivery the provider had, whatever the worker last wrote: after
+#: SENT, but also while SENDING (the receipt outran the worker's record of the answer)
+#: or back in QUEUED (the answer was lost and a retry waits: it is then not sent again).
 TRANSITIONS: Mapping[DeliveryStatus, frozenset[DeliveryStatus]] = {
     DeliveryStatus.QUEUED: frozenset(
-        {DeliveryStatus.SENDING, DeliveryStatus.CANCELLED, DeliveryStatus.EXPIRED}
+        {
+            DeliveryStatus.SENDING,
+            DeliveryStatus.CANCELLED,
+            DeliveryStatus.EXPIRED,
+            DeliveryStatus.DELIVERED,  # a receipt
+            DeliveryStatus.FAILED,  # a receipt
+        }
     ),
     DeliveryStatus.SENDING: frozenset(
         {
@@ -67,9 +81,11 @@ TRANSITIONS: Mapping[DeliveryStatus, frozenset[DeliveryStatus]] = {
             DeliveryStatus.FAILED,
             DeliveryStatus.EXPIRED,
             DeliveryStatus.SENDING,  # a re-claim after the lease ran out
+            DeliveryStatus.DELIVERED,  # a receipt
         }
     ),
-    DeliveryStatus.SENT: frozenset(),
+    DeliveryStatus.SENT: frozenset({DeliveryStatus.DELIVERED, DeliveryStatus.FAILED}),
+    DeliveryStatus.DELIVERED: frozenset(),
     DeliveryStatus.FAILED: frozenset(),
     DeliveryStatus.EXPIRED: frozenset(),
     DeliveryStatus.CANCELLED: frozenset(),

@@ -26,6 +26,7 @@ class DeliveryRow(Base):
         Index("ix_notify_deliveries_due", "status", "due_at"),
         Index("ix_notify_deliveries_member", "member_id", "created_at"),
         Index("ix_notify_deliveries_created", "created_at"),
+        Index("ix_notify_deliveries_provider_ref", "channel", "provider_ref"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -48,6 +49,7 @@ class DeliveryRow(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     worker: Mapped[str] = mapped_column(String(64), default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     provider_ref: Mapped[str] = mapped_column(String(200), default="")
     error: Mapped[str] = mapped_column(String(200), default="")
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import random
 import uuid
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from dispatch.store.repo import append_event, change_session
@@ -30,7 +31,7 @@ from notify.channels.base import Channel, Message, SendResult
 from notify.config import NotifyConfig
 from notify.domain import DeliveryStatus, delivery_transition
 from notify.feed import Feed, remind
-from notify.store import DeliveryRow
+from notify.store import DeliveryRow, PushSubscriptionRow
 
 log = logging.getLogger("noriai.notify")
 Q, SENDING = DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value
@@ -167,15 +168,21 @@ class Notifier:
         now = self.now()
         rng = random.Random()
         with change_session(self.db) as s:
+            # Locked: a delivery receipt for the same row (notify.receipts) waits, or
+            # went first and the row is no longer this worker's to write.
             rows = s.scalars(
-                select(DeliveryRow).where(
+                select(DeliveryRow)
+                .where(
                     DeliveryRow.id.in_(list(results)),
                     DeliveryRow.status == SENDING,
                     DeliveryRow.worker == self.worker_id,
                 )
+                .with_for_update()
             )
             for r in rows:
                 res = results[r.id]
+                if res.address_gone:
+                    forget_push_subscription(s, r.address)
                 if res.ok:
                     r.status, r.sent_at, r.error = DeliveryStatus.SENT.value, now, ""
                     r.provider_ref = (res.provider_ref or "")[:200]
@@ -267,6 +274,17 @@ def _message(r: DeliveryRow) -> Message:
         body=r.body,
         url=r.url,
     )
+
+
+def forget_push_subscription(s: Session, address: str) -> None:
+    """Delete the push subscription a delivery went to (the push service says it is gone)."""
+    try:
+        endpoint = json.loads(address).get("endpoint")
+    except (ValueError, AttributeError):
+        return
+    if isinstance(endpoint, str):
+        s.execute(delete(PushSubscriptionRow).where(PushSubscriptionRow.endpoint == endpoint))
+        log.info("push subscription gone: forgotten (delivery address of one member)")
 
 
 def purge_bodies(db: Engine, config: NotifyConfig, now: datetime) -> int:

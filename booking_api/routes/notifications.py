@@ -39,7 +39,7 @@ from booking_api.schemas.notifications import (
 from booking_api.schemas.types import Day
 from dispatch.store.tables import RideRow
 from notify.choice import channels_for, is_mobile
-from notify.domain import Event, Notice
+from notify.domain import RECEIPT_CHANNELS, Event, Notice
 from notify.outbox import enqueue, recipient
 from notify.report import DayChannelCount, daily_counts, totals
 from notify.store import (
@@ -184,7 +184,7 @@ def _delivery_out(row: DeliveryRow, member: MemberRow | None) -> DeliveryOut:
         member_name=member.name if member else "", channel=row.channel, ride_id=row.ride_id,
         language=row.language, subject=row.subject, body=row.body, status=row.status,
         attempts=row.attempts, created_at=row.created_at, due_at=row.due_at,
-        sent_at=row.sent_at, error=row.error,
+        sent_at=row.sent_at, delivered_at=row.delivered_at, error=row.error,
     )  # fmt: skip
 
 
@@ -196,7 +196,7 @@ def list_deliveries(
     member_id: Annotated[str | None, Query(max_length=40)] = None,
     channel: Annotated[str | None, Query(pattern="^(push|sms|voice|email)$")] = None,
     status: Annotated[
-        str | None, Query(pattern="^(queued|sending|sent|failed|expired|cancelled)$")
+        str | None, Query(pattern="^(queued|sending|sent|delivered|failed|expired|cancelled)$")
     ] = None,
     event: Annotated[str | None, Query(max_length=40)] = None,
     on: Annotated[Day | None, Query(description="created on this local day")] = None,
@@ -253,16 +253,17 @@ def delivery_report(
     """Return per local day and channel how many deliveries were queued and where they stand.
 
     Days are cut at the city's midnight; the period is bounded like the other reports
-    (at most a year ahead, at most 92 days). ``delivered`` is null: no provider reports
-    delivery receipts yet.
+    (at most a year ahead, at most 92 days). ``delivered`` counts the SMS gateway's
+    receipts (when it is asked for them); it is null for the channels without receipts.
     """
     first, last = report_routes._range(state, start, end)
     zone = tz(state.rules)
-    rows = daily_counts(db, first, last, zone)
+    receipts = RECEIPT_CHANNELS if state.settings.sms_receipt_secret else frozenset()
+    rows = daily_counts(db, first, last, zone, receipts)
     return DeliveryReport(
         start=first, end=last, timezone=zone.key,
         days=[DeliveryDayCounts(date=r.day, **_counts(r)) for r in rows],
-        totals=[DeliveryCounts(**_counts(r)) for r in totals(rows)],
+        totals=[DeliveryCounts(**_counts(r)) for r in totals(rows, receipts)],
     )  # fmt: skip
 
 

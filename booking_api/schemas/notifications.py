@@ -76,6 +76,7 @@ class DeliveryOut(BaseModel):
     created_at: datetime
     due_at: datetime
     sent_at: datetime | None = None
+    delivered_at: datetime | None = None
     error: str = ""
 
 
@@ -135,10 +136,12 @@ class OutboxMessageOut(BaseModel):
 class DeliveryCounts(BaseModel):
     """Deliveries queued on one local day over one channel, by where they stand now.
 
-    ``queued`` still waits (or is being sent); ``sent`` the provider took; ``failed`` it
-    refused for good; ``given_up`` was not sent before its give-up time (the office was
-    told); ``cancelled`` lost its point (the ride was cancelled first). ``delivered`` is
-    null: no provider reports delivery receipts yet.
+    ``queued`` still waits (or is being sent); ``sent`` the provider took (no receipt
+    yet); ``delivered`` its receipt says reached the phone; ``failed`` it refused for
+    good or its receipt says was not delivered; ``given_up`` was not sent before its
+    give-up time (the office was told); ``cancelled`` lost its point (the ride was
+    cancelled first). ``delivered`` is null on the channels without receipts (push,
+    voice, email; SMS too unless the gateway's receipt secret is set).
     """
 
     channel: ChannelName
@@ -165,3 +168,26 @@ class DeliveryReport(BaseModel):
     timezone: str
     days: list[DeliveryDayCounts]
     totals: list[DeliveryCounts]
+
+
+class SmsReceiptIn(BaseModel):
+    """An SMS gateway's delivery receipt (DLR) for one message it accepted.
+
+    ``id`` is the gateway's message id (its answer to the send); ``reference`` our
+    delivery id when the gateway echoes it. ``buffered`` is not final (the phone is
+    off); ``undelivered``, ``rejected`` and ``expired`` are failures for good.
+    """
+
+    id: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:\-]+$")]
+    reference: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")] | None = None
+    status: Literal["delivered", "buffered", "undelivered", "rejected", "expired"]
+    error_code: Annotated[str, Field(max_length=40, pattern=r"^[A-Za-z0-9._\-]*$")] = ""
+
+
+class ReceiptOut(BaseModel):
+    """What a receipt did (``applied``, ``unchanged`` for a repeat, ``pending`` for
+    ``buffered``) and where the delivery stands now."""
+
+    outcome: Literal["applied", "unchanged", "pending"]
+    delivery_id: str
+    status: str

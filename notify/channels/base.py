@@ -31,6 +31,7 @@ class SendResult:
     permanent: bool = False  # True: retrying cannot help (bad address, 4xx); False: retry later
     provider_ref: str | None = None
     error: str | None = None  # short, no personal data
+    address_gone: bool = False  # the address itself is dead (a push subscription: 404/410)
 
 
 class Channel(Protocol):

@@ -12,7 +12,7 @@ import asyncio
 import base64
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -160,7 +160,10 @@ class PushChannel:
             status = exc.status_code
             if status is None:
                 return failed(message, "bad_subscription", permanent=True)
-            return status_result(message, status)
+            result = status_result(message, status)
+            # 404/410 (RFC 8030 §7.3): the subscription expired or was revoked; the
+            # worker forgets it, so the member's next messages take their other channels.
+            return replace(result, address_gone=True) if status in (404, 410) else result
         except aiohttp.ClientError:
             return failed(message, "connect", permanent=False)
         except (ECEException, ValueError, TypeError):

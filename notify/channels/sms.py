@@ -1,9 +1,11 @@
 """SMS through an HTTP gateway: one JSON POST per message, the delivery id as idempotency key.
 
 The adapter speaks a generic gateway API (``POST <url>/messages`` with ``to``, ``from``,
-``text``; ``Authorization: Bearer <key>``; ``Idempotency-Key: <delivery_id>``), which most
-Japanese and international SMS gateways offer or a thin proxy can provide. The key makes a
-retry after a lost answer safe: the gateway sends the SMS once.
+``text``, ``reference``; ``Authorization: Bearer <key>``; ``Idempotency-Key:
+<delivery_id>``), which most Japanese and international SMS gateways offer or a thin proxy
+can provide. The key makes a retry after a lost answer safe: the gateway sends the SMS
+once. With a ``receipt_url`` each message also names ``callback_url``: the gateway posts
+its delivery receipt there, signed, echoing ``reference`` (``notify.receipts``).
 """
 
 from __future__ import annotations
@@ -23,10 +25,13 @@ class SmsConfig:
     url: str  # the gateway's base URL, e.g. https://sms.example.jp/v1
     api_key: str
     sender: str  # sender id or number shown to the rider
+    receipt_url: str = ""  # where the gateway posts delivery receipts; empty: none asked
 
     def __post_init__(self) -> None:
         if not self.url.startswith(("http://", "https://")):
             raise ValueError("SMS gateway URL must start with http:// or https://")
+        if self.receipt_url and not self.receipt_url.startswith(("http://", "https://")):
+            raise ValueError("SMS receipt URL must start with http:// or https://")
 
 
 class SmsChannel:
@@ -50,7 +55,10 @@ class SmsChannel:
             "to": message.address,
             "from": self.config.sender,
             "text": message.body,
+            "reference": message.delivery_id,
         }
+        if self.config.receipt_url:
+            request["callback_url"] = self.config.receipt_url
         headers = {
             "Authorization": f"Bearer {self.config.api_key}",
             "Idempotency-Key": message.delivery_id,

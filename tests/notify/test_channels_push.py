@@ -110,6 +110,7 @@ def test_a_subscription_gone_is_permanent(service: PushServicePeer, gone: str) -
     result = asyncio.run(PushChannel(_config()).send(_message(subscription), timeout_s=5))
     expected = "http_410" if gone == "unsubscribed" else "http_404"
     assert (result.ok, result.permanent, result.error) == (False, True, expected)
+    assert result.address_gone  # the worker forgets the subscription
 
 
 @pytest.mark.parametrize(
@@ -123,6 +124,7 @@ def test_error_statuses_are_classified(
     service.fail_next(status, retry_after=30)
     result = asyncio.run(PushChannel(_config()).send(_message(subscription), timeout_s=5))
     assert (result.ok, result.permanent, result.error) == (False, permanent, f"http_{status}")
+    assert not result.address_gone
 
 
 def test_timeout_and_down_are_retried_and_delivered_when_back(service: PushServicePeer) -> None:

@@ -26,14 +26,29 @@ LANG = Path(__file__).resolve().parents[2] / "booking_api" / "static" / "common"
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
-def test_sent_failed_expired_are_final_and_a_dead_lease_is_claimed_again() -> None:
-    for final in (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.EXPIRED):
-        assert TRANSITIONS[final] == frozenset()
+def test_delivered_failed_expired_are_final_and_a_dead_lease_is_claimed_again() -> None:
+    final = (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.EXPIRED,
+             DeliveryStatus.CANCELLED)  # fmt: skip
+    for status in final:
+        assert TRANSITIONS[status] == frozenset()
         with pytest.raises(IllegalDeliveryTransition):
-            delivery_transition(final, DeliveryStatus.QUEUED)
+            delivery_transition(status, DeliveryStatus.QUEUED)
     assert delivery_transition(DeliveryStatus.SENDING, DeliveryStatus.SENDING)
     with pytest.raises(IllegalDeliveryTransition):
         delivery_transition(DeliveryStatus.QUEUED, DeliveryStatus.SENT)
+
+
+def test_a_sent_delivery_is_settled_by_its_receipt_once() -> None:
+    """sent → delivered | failed; a receipt cannot turn one outcome into the other."""
+    assert TRANSITIONS[DeliveryStatus.SENT] == {DeliveryStatus.DELIVERED, DeliveryStatus.FAILED}
+    for was in (DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.SENT):
+        assert delivery_transition(was, DeliveryStatus.DELIVERED) is DeliveryStatus.DELIVERED
+    with pytest.raises(IllegalDeliveryTransition, match="from delivered to failed"):
+        delivery_transition(DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
+    with pytest.raises(IllegalDeliveryTransition, match="from failed to delivered"):
+        delivery_transition(DeliveryStatus.FAILED, DeliveryStatus.DELIVERED)
+    with pytest.raises(IllegalDeliveryTransition):
+        delivery_transition(DeliveryStatus.CANCELLED, DeliveryStatus.DELIVERED)
 
 
 def test_defaults_follow_what_the_member_gave() -> None:
