@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from dispatch.store.tables import EventRow, RideRow, VehicleRow
 from notify.config import NotifyConfig
 from notify.domain import Event, Notice
-from notify.outbox import enqueue, recipient
+from notify.outbox import cancel_ride_bound, enqueue, recipient
 from notify.store import CursorRow
 from notify.templates import Catalogue
 
@@ -154,6 +154,10 @@ class Feed:
                 fare=f"{fare or 0:,}",
             )
         elif it.kind == "ride.cancelled":
+            # Whoever cancelled (the rider too, who is not told), the ride's waiting
+            # reminder and on-the-day messages are no longer true; a modified ride's
+            # successor gets its own.
+            cancel_ride_bound(s, ride.id)
             if ride.cancel_reason.startswith("modified:"):
                 return
             if ride.cancelled_by and self.directory.is_staff(s, ride.cancelled_by):
