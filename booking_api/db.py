@@ -191,6 +191,8 @@ class OfferRow(Base):
     carers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # the member's fare category the fare was priced with; the booking keeps it
     fare_category: Mapped[str | None] = mapped_column(String(32))
+    # the version of the city's fare rules that priced it (fares.rules.FareTable.version_of)
+    fare_rules: Mapped[str | None] = mapped_column(String(40))
 
 
 class BookingMetaRow(Base):
@@ -207,6 +209,10 @@ class BookingMetaRow(Base):
     # the fare category the fare was priced with (the member's may change later; the reports
     # count the ride under this one, as the fare stays what it was)
     fare_category: Mapped[str | None] = mapped_column(String(32))
+    # the version of the city's fare rules that priced the fare ("<effective_from>#<hash>"),
+    # so a rule changed later is seen never to have re-priced this ride (None: booked
+    # before the version was kept)
+    fare_rules: Mapped[str | None] = mapped_column(String(40))
     booked_by: Mapped[str] = mapped_column(String(32))
     series_id: Mapped[str | None] = mapped_column(String(32), index=True)
     service_date: Mapped[date] = mapped_column(Date, index=True)

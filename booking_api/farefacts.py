@@ -67,6 +67,7 @@ def completed_rides(db: Session, first: date, last: date) -> list[FareRide]:
                 payment_method=pay.method if pay else None,
                 reason=pay.reason if pay else "",
                 recorded_by=pay.actor if pay else "",
+                fare_rules=(meta.fare_rules if meta else None) or "",
             )
         )
     return out

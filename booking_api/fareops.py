@@ -8,6 +8,7 @@ webhook) land once.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -35,12 +36,11 @@ def _areas(state: AppState, request: TripRequest) -> tuple[str | None, str | Non
     return (a or None, b or None)
 
 
-def offer_fare(state: AppState, category: str, request: TripRequest, when: datetime) -> int:
-    """Return the fare of an offer: the party's, by the rule in force on the ride's day."""
+def offer_fare(state: AppState, category: str, request: TripRequest, when: datetime) -> Fare:
+    """Return the fare of an offer: the party's, by the rule in force on the ride's day
+    (its ``version`` is kept with the offer and the booking)."""
     fares = state.rules.fares
-    return fares.fare_yen(
-        category, request.party_size, day=when.date(), areas=_areas(state, request)
-    )
+    return fares.fare(category, request.party_size, day=when.date(), areas=_areas(state, request))
 
 
 def with_carers(
@@ -58,19 +58,30 @@ def with_carers(
     return max(0, fare_yen - (alone - carers))
 
 
-def ride_fare(state: AppState, category: str, party_size: int, day: date, fare_yen: int) -> Fare:
+def ride_fare(
+    state: AppState,
+    category: str,
+    party_size: int,
+    day: date,
+    fare_yen: int,
+    version: str | None = None,
+) -> Fare:
     """Return the booked fare of a ride as lines (the stored total is what is owed).
 
-    The booking stores the total; the lines are found again from the rule of
-    the ride's day (with as many carers as make the stored total). A total no
-    party reproduces (an area fare, a changed rule) is one line of the member.
+    The booking stores the total and the rule version that priced it; the lines
+    are found again from the rule of the ride's day (with as many carers as make
+    the stored total) only while that rule is still the version the booking
+    names. A total no party reproduces (an area fare), or a rule changed since
+    the booking, is one line of the member, with the booking's version.
     """
     fares = state.rules.fares
     for carers in range(max(0, party_size - 1) + 1):
         f = fares.fare(category, party_size, carers, day=day)
+        if version is not None and f.version != version:
+            break  # the rule was changed since: its lines are not how this ride was priced
         if f.total_yen == fare_yen:
-            return f
-    return Fare(fare_yen, (FareLine("member", 1, fare_yen),), "", category)
+            return replace(f, version=version or "")  # the booking's, "" if it kept none
+    return Fare(fare_yen, (FareLine("member", 1, fare_yen),), version or "", category)
 
 
 # -- the ledger -------------------------------------------------------------------

@@ -6,7 +6,8 @@ drivers' arrival taps, the refused quotes we recorded (``RefusalRow``), each
 ride's pickup area and the member numbers; and write the two CSV files (UTF-8
 with a BOM, so spreadsheet programs read Japanese correctly): the summary
 (one row per group) and the rides (one row per ride, times in the city's zone
-with their offset, members by number, never by name).
+with their offset, members by number, never by name, with the booked fare, its
+category and the version of the fare rules that priced it).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from booking_api.db import MemberRow, RefusalRow
+from booking_api.db import BookingMetaRow, MemberRow, RefusalRow
 from dispatch.domain import Ride
 from dispatch.kpi import GroupBy, GroupFigures, RefusalFacts, Report, RideFacts, report
 from dispatch.ports import BookingEngine
@@ -42,6 +43,7 @@ RIDE_COLUMNS = (
     "ride_id", "service_date", "member_number", "channel", "area", "vehicle", "party_size",
     "time_mode", "requested_at", "window_start", "window_end", "arrived_at", "picked_up_at",
     "dropped_off_at", "wait_min", "ride_min", "deviation_min", "on_time", "shared", "outcome",
+    "fare_yen", "fare_category", "fare_rules",
 )  # fmt: skip
 
 
@@ -228,19 +230,29 @@ def rides_csv(
         db.execute(select(MemberRow.id, MemberRow.member_number).where(MemberRow.id.in_(ids))).all()
     ) if ids else {}  # fmt: skip
     late = {r.ride_id for r in rides if r.late_cancellation}
+    # the booked fare, its category and the rule version that priced it (what a later rule
+    # change leaves alone)
+    days = [f.service_date for f in facts]
+    fares = {
+        m.ride_id: m
+        for m in db.scalars(select(BookingMetaRow).where(
+            BookingMetaRow.service_date >= min(days), BookingMetaRow.service_date <= max(days)))
+    } if days else {}  # fmt: skip
     rows = []
     for f in sorted(facts, key=lambda f: (f.window_start, f.ride_id)):
         m = rep.measures.get(f.ride_id)
         if m is None:
             continue  # a ride of a day without service
         outcome = "cancelled_late" if f.ride_id in late else f.status
+        meta = fares.get(f.ride_id)
         rows.append([
             f.ride_id, f.service_date.isoformat(), numbers.get(f.member_id) or "", f.channel,
             f.area, f.vehicle_id or "", f.party_size, "arrive_by" if f.arrive_by else "depart_at",
             *(_local(t, zone) for t in (f.requested_at, f.window_start, f.window_end,
                                         f.arrived_at, f.picked_up_at, f.dropped_off_at)),
             _round(m.wait_min), _round(m.ride_min), _round(m.deviation_min), m.on_time, m.shared,
-            outcome,
+            outcome, meta.fare_yen if meta else None, meta.fare_category if meta else None,
+            meta.fare_rules if meta else None,
         ])  # fmt: skip
     return _csv(RIDE_COLUMNS, rows)
 

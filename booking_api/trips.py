@@ -253,15 +253,16 @@ def quote(
         OfferRow(
             offer_id=answer.offer_id,
             member_id=member.id,
-            fare_yen=fare,
+            fare_yen=fare.total_yen,
             expires_at=answer.expires_at,
             service_date=when.astimezone(tz(state.rules)).date(),
             series_id=series_id,
             replaces_ride_id=replaces,
             fare_category=member.category,
+            fare_rules=fare.version,
         )
     )
-    return offer_out(answer, fare)
+    return offer_out(answer, fare.total_yen)
 
 
 def release(db: Session) -> None:
@@ -320,9 +321,10 @@ def record_booking(
 ) -> None:
     """Store the API's side of a booked ride, once even when retries race (savepoint).
 
-    The booking keeps the fare and the fare category it was priced with (the
-    offer's; an offer made without one takes the member's category now), so a
-    later change of the member's category changes neither for this ride.
+    The booking keeps the fare, the fare category and the fare rules' version
+    it was priced with (the offer's; an offer made without a category takes the
+    member's category now), so a later change of the member's category or of
+    the city's rules changes none of them for this ride.
     """
     if db.get(BookingMetaRow, ride.ride_id) is not None:
         return
@@ -339,6 +341,7 @@ def record_booking(
                     fare_yen=offer.fare_yen,
                     carers=offer.carers or 0,
                     fare_category=category,
+                    fare_rules=offer.fare_rules,
                     booked_by=booked_by,
                     series_id=offer.series_id,
                     service_date=offer.service_date,
@@ -375,6 +378,7 @@ def booking_out(db: Session, ride: Ride, *, detail: bool = False) -> BookingOut:
         carers=meta.carers if meta else 0,
         wheelchair=req.wheelchairs > 0,
         fare_yen=meta.fare_yen if meta else 0,
+        fare_rules=meta.fare_rules if meta else None,
         channel=str(req.channel),
         created_at=ride.created_at,
         cancelled_at=ride.cancelled_at,

@@ -54,6 +54,7 @@ class FareRide:
     payment_method: str | None = None
     reason: str = ""
     recorded_by: str = ""
+    fare_rules: str = ""  # the fare rules' version that priced it ("" if not kept)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class UnpaidRide:
     reason: str
     recorded_by: str
     dropped_off_at: datetime | None
+    fare_rules: str = ""
 
 
 @dataclass(frozen=True)
@@ -217,6 +219,7 @@ def unpaid(rides: Iterable[FareRide]) -> list[UnpaidRide]:
             reason=r.reason,
             recorded_by=r.recorded_by,
             dropped_off_at=r.dropped_off_at,
+            fare_rules=r.fare_rules,
         )
         for r in rides
         if r.payment_method in (None, NOT_PAID)

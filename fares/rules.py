@@ -4,13 +4,18 @@ A city's ``[fares]`` table is one rule (flat by member category, or by the pair
 of areas a trip joins); ``[[fares.versions]]`` are later rules, each from its
 ``effective_from`` date. A fare is computed for the whole party (the member,
 companions, carers) by the rule of the ride's service date, and is stored with
-the booking, so a rule change never changes a ride already booked.
+the booking, so a rule change never changes a ride already booked. The booking
+also keeps the rule's version (``FareTable.version_of``: its first day and a
+hash of what it says), so a rule edited in the city file without a new
+``effective_from`` still shows as another version on the rides priced after it.
 
 Everything here is pure: frozen dataclasses in, ``Fare`` out.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -45,8 +50,23 @@ class FareRule:
 
     @property
     def version(self) -> str:
-        """Return the rule's name as stored with a booking (its first day, ISO)."""
+        """Return the rule's name: its first day (ISO); ``FareTable.version_of`` adds a hash."""
         return self.effective_from.isoformat()
+
+    def digest(self, default_category: str) -> str:
+        """Return 8 hex digits of a SHA-256 over everything this rule prices by."""
+        content = {
+            "effective_from": self.effective_from.isoformat(),
+            "categories": dict(sorted(self.categories.items())),
+            "area_pairs": [[p.a, p.b, dict(sorted(p.yen.items()))] for p in self.area_pairs],
+            "companion_yen": self.companion_yen,
+            "free_companions": self.free_companions,
+            "free_companion_categories": sorted(self.free_companion_categories),
+            "carers_ride_free": self.carers_ride_free,
+            "default_category": default_category,
+        }
+        text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:8]
 
     def base_yen(self, category: str, areas: tuple[str | None, str | None] = (None, None)) -> int:
         """Return what a member of ``category`` pays alone, for a trip between ``areas``."""
@@ -105,6 +125,14 @@ class FareTable:
     default_category: str
     categories: tuple[str, ...] = field(default=())
 
+    def version_of(self, rule: FareRule) -> str:
+        """Return the version stored with a booking: ``<effective_from>#<digest>``.
+
+        Two rules from the same day that price differently (a rule edited in
+        place) have different versions; the same rule always has the same one.
+        """
+        return f"{rule.version}#{rule.digest(self.default_category)}"
+
     def rule_on(self, day: date) -> FareRule:
         """Return the rule in force on ``day`` (the latest that started on or before it)."""
         current = self.rules[0]
@@ -143,7 +171,7 @@ class FareTable:
             lines.append(FareLine("companion", companions - free, rule.companion_yen))
         if carers:
             lines.append(FareLine("carer", carers, 0))
-        return Fare(sum(x.yen for x in lines), tuple(lines), rule.version, category)
+        return Fare(sum(x.yen for x in lines), tuple(lines), self.version_of(rule), category)
 
 
 def _yen(value: Any, what: str) -> int:

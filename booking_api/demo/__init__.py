@@ -207,12 +207,15 @@ def seed_rides(state: AppState, seed: dict[str, Any], day: date) -> int:
             offer = engine.quote(request)
             if not isinstance(offer, Offer):
                 continue
+            fare = state.rules.fares.fare(member.category, 1, day=day)
             row = trips.OfferRow(
                 offer_id=offer.offer_id,
                 member_id=member.id,
-                fare_yen=state.rules.fares.fare_yen(member.category, 1),
+                fare_yen=fare.total_yen,
                 expires_at=offer.expires_at,
                 service_date=day,
+                fare_category=member.category,
+                fare_rules=fare.version,
             )
             db.add(row)
             db.commit()

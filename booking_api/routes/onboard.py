@@ -62,8 +62,9 @@ def _fare(db: Session, state: AppState, ride: Ride) -> tuple[Fare, list[Option],
     # have changed since the booking)
     category = meta.fare_category or member.category
     fare = fareops.ride_fare(
-        state, category, ride.request.party_size, meta.service_date, meta.fare_yen
-    )
+        state, category, ride.request.party_size, meta.service_date, meta.fare_yen,
+        meta.fare_rules,
+    )  # fmt: skip
     wallet = fareops.wallet(db, state, member.id, meta.service_date)
     return fare, options(fare, wallet, state.rules.fares.payment.methods), member
 
@@ -97,6 +98,7 @@ def ride_fare(ride_id: str, driver: Driver, db: Db, state: State, engine: Engine
     return RideFareOut(
         ride_id=ride_id,
         due_yen=fare.total_yen,
+        fare_rules=fare.version or None,
         lines=[FareLineOut(who=x.who, count=x.count, yen_each=x.yen_each) for x in fare.lines],
         options=[
             PayOptionOut(

@@ -272,18 +272,15 @@ def unpaid_rides_csv(staff: Staff, db: Db, state: State, from_: From, to: To) ->
     zone = tz(state.rules)
     cols = (
         "service_date", "ride_id", "member_number", "vehicle_id", "fare_yen", "kind", "reason",
-        "reason_ja", "recorded_by", "dropped_off_at",
+        "reason_ja", "recorded_by", "dropped_off_at", "fare_rules",
     )  # fmt: skip
-
-    def local(t: datetime | None) -> str:
-        return "" if t is None else t.astimezone(zone).isoformat(timespec="seconds")
-
     rows = [
         [u.service_date.isoformat(), u.ride_id, u.member_number, u.vehicle_id, u.fare_yen,
-         u.kind, u.reason, u.reason_ja, u.recorded_by, local(u.dropped_off_at)]
+         u.kind, u.reason, u.reason_ja, u.recorded_by, _local(u.dropped_off_at, zone),
+         u.fare_rules]
         for u in out.rides
     ]  # fmt: skip
-    rows.append(["total", "", "", "", out.fare_yen, "", "", "", "", ""])
+    rows.append(["total", "", "", "", out.fare_yen, "", "", "", "", "", ""])
     return _csv(f"noriai-unpaid-rides-{from_}-{to}.csv", cols, rows)
 
 

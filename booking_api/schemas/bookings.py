@@ -212,6 +212,14 @@ class BookingOut(BaseModel):
     carers: int = Field(default=0, description="How many of the party are carers (介助者).")
     wheelchair: bool
     fare_yen: int
+    fare_rules: str | None = Field(
+        default=None,
+        description=(
+            "The version of the city's fare rules that priced fare_yen: its first day and a"
+            " hash of its content ('2026-04-01#1a2b3c4d'); a later rule never re-prices the"
+            " ride. None for a booking made before versions were kept."
+        ),
+    )
     channel: str
     created_at: datetime
     cancelled_at: datetime | None

@@ -44,6 +44,9 @@ class UnpaidRideOut(BaseModel):
     reason_en: str
     recorded_by: str = Field(description="The account that recorded it ('' if no record)")
     dropped_off_at: datetime | None
+    fare_rules: str = Field(
+        description="The fare rules' version that priced the fare ('' if the booking kept none)"
+    )
 
 
 class UnpaidOut(BaseModel):

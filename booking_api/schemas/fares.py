@@ -150,6 +150,9 @@ class RideFareOut(BaseModel):
 
     ride_id: str
     due_yen: int
+    fare_rules: str | None = Field(
+        default=None, description="The fare rules' version that priced the booking"
+    )
     lines: list[FareLineOut]
     options: list[PayOptionOut]
     not_paid_reasons: list[ReasonOut]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -90,8 +91,8 @@ def test_a_new_version_applies_from_its_date_only() -> None:
     table = parse_fare_table(TABLE)
     before = table.fare(Party("general"), date(2027, 3, 31))
     after = table.fare(Party("general"), date(2027, 4, 1))
-    assert (before.total_yen, before.version) == (300, "1970-01-01")
-    assert (after.total_yen, after.version) == (400, "2027-04-01")
+    assert (before.total_yen, before.version[:11]) == (300, "1970-01-01#")
+    assert (after.total_yen, after.version[:11]) == (400, "2027-04-01#")
     # what the version does not name carries over
     assert table.rule_on(date(2027, 4, 1)).companion_yen == 300
 
@@ -142,4 +143,27 @@ def test_fare_properties(category: str, companions: int, carers: int, day: date)
     assert sum(x.count for x in fare.lines) == 1 + companions + carers
     as_companions = table.fare(Party(category, companions + carers, 0), day)
     assert fare.total_yen <= as_companions.total_yen
-    assert fare.version == table.rule_on(day).version
+    assert fare.version == table.version_of(table.rule_on(day))
+
+
+def test_the_version_names_the_rule_by_its_day_and_content() -> None:
+    """The same rule always has the same version; a rule edited in place (same day, other
+    yen, companions or default category) gets another one, so a booking shows which priced
+    it."""
+    table = parse_fare_table(TABLE)
+    again = parse_fare_table(TABLE)
+    day = date(2027, 4, 1)
+    version = table.fare(Party("general"), day).version
+    assert version == again.fare(Party("general"), day).version
+    assert version.startswith("2027-04-01#") and len(version) == len("2027-04-01#") + 8
+    assert version != table.fare(Party("general"), date(2027, 3, 31)).version
+    rule = table.rule_on(day)
+    edits = [
+        replace(rule, categories={**rule.categories, "general": 450}),
+        replace(rule, companion_yen=rule.companion_yen + 50),
+        replace(rule, carers_ride_free=not rule.carers_ride_free),
+    ]
+    versions = {table.version_of(r) for r in edits} | {version}
+    assert len(versions) == 4
+    other_default = replace(table, default_category="senior")
+    assert other_default.version_of(rule) != version
