@@ -233,6 +233,9 @@ def test_every_staff_write_leaves_an_audit_line(api: Api, engine: FakeFleet) -> 
         (operator, lambda: ("POST", f"/api/v1/members/{mid}/no-shows/lift", {"reason": "x"})),
         (driver, tap),
         (driver, lambda: ("POST", "/api/v1/driver/taps/t1/undo", None)),
+        # the fake fleet keeps no shift rows: refused 409 no_shift here; the real engine's
+        # sign-on and sign-off lines: test_signon.py
+        (driver, lambda: ("POST", "/api/v1/driver/shift", {"action": "start", "event_id": "s1"})),
         (
             driver,
             lambda: (
