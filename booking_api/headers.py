@@ -32,9 +32,10 @@ CSP = (
     "font-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-# Pages that draw the vector basemap (the tablet, the operator console): MapLibre starts
-# its tile workers from blob: URLs it makes; scripts still come from our origin only.
-BASEMAP_PAGES = frozenset({"/driver", "/operator"})
+# Pages that draw the vector basemap (the tablet, the operator console, the residents'
+# app at /): MapLibre starts its tile workers from blob: URLs it makes; scripts still
+# come from our origin only.
+BASEMAP_PAGES = frozenset({"/", "/driver", "/operator"})
 CSP_BASEMAP = CSP.replace("worker-src 'self';", "worker-src 'self' blob:;")
 HSTS = "max-age=31536000; includeSubDomains"
 _FIXED = (

@@ -173,6 +173,26 @@ def fleet(live: Live) -> list[str]:
     return ids
 
 
+# A browser with WebGL for certain (SwiftShader): the shared one runs with --disable-gpu.
+GL_ARGS = [a for a in CHROMIUM_ARGS if a != "--disable-gpu"] + [
+    "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+]  # fmt: skip
+# An init script for a page whose browser has no WebGL (the maps' Leaflet fallback).
+NO_WEBGL = """const plain = HTMLCanvasElement.prototype.getContext;
+HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+  return /webgl/.test(kind) ? null : plain.call(this, kind, ...rest);
+};"""
+
+
+@pytest.fixture(scope="module")
+def gl_browser(browser: Any) -> Iterator[Any]:
+    """A second browser with WebGL, from the session's Playwright (a second
+    sync_playwright() in the same process is refused when the shared browser runs)."""
+    gl = browser.browser_type.launch(executable_path=str(CHROMIUM), headless=True, args=GL_ARGS)
+    yield gl
+    gl.close()
+
+
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     """Debian's chromium, headless, driven by Playwright (never a downloaded browser).

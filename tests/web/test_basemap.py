@@ -22,23 +22,11 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops
 
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, SHOTS, TOKYO, Live
+from tests.web.conftest import NO_WEBGL, SHOTS, TOKYO, Live
 
 pytestmark = pytest.mark.browser
 
 CITY_HALL = (35.89003, 140.66446)  # 神栖市役所, a designated destination
-GL_ARGS = [a for a in CHROMIUM_ARGS if a != "--disable-gpu"] + [
-    "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
-]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def gl_browser(browser: Any) -> Iterator[Any]:
-    """A second browser with WebGL, from the session's Playwright (a second
-    sync_playwright() in the same process is refused when the shared browser runs)."""
-    gl = browser.browser_type.launch(executable_path=str(CHROMIUM), headless=True, args=GL_ARGS)
-    yield gl
-    gl.close()
 
 
 @pytest.fixture(scope="module")
@@ -350,12 +338,6 @@ def test_tablet_draws_the_route_to_the_next_stop_over_the_basemap(
         live.api("POST", f"/api/v1/bookings/{ride['id']}/cancel", json={"reason": "test"})
 
 
-NO_WEBGL = """const plain = HTMLCanvasElement.prototype.getContext;
-HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
-  return /webgl/.test(kind) ? null : plain.call(this, kind, ...rest);
-};"""
-
-
 def test_a_tablet_without_webgl_draws_the_route_on_the_plain_map(
     new_page: Any, live: Live, v07: str, rider: dict[str, Any]
 ) -> None:
@@ -527,7 +509,7 @@ def test_phone_registration_picks_the_home_on_the_basemap(
         page.fill("#nr-address", "神栖市大野原")
         page.click("#nr-locate")
         page.wait_for_selector("#nr-home-status:has-text('大野原')")
-        page.wait_for_selector("#nr-map .op-pin")
+        page.wait_for_selector("#nr-map .map-pin")
         page.locator("#nr-map").scroll_into_view_if_needed()
         box = page.locator("#nr-map canvas").bounding_box()
         assert box is not None
@@ -544,11 +526,11 @@ def test_phone_registration_picks_the_home_on_the_basemap(
         )
         said = re.findall(r"\d+\.\d+", page.inner_text("#nr-home-status"))
         assert [float(v) for v in said] == pytest.approx(want, abs=5e-5)  # within about 5 m
-        pin = page.locator("#nr-map .op-pin").bounding_box()
+        pin = page.locator("#nr-map .map-pin").bounding_box()
         assert pin is not None
         centre = (pin["x"] + pin["width"] / 2 - box["x"], pin["y"] + pin["height"] / 2 - box["y"])
         assert centre == pytest.approx((x, y), abs=4)
-        assert page.locator("#nr-map .op-pin").count() == 1
+        assert page.locator("#nr-map .map-pin").count() == 1
         assert not errors, errors
     finally:
         page.close()
@@ -578,15 +560,15 @@ def test_approvals_pin_the_applicants_home_on_the_basemap(
         _operator_board(page, live)
         page.keyboard.press("Alt+2")
         box = f"#map-{member['id']}"
-        page.wait_for_selector(f"{box}[data-map=basemap] .op-pin")
-        assert page.get_attribute(f"{box} .op-pin", "aria-label") == "地図 花子"
+        page.wait_for_selector(f"{box}[data-map=basemap] .map-pin")
+        assert page.get_attribute(f"{box} .map-pin", "aria-label") == "地図 花子"
         drawn = page.evaluate(
             """async ([sel, lat, lon]) => {
               const m = document.querySelector(sel).noriaiMap;
               const idle = new Promise((r) => { m.triggerRepaint(); m.once("idle", r); });
               await Promise.race([idle, new Promise((r) => setTimeout(r, 20000))]);
               const box = m.getContainer().getBoundingClientRect();
-              const r = m.getContainer().querySelector(".op-pin").getBoundingClientRect();
+              const r = m.getContainer().querySelector(".map-pin").getBoundingClientRect();
               const p = m.project([lon, lat]);
               return { layers: [...new Set(m.queryRenderedFeatures().map((f) => f.layer.id))],
                        pin: [r.left + r.width / 2 - box.left, r.top + r.height / 2 - box.top],

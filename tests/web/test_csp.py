@@ -69,7 +69,8 @@ def test_resident_app_works_under_the_policy(new_page: Any, live: Live) -> None:
     page.fill("#login-pw", PASSWORD)
     page.click("#login-form button[type=submit]")
     page.wait_for_selector(".place-btn")
-    page.wait_for_selector(".leaflet-container", state="attached")
+    # the registration's map, drawn by MapLibre (its workers from blob:) or by Leaflet
+    page.wait_for_selector("#reg-map[data-map]", state="attached")
     assert _violations(page) == []
 
 

@@ -115,7 +115,8 @@ def test_destinations_refusals_and_party_limit(
     refusal.wait_for()
     text = refusal.inner_text()
     assert check["from_area"]["name"] in text and check["to_area"]["name"] in text
-    page.wait_for_selector("#areas-map .leaflet-tooltip")
+    # the two areas named on the map (over the basemap, or Leaflet's tooltips without WebGL)
+    page.wait_for_selector("#areas-map .area-tag, #areas-map .leaflet-tooltip")
     assert page.locator("#view-book h2").inner_text() == "どこへ行きますか"
     check_axe(page, "resident: areas not connected")
     screenshots(page, "resident-areas-refused", ("phone",))

@@ -6,6 +6,15 @@
 // Japanese), so the style's labels read name:ja, then name, then name:latin.
 let maplibrePromise = null;
 
+// Whether this browser can draw the basemap (WebGL); without it the apps draw the plain
+// Leaflet map of the bundled layers (common/map.js).
+export function webglAvailable() {
+  try {
+    const c = document.createElement("canvas");
+    return !!(c.getContext("webgl2") || c.getContext("webgl"));
+  } catch { return false; }
+}
+
 export function maplibre() {
   if (window.maplibregl) return Promise.resolve(window.maplibregl);
   if (!maplibrePromise) {
@@ -37,16 +46,29 @@ async function style() {
   return doc;
 }
 
+// Labels `scale` times the style's size (the residents' maps: large text); the style's
+// sizes do not depend on the zoom, so a product of the size stays a valid expression.
+function scaleText(doc, scale) {
+  if (scale === 1) return;
+  for (const layer of doc.layers) {
+    const size = layer.layout && layer.layout["text-size"];
+    if (size === undefined) continue;
+    layer.layout["text-size"] = typeof size === "number" ? Math.round(size * scale) : ["*", scale, size];
+  }
+}
+
 // Draw the basemap in `container` centred on [lat, lon]; resolves to the map once
-// its first frame with tiles is drawn.
-export async function showBasemap(container, { lat, lon, zoom = 14.5 }) {
+// its first frame with tiles is drawn. The least zoom is the tiles' own (the style's
+// source minzoom): below it there would be nothing to draw.
+export async function showBasemap(container, { lat, lon, zoom = 14.5, textScale = 1 }) {
   const [gl, doc] = await Promise.all([maplibre(), style()]);
+  scaleText(doc, textScale);
   const map = new gl.Map({
     container,
     style: doc,
     center: [lon, lat],
     zoom,
-    minZoom: 13,
+    minZoom: doc.sources.omt.minzoom || 0,
     localIdeographFontFamily: "'Noto Sans CJK JP', 'Hiragino Sans', 'Yu Gothic', 'Meiryo', sans-serif",
     attributionControl: { compact: false },
   });

@@ -39,6 +39,18 @@ export function loadLayers() {
   return layersPromise;
 }
 
+// The middle of the city's boundary as [lat, lon] (no city is hard-coded), or null.
+export async function cityCentre() {
+  const layers = await loadLayers();
+  const pts = [];
+  const walk = (c) => { if (typeof c[0] === "number") pts.push(c); else c.forEach(walk); };
+  for (const f of ((layers && layers.boundary && layers.boundary.features) || [])) walk(f.geometry.coordinates);
+  if (!pts.length) return null;
+  const lons = pts.map((p) => p[0]);
+  const lats = pts.map((p) => p[1]);
+  return [(Math.min(...lats) + Math.max(...lats)) / 2, (Math.min(...lons) + Math.max(...lons)) / 2];
+}
+
 // Without a centre the map waits for the city's boundary and fits it (no city is hard-coded).
 export function makeMap(el, { center = [0, 0], zoom = 2, places = false } = {}) {
   const L = window.L;

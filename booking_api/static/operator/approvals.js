@@ -3,7 +3,7 @@
 // here stays on screen until staff dismiss it, so it can be read out to the caller.
 import { t, tf } from "/static/common/i18n.js";
 import { esc, dayLabel, toast } from "/static/common/api.js";
-import { opMap } from "/static/operator/opmap.js";
+import { placeMap } from "/static/common/placemap.js";
 
 export async function countPending(api) {
   const badge = document.getElementById("pending-count");
@@ -65,7 +65,7 @@ export async function showApprovals(api, el) {
     </div><div class="map small-map" id="map-${esc(m.id)}" aria-label="${esc(t("reg.home"))}: ${esc(m.name)}"></div></div></article>`).join("");
   for (const m of rows) {
     if (m.home_lat == null) continue;
-    opMap(el.querySelector(`#map-${CSS.escape(m.id)}`), { center: [m.home_lat, m.home_lon], zoom: 15 }).pin(m.home_lat, m.home_lon, m.name);
+    placeMap(el.querySelector(`#map-${CSS.escape(m.id)}`), { center: [m.home_lat, m.home_lon], zoom: 15 }).pin(m.home_lat, m.home_lon, m.name);
   }
   for (const b of box.querySelectorAll(".approve")) {
     b.addEventListener("click", async () => {

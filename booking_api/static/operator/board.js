@@ -5,7 +5,7 @@
 // the same form, and the server checks the move.
 import { t, tf } from "/static/common/i18n.js";
 import { esc, hm, ymd, TZ, now } from "/static/common/api.js";
-import { opMap } from "/static/operator/opmap.js";
+import { placeMap } from "/static/common/placemap.js";
 
 let ws = null;
 let map = null;
@@ -223,7 +223,7 @@ export async function showBoard(api, el) {
   el.querySelector("#b-day").addEventListener("change", load);
   wireMoves(api, el, load);
   await load();
-  map = opMap(el.querySelector("#board-map"));
+  map = placeMap(el.querySelector("#board-map"));
   const alerts = el.querySelector("#alerts");
   const addAlert = (a) => { if (alerts.querySelector(".muted")) alerts.innerHTML = ""; alerts.insertAdjacentHTML("afterbegin", alertItem(a)); nameRiders(api, alerts, [a]); };
   // The "now" line moves with the clock (once a minute is enough on a day-long axis).

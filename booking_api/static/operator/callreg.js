@@ -4,7 +4,7 @@
 // the server applies it. Errors are shown next to their field and listed above the form.
 import { t, tf } from "/static/common/i18n.js";
 import { esc } from "/static/common/api.js";
-import { opMap } from "/static/operator/opmap.js";
+import { placeMap } from "/static/common/placemap.js";
 
 const FIELDS = ["name", "kana", "birth_date", "phone", "address"];
 const NEEDS = [["wheelchair", "reg.wheelchair"], ["walking_aid", "reg.walking"], ["needs_help_boarding", "reg.help"], ["companion_allowed", "reg.companion"]];
@@ -79,7 +79,7 @@ export function showRegistration(api, box, prefill, rules, onDone) {
   q("#nr-email").addEventListener("input", defaults);
   for (const b of box.querySelectorAll("input[name=nr-ch]")) b.addEventListener("change", () => { touched = true; });
   defaults();
-  map = opMap(q("#nr-map"));
+  map = placeMap(q("#nr-map"));
   map.onClick((lat, lon) => setHome(lat, lon));
   // The address as said on the phone → the town's centre; a click on the map refines it.
   q("#nr-locate").addEventListener("click", async () => {

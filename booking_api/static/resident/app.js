@@ -12,7 +12,7 @@ const later = {
   wallet: () => import("/static/resident/wallet.js"),
   settings: () => import("/static/resident/settings.js"),
   car: () => import("/static/common/car.js"),
-  map: () => import("/static/common/map.js"),
+  map: () => import("/static/common/placemap.js"),
 };
 let carHtml = () => "";
 
@@ -100,9 +100,7 @@ $("#logout").addEventListener("click", async () => {
 });
 
 // ---- Registration ----
-let maps = null; // common/map.js, once the registration's map is shown
-let regMap = null;
-let homeMarker = null;
+let regMap = null; // common/placemap.js's map, once the registration shows it
 function regForm() { return $("#reg-form"); }
 function saveDraft() {
   const f = regForm();
@@ -120,10 +118,7 @@ function setHome(lat, lon) {
   const f = regForm();
   f.dataset.lat = lat;
   f.dataset.lon = lon;
-  if (regMap) {
-    if (homeMarker) homeMarker.remove();
-    homeMarker = maps.pin(regMap, lat, lon, t("reg.home"));
-  }
+  if (regMap) regMap.pin(Number(lat), Number(lon), t("reg.home"));
   $("#reg-home-status").textContent = `${t("reg.home.set")} (${Number(lat).toFixed(5)}, ${Number(lon).toFixed(5)})`;
 }
 function initRegistration() {
@@ -135,12 +130,14 @@ function initRegistration() {
   }
   if (draft.home_lat) setHome(draft.home_lat, draft.home_lon);
   if (!regMap) {
-    later.map().then((m) => { maps = m; return m.leaflet(); }).then(() => {
+    // MapLibre (or Leaflet) is fetched now, with the first map shown, not with the page.
+    later.map().then(({ placeMap }) => {
       if (regMap) return;
-      regMap = maps.makeMap($("#reg-map"));
-      regMap.on("click", (ev) => { setHome(ev.latlng.lat, ev.latlng.lng); saveDraft(); });
       const f = regForm();
-      if (f.dataset.lat) setHome(f.dataset.lat, f.dataset.lon);
+      const home = f.dataset.lat ? [Number(f.dataset.lat), Number(f.dataset.lon)] : null;
+      regMap = placeMap($("#reg-map"), { center: home, zoom: home ? 15 : 12, textScale: 1.4 });
+      regMap.onClick((lat, lon) => { setHome(lat, lon); saveDraft(); });
+      if (home) setHome(f.dataset.lat, f.dataset.lon);
     }).catch(() => { /* no map: the address still finds the home */ });
   }
 }
@@ -158,7 +155,7 @@ $("#reg-locate").addEventListener("click", async () => {
       const rows = await api.get(`/api/v1/towns?q=${encodeURIComponent(q)}&limit=1`);
       if (rows.length) {
         setHome(rows[0].lat, rows[0].lon);
-        if (regMap) regMap.setView([rows[0].lat, rows[0].lon], 15);
+        if (regMap) regMap.view(rows[0].lat, rows[0].lon, 15);
         saveDraft();
         return;
       }

@@ -2,7 +2,7 @@
 // countdown) → confirm; a return trip can be asked in the same flow.
 import { lang, t, tf, th } from "/static/common/i18n.js";
 import { hm, dayLabel, esc, ymd, toast, now, nowMs, placeLabel, TZ } from "/static/common/api.js";
-import { leaflet, loadLayers, makeMap, pin } from "/static/common/map.js";
+import { placeMap } from "/static/common/placemap.js";
 import { carHtml } from "/static/common/car.js";
 import { callUs } from "/static/resident/rules.js";
 
@@ -194,25 +194,17 @@ async function areasOk() {
   go("to");
   return false;
 }
+// The residents' maps draw their labels large (common/placemap.js, over the basemap).
+const TEXT_SCALE = 1.4;
+const FROM_COLOUR = "#0017c1";
+const TO_COLOUR = "#c74700";
 function drawAreas(el, ids, from, to) {
   if (!el) return;
-  leaflet().then(() => drawAreasOn(el, ids, from, to)).catch(() => { el.hidden = true; });
-}
-function drawAreasOn(el, ids, from, to) {
-  el.dataset.fit = "no";
-  const m = makeMap(el);
-  loadLayers().then((layers) => {
-    const feats = ((layers && layers.areas && layers.areas.features) || []).filter((f) => ids.includes(String((f.properties || {}).id)));
-    if (!feats.length) return;
-    const colours = ["#0017c1", "#c74700"];
-    const layer = window.L.geoJSON({ type: "FeatureCollection", features: feats }, {
-      style: (f) => ({ color: colours[ids.indexOf(String(f.properties.id))] || "#0017c1", weight: 3, fillOpacity: 0.25 }),
-      onEachFeature: (f, l) => l.bindTooltip(`${f.properties.name} (${f.properties.id})`, { permanent: true, direction: "center" }),
-    }).addTo(m);
-    m.fitBounds(layer.getBounds(), { padding: [8, 8] });
-  });
-  if (from && from.lat != null) pin(m, from.lat, from.lon, from.label);
-  if (to && to.lat != null) pin(m, to.lat, to.lon, to.label, "#c74700");
+  const m = placeMap(el, { center: from && from.lat != null ? [from.lat, from.lon] : null, zoom: 12, textScale: TEXT_SCALE });
+  m.ready.catch(() => { el.hidden = true; });
+  m.areas(ids, [FROM_COLOUR, TO_COLOUR]);
+  if (from && from.lat != null) m.pin(from.lat, from.lon, from.label, { id: "from", color: FROM_COLOUR });
+  if (to && to.lat != null) m.pin(to.lat, to.lon, to.label, { id: "to", color: TO_COLOUR });
 }
 
 async function stepTo() {
@@ -252,14 +244,14 @@ async function stepTo() {
   det.addEventListener("toggle", () => {
     if (!det.open || det.dataset.ready) return;
     det.dataset.ready = "1";
-    leaflet().then(() => {
-      const m = makeMap(box().querySelector("#to-map"), { places: true });
-      m.on("click", (ev) => {
-        pin(m, ev.latlng.lat, ev.latlng.lng, t("book.to.mappoint"));
-        const label = t("book.to.mappoint");
-        setTimeout(() => choose("to", { ref: { lat: ev.latlng.lat, lon: ev.latlng.lng, label }, label, lat: ev.latlng.lat, lon: ev.latlng.lng }, "when"), 300);
-      });
-    }).catch(() => { delete det.dataset.ready; });
+    const at = st.from && st.from.lat != null ? [st.from.lat, st.from.lon] : null;
+    const m = placeMap(box().querySelector("#to-map"), { center: at, zoom: 13, places: true, textScale: TEXT_SCALE });
+    m.ready.catch(() => { delete det.dataset.ready; });
+    m.onClick((lat, lon) => {
+      const label = t("book.to.mappoint");
+      m.pin(lat, lon, label, { color: TO_COLOUR });
+      setTimeout(() => choose("to", { ref: { lat, lon, label }, label, lat, lon }, "when"), 300);
+    });
   });
 }
 

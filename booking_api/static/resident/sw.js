@@ -18,6 +18,7 @@ const SHELL = [
   "/static/common/tokens.css", "/static/common/base.css", "/static/common/i18n.js",
   "/static/common/lang/languages.json", "/static/common/lang/ja.json", "/static/common/lang/en.json",
   "/static/common/api.js", "/static/common/map.js", "/static/common/car.js",
+  "/static/common/placemap.js", "/static/common/basemap.js",
   "/static/resident/resident.css", "/static/resident/app.js", "/static/resident/book.js", "/static/resident/settings.js",
   "/static/resident/rules.js",
   "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
