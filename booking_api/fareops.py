@@ -21,6 +21,7 @@ from booking_api.errors import ApiError
 from booking_api.faredb import HoldingRow, LedgerRow, RidePaymentRow
 from booking_api.state import AppState
 from dispatch.domain import DriverTap, IllegalTransition, TripRequest
+from dispatch.store.tables import DriverTapRow
 from fares.errors import FareError
 from fares.ledger import Channel, Entry, Kind, Method, check
 from fares.products import Holding, HoldingState, Product, ProductKind, holding_state
@@ -249,6 +250,35 @@ def fare_settled(db: Session, state: AppState, ride_id: str) -> None:
     )
 
 
+def boarding_undo_allowed(db: Session, vehicle_id: str, tap_id: str) -> None:
+    """Refuse (409 ``fare_recorded``) to undo a 乗車 whose ride already has a payment record.
+
+    The fare was taken (a ticket off the book, cash in the car) for a party on
+    board; undoing the boarding would leave it taken for a ride that may yet be
+    a no-show or cancelled. The office corrects the payment first (a ledger
+    correction row), then the boarding can be undone.
+    """
+    tap = db.get(DriverTapRow, tap_id)
+    if tap is None or tap.vehicle_id != vehicle_id or tap.tap != DriverTap.BOARDED.value:
+        return
+    if db.get(RidePaymentRow, tap.ride_id) is None:
+        return
+    raise ApiError(
+        409,
+        "fare_recorded",
+        "This ride's fare is already recorded, so the boarding cannot be undone; ask the"
+        " office to correct the payment first.",
+        "この乗車の運賃はすでに記録されているため、乗車は取り消せません。"
+        "営業所に支払いの訂正を依頼してください。",
+    )
+
+
+class FareRecorded(IllegalTransition):
+    """乗車 undone after the fare was recorded (the tablet's socket gets this code)."""
+
+    code = "fare_recorded"
+
+
 class PaymentRequired(IllegalTransition):
     """降車 before the fare has a record (the tablet's socket gets this code and sentence)."""
 
@@ -278,3 +308,13 @@ class FareGuardedEngine:
                     raise PaymentRequired(exc.message_en, exc.message_ja) from exc
         assert self._state.engine is not None
         return self._state.engine.driver_tap(vehicle_id, ride_id, tap, **kw)  # type: ignore[attr-defined]
+
+    def undo_tap(self, vehicle_id: str, tap_id: str) -> Any:
+        """Refuse to undo a 乗車 whose fare is recorded, else undo through the engine."""
+        with self._state.sessions() as db:
+            try:
+                boarding_undo_allowed(db, vehicle_id, tap_id)
+            except ApiError as exc:
+                raise FareRecorded(exc.message_en, exc.message_ja) from exc
+        assert self._state.engine is not None
+        return self._state.engine.undo_tap(vehicle_id, tap_id)

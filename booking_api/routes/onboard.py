@@ -30,7 +30,7 @@ from booking_api.schemas.fares import (
 )
 from booking_api.schemas.types import Day
 from booking_api.state import AppState
-from dispatch.domain import Ride, UnknownRide
+from dispatch.domain import Ride, RideStatus, UnknownRide
 from fares.ledger import Channel, Entry, Kind, Method
 from fares.products import Option, PayOption, options
 from fares.rules import Fare
@@ -119,6 +119,11 @@ def ride_fare(ride_id: str, driver: Driver, db: Db, state: State, engine: Engine
     )
 
 
+# A fare is recorded for a party on board (at drop-off), or after the drop-off where the
+# city does not require it before (the driver settles it then).
+PAYABLE = frozenset({RideStatus.ON_BOARD, RideStatus.COMPLETED})
+
+
 def _refuse(code: str, en: str, ja: str, status: int = 409) -> ApiError:
     return ApiError(status, code, en, ja)
 
@@ -131,7 +136,8 @@ def record_payment(
 
     Cash needs the amount received (at least the fare; the change is returned). A
     ticket or pass must be one of the options offered for this ride. The same
-    record sent again answers the first; a different one is refused (409).
+    record sent again answers the first; a different one is refused (409), as
+    is a record for a ride nobody is on board of yet (409 ``not_on_board``).
     """
     ride = _ride(engine, driver, ride_id)
     fare, opts, member = _fare(db, state, ride)
@@ -143,6 +149,12 @@ def record_payment(
             "already_paid",
             "This ride's fare is already recorded.",
             "この乗車の運賃はすでに記録されています。",
+        )
+    if ride.status not in PAYABLE:  # nobody on board: a ticket or cash taken for no ride
+        raise _refuse(
+            "not_on_board",
+            "The fare is recorded once the party is on board (乗車), not before.",
+            "運賃は乗車の後に記録してください（まだ乗車していません）。",
         )
     received, reason = 0, ""
     entry: Entry | None = None

@@ -13,7 +13,7 @@ from booking_api import trips
 from booking_api.db import AccountRow, AuditRow, audit
 from booking_api.deps import Db, Driver, Engine, Staff, State
 from booking_api.errors import ApiError, not_found
-from booking_api.fareops import fare_settled
+from booking_api.fareops import boarding_undo_allowed, fare_settled
 from booking_api.routes.bookings import ERRORS
 from booking_api.schemas.bookings import BookingOut, DayOut, ManifestOut, TapIn, VehicleDay
 from booking_api.schemas.types import Day, Line
@@ -272,6 +272,7 @@ def _refused(exc: DispatchError) -> ApiError:
 def undo_tap(tap_id: str, driver: Driver, db: Db, state: State, engine: Engine) -> BookingOut:
     """Undo the vehicle's last tap within the city's undo window (「取り消す」); twice is once."""
     vehicle_id = _vehicle_of(driver)
+    boarding_undo_allowed(db, vehicle_id, tap_id)  # 乗車 with its fare recorded: office first
     trips.release(db)
     try:
         ride = engine.undo_tap(vehicle_id, tap_id)
