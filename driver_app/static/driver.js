@@ -258,6 +258,7 @@ async function flush() {
       const item = q[0];
       try {
         if (item.undo) await api.post(`/api/v1/driver/taps/${encodeURIComponent(item.undo)}/undo`);
+        else if (item.shift) { shift = await api.post("/api/v1/driver/shift", { action: item.shift, event_id: item.tap_id }); renderShift(); }
         else {
           const { at, ...body } = item;
           const b = await api.post("/api/v1/driver/taps", body);
@@ -286,12 +287,35 @@ function say(ja, en) {
 function refused(ex, item) {
   const d = ex.detail || {};
   say(d.message_ja || ex.message || t("dr.refused", "ja"), d.message_en || t("dr.refused", "en"));
+  if (item.shift) loadShift();  // show the shift as the server has it
   if (undoable && undoable.tap_id === item.tap_id) undoable = null;
   resync();
   if (d.needs_reason && item.tap === "arrived") {
     const stop = stops.find((s) => s.ride_id === item.ride_id && s.kind === "pickup");
     if (stop) askReason(stop, d.distance_m);
   }
+}
+
+// 出庫・帰庫: the driver signs on and off. The server keeps the times (the hours operated,
+// which the city pays for) and refuses what cannot be (no shift today, rides to serve);
+// the event is queued like a tap, so a sign-off without a signal is sent once, later.
+let shift = null;  // GET /driver/shift: status, started_at, ended_at of today's shift
+function renderShift() {
+  const on = !!shift && !["off_shift", "out_of_service"].includes(shift.status);
+  $("#shift-bar").hidden = !shift || on;
+  $("#shift-start").hidden = !shift || on;
+  $("#shift-end").hidden = !on;
+  $("#shift-text").textContent = !shift || on ? "" : t(shift.ended_at ? "dr.shift.ended" : "dr.shift.off");
+}
+async function loadShift() {
+  try { shift = await api.get("/api/v1/driver/shift"); } catch { /* offline: as it was */ }
+  renderShift();
+}
+function signShift(action) {
+  saveQueue([...queue(), { shift: action, tap_id: uuid() }]);
+  if (shift) shift = action === "start" ? { ...shift, status: "available" } : { ...shift, status: "off_shift", ended_at: now().toISOString() };
+  renderShift();
+  flush();
 }
 
 // A full manifest from the server: reconnect the socket without `since`.
@@ -419,6 +443,7 @@ async function start() {
   }
   render();
   loadManifest();
+  loadShift();
   connect();
   if (me.report_gps !== false) startGps();  // off where a simulated fleet drives the cars
 }
@@ -431,6 +456,8 @@ function logout() {
   stops = [];
   prevIds = null;
   undoable = null;
+  shift = null;
+  renderShift();
   if (ws) { ws.onclose = null; ws.close(); ws = null; }
   stopGps();
   if (map) map.car(null);
@@ -453,6 +480,13 @@ $("#login-form").addEventListener("submit", async (e) => {
 });
 $("#undo-btn").addEventListener("click", undo);
 $("#cash-btn").addEventListener("click", () => cashCount(api));
+$("#shift-start").addEventListener("click", () => signShift("start"));
+$("#shift-end").addEventListener("click", () => {
+  const dlg = $("#shift-dialog");
+  dlg.returnValue = "";
+  dlg.onclose = () => { if (dlg.returnValue === "yes") signShift("end"); };
+  dlg.showModal();
+});
 $("#logout").addEventListener("click", async () => { try { await api.post("/api/v1/auth/logout"); } catch { /* local logout anyway */ } logout(); });
 window.addEventListener("online", () => { online = true; flush(); });
 window.addEventListener("offline", () => { online = false; showOffline(); });

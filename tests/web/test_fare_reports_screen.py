@@ -95,6 +95,11 @@ def test_fare_reports_on_the_reports_tab(new_page: Any, live: Live, fleet: list[
     per = kpis.locator("[data-kpi='per_passenger'] strong").inner_text()
     assert per == f"{sub['total']['cost_per_passenger_yen']:,}円"
     assert "3,800円" in page.inner_text("#fr-sub-basis")
+    # which figure the hours come from: the tablets' sign-on/off or the scheduled shifts
+    days = page.inner_text("#fr-sub-days")
+    total = sub["total"]
+    assert f"実績（出庫〜帰庫）{total['vehicle_days_actual']}台日" in days
+    assert f"予定のシフト {total['vehicle_days_scheduled']}台日" in days
     assert page.locator("#fr-sub-table tbody tr").count() == len(sub["rows"])
     check_axe(page, "operator: reports, fare reports (ja)")
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -115,6 +120,12 @@ def test_fare_reports_on_the_reports_tab(new_page: Any, live: Live, fleet: list[
     rows = _csv(info.value)
     assert [r["period"] for r in rows] == [*(r["period"] for r in sub["rows"]), "total"]
     assert rows[-1]["cost_yen"] == str(sub["total"]["cost_yen"])
+    with page.expect_download() as info:
+        page.click("#fr-csv-vehicle-days")
+    rows = _csv(info.value)
+    assert len(rows) == len(sub["vehicle_days"]) and rows
+    assert {r["basis"] for r in rows} <= {"actual", "actual_start", "actual_end", "scheduled"}
+    assert [r["vehicle_id"] for r in rows] == [v["vehicle_id"] for v in sub["vehicle_days"]]
     with page.expect_download() as info:
         page.click("#fr-csv-categories")
     rows = _csv(info.value)

@@ -1,7 +1,7 @@
 // The reports screen's fare reports for the city (issue 13 §5), for the period chosen
 // there: completed rides and people carried by fare category, the rides not paid (the
 // driver's "not paid" with its reason, or no payment record) for the office to settle,
-// and the subsidy picture (operating cost = cost per vehicle-hour × the shifts' hours,
+// and the subsidy picture (operating cost = cost per vehicle-hour × the hours operated,
 // per passenger, fare revenue, the subsidy need, the farebox ratio). Each chart is an
 // SVG (role="img") with its figures in a table beside it; each report downloads as CSV.
 import { t, tf, lang } from "/static/common/i18n.js";
@@ -92,9 +92,11 @@ function subsidy(r) {
     <div class="kpis" id="fr-sub-kpis">${kpi("hours", hours)}${kpi("passengers", people(s.passengers))}${kpi("cost", yen(s.cost_yen))}${kpi("per_passenger", yen(s.cost_per_passenger_yen))}
       ${kpi("revenue", yen(s.revenue_yen))}${kpi("subsidy", yen(s.subsidy_yen))}${kpi("ratio", ratio)}</div>
     <p class="muted small" id="fr-sub-basis">${esc(tf("op.fr.subsidy.basis", { yen: yen(r.cost_per_vehicle_hour_yen) }))}</p>
+    <p class="small" id="fr-sub-days">${esc(tf("op.fr.subsidy.days", { a: s.vehicle_days_actual, p: s.vehicle_days - s.vehicle_days_actual - s.vehicle_days_scheduled, s: s.vehicle_days_scheduled }))}</p>
     ${r.rows.length ? `<div class="charts"><figure data-chart="fr-subsidy"><figcaption>${esc(t("op.fr.subsidy.chart"))}</figcaption>${chart}</figure>
       ${table("fr-sub-table", t("op.fr.subsidy"), cols, rows)}</div>` : ""}
-    <button class="btn secondary small" type="button" id="fr-csv-subsidy">${esc(t("op.fr.csv.subsidy"))}</button>`;
+    <button class="btn secondary small" type="button" id="fr-csv-subsidy">${esc(t("op.fr.csv.subsidy"))}</button>
+    <button class="btn secondary small" type="button" id="fr-csv-vehicle-days">${esc(t("op.fr.csv.vehicle_days"))}</button>`;
 }
 
 async function download(api, path, name) {
@@ -135,4 +137,5 @@ export async function fareReports(api, box, start, end) {
   box.querySelector("#fr-csv-categories").addEventListener("click", () => download(api, `rides-by-category.csv?${q}&group=${group}`, `noriai-rides-by-category-${group}-${span}.csv`));
   box.querySelector("#fr-csv-unpaid").addEventListener("click", () => download(api, `unpaid-rides.csv?${q}`, `noriai-unpaid-rides-${span}.csv`));
   box.querySelector("#fr-csv-subsidy").addEventListener("click", () => download(api, `subsidy.csv?${q}&group=${group}`, `noriai-subsidy-${group}-${span}.csv`));
+  box.querySelector("#fr-csv-vehicle-days").addEventListener("click", () => download(api, `subsidy-vehicle-days.csv?${q}`, `noriai-subsidy-vehicle-days-${span}.csv`));
 }
