@@ -21,7 +21,7 @@ from dispatch.config import EngineConfig
 from dispatch.domain import RideStatus, TripRequest
 from dispatch.ports import TravelTimes
 from dispatch.store.tables import PlanRow, RideRow, ShiftRow, VehicleRow
-from dispatch.whereabouts import Whereabouts, on_its_way, planning_start, waiting
+from dispatch.whereabouts import Whereabouts, on_its_way, planning_start, set_off_s, waiting
 from optimizer.model import (
     Break,
     OnBoard,
@@ -287,7 +287,9 @@ class ProblemBuilder:
             return Whereabouts(loc, ready)
         first = plan_stops[0]  # as persisted: a ride cancelled a moment ago still counts
         target = self.index(parse_node(first["node"]))
-        return Whereabouts(loc, ready, epoch(vrow.position_at), target, int(first["start_s"]))
+        leave = first.get("leave_s")
+        return Whereabouts(loc, ready, epoch(vrow.position_at), target, int(first["start_s"]),
+                           None if leave is None else int(leave))
 
     def _state(
         self,
@@ -304,8 +306,9 @@ class ProblemBuilder:
         free = waiting(where, drive)  # on its way or at the door: its next pickup is locked
         # seen driving to its next pickup before anything marked the ride en route
         driving = on_its_way(where, drive)
-        if driving and where.target is not None and where.target_start_s is not None:
-            self.set_off[vrow.id] = (where.target, where.target_start_s - drive)
+        left = set_off_s(where, drive)
+        if left is not None and where.target is not None:
+            self.set_off[vrow.id] = (where.target, left)
         locked: list[StopRef] = []
         for i, s in enumerate(stops):
             ride = by_id[s["ride_id"]]

@@ -14,6 +14,13 @@ reaches ``T`` at the planned start. A vehicle that need not have left yet (its
 stop at ``T`` starts later than it could get there) is planned from where it was
 seen, so a plan made early in the morning does not send it out hours ahead; its
 next pickup is not locked either, so it may take another ride first.
+
+A new plan for a vehicle on its way keeps the time it set off for ``T``
+(:func:`set_off_s`): the latest time to leave the point it was last seen at is
+later than that whenever the report was made on the road, and a stop's
+``leave_s`` that moved later with each re-plan would say the car left after it
+did (the simulator's drivers then report positions behind where they are, and
+the engine believes them: issue 14).
 """
 
 from __future__ import annotations
@@ -29,7 +36,8 @@ class Whereabouts:
     start, the end of a break, a reported delay). ``seen_s`` is when it was last
     at ``location`` (``None``: unknown). ``target`` and ``target_start_s`` are the
     location and planned start of service of the first stop of its persisted plan
-    (``None`` when it has none or is not driving its plan).
+    (``None`` when it has none or is not driving its plan); ``target_leave_s`` is
+    that stop's persisted ``leave_s`` (when the plan had it set off for it).
     """
 
     location: int
@@ -37,6 +45,7 @@ class Whereabouts:
     seen_s: int | None = None
     target: int | None = None
     target_start_s: int | None = None
+    target_leave_s: int | None = None
 
 
 def _must_leave_s(w: Whereabouts, drive_s: int) -> int | None:
@@ -81,3 +90,20 @@ def planning_start(w: Whereabouts, drive_s: int, *, noise_s: int) -> tuple[int, 
     if reported_s > w.target_start_s + noise_s:
         eta_s = max(eta_s, reported_s)  # the report shows it running behind
     return w.target, eta_s
+
+
+def set_off_s(w: Whereabouts, drive_s: int) -> int | None:
+    """When a vehicle on its way (:func:`on_its_way`) set off for its next stop, else ``None``.
+
+    ``drive_s`` is the travel time from ``w.location`` to ``w.target``. It is the
+    latest time to leave where it was seen, or the persisted plan's leave time
+    when that is earlier: seen on the road, the car left its previous stop before
+    it passed the point of the report, and once set off it does not set off again.
+    """
+    if not on_its_way(w, drive_s):
+        return None
+    left = _must_leave_s(w, drive_s)
+    assert left is not None
+    if w.target_leave_s is not None and w.target_leave_s < left:
+        left = w.target_leave_s
+    return left

@@ -37,6 +37,7 @@ class VehicleTrack:
     last_node: Any = None
     last_departure_s: int = 0
     break_until_s: int = 0
+    set_off_s: int | None = None  # when it left ``last_node`` for its next stop (None: not yet)
     no_show_due: tuple[str, int] | None = None  # (ride, when 不在 may be tapped)
 
 
@@ -161,6 +162,7 @@ class SimFleet:
             if st["kind"] == "break":
                 self.engine.start_break(vid)
                 track.break_until_s = now_s + int(st["departure_s"]) - int(st["start_s"])
+                track.set_off_s = None
                 return
             if rid is None:
                 return
@@ -180,6 +182,7 @@ class SimFleet:
             track.visits.append((now_s, now_s + int(st["departure_s"]) - int(st["start_s"]), node))
             track.last_node = node
             track.last_departure_s = int(st["departure_s"])
+            track.set_off_s = None
 
     def _move(self, vid: str, track: VehicleTrack, nxt: dict[str, Any], now_s: int) -> None:
         self._last_position[vid] = now_s
@@ -187,12 +190,19 @@ class SimFleet:
         if a is None:
             return
         # the driver waits where they are until they must set off (the plan's
-        # leave_s), then drives to arrive when the stop starts
-        depart, arrive = track.last_departure_s, int(nxt["arrival_s"])
-        leave = int(nxt.get("leave_s", depart))
-        if leave > depart:
-            depart, arrive = leave, int(nxt["start_s"])
-        frac = (now_s - depart) / max(1, arrive - depart)
+        # leave_s), then drives to arrive when the stop starts. Once on the road it
+        # stays on it: a later plan's leave_s (the latest time to leave where the
+        # engine last saw the car, which may be half-way) does not put it back at
+        # the stop it left, which the engine would then see as running late (issue 14)
+        leave = max(track.last_departure_s, int(nxt.get("leave_s", track.last_departure_s)))
+        if track.set_off_s is None and now_s >= leave:
+            track.set_off_s = leave
+        depart = track.set_off_s
+        if depart is None:
+            frac = 0.0
+        else:
+            arrive = int(nxt["start_s"] if depart > track.last_departure_s else nxt["arrival_s"])
+            frac = (now_s - depart) / max(1, arrive - depart)
         try:
             route = self.engine.travel.route(a, b)
         except Exception:

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import Engine
 
 from dispatch.departures import must_set_off
 from dispatch.domain import Offer, RideStatus
+from dispatch.sim.drivers import SimFleet, utc
 from dispatch.store import read_session
 from optimizer.model import StopKind, StopRef
-from tests.dispatch.helpers import DAY, at, point, trip, waiting_for_a_far_pickup
+from tests.dispatch.helpers import (
+    DAY,
+    at,
+    book,
+    make_engine,
+    point,
+    trip,
+    waiting_for_a_far_pickup,
+)
 
 
 def _waiting_for_a_far_pickup(db: Engine):  # type: ignore[no-untyped-def]
@@ -91,3 +101,42 @@ def test_a_new_plan_for_a_car_on_its_way_keeps_its_set_off_time(db: Engine) -> N
     first = engine.vehicle_manifest("V1")["stops"][0]
     assert first["ride_id"] == far.ride_id
     assert datetime.fromisoformat(first["leave_at"]) == leave
+
+
+def test_a_car_re_planned_on_the_road_keeps_the_time_it_set_off(db: Engine) -> None:
+    """Seen on the road, on time, then re-planned by a booking: the plan still says the car
+    left at its leave time, not at the latest time to leave the point it was seen at, and
+    the simulated driver (who sets off at the plan's leave time) stays on time (issue 14:
+    each re-plan moved the leave time later, the driver was then seen behind where it was,
+    and the engine, believing the report, picked the rider up after the promised window)."""
+    engine, clock, _ = make_engine(db, vehicles=1)
+    far = book(engine, trip((0, 0), (0, 5), at(11)))
+    fleet = SimFleet(engine, DAY, position_every_s=300)
+    clock.set(at(8))
+    fleet.step(at(8))
+    first = engine.plan_stops("V1", DAY)[0]
+    assert first["ride_id"] == far.ride_id
+    leave_s, start_s = int(first["leave_s"]), int(first["start_s"])
+    assert start_s - leave_s > 900  # a long drive, with several reports on the way
+    now_s = int(at(8, 1).timestamp())
+    booked = False
+    etas = []
+    while now_s < start_s:
+        clock.set(utc(now_s))
+        fleet.step(clock.now())
+        seen = engine.get_vehicle("V1").position
+        if not booked and seen is not None and now_s > leave_s + 300:
+            # a booking after a report on the road re-plans the car on its way
+            depot = point(10, 10)
+            assert (seen.lat, seen.lon) != pytest.approx((depot.lat, depot.lon))
+            book(engine, trip((0, 5), (0, 8), at(12)))
+            booked = True
+        if booked:  # when the engine would plan the car to reach its pickup now
+            with read_session(engine.db) as s:
+                problem, _ = engine.builder().build(engine.load_day(s, DAY), live=True)
+            etas.append({st.vehicle_id: st for st in problem.states}["V1"].available_at_s)
+        now_s += 60
+    assert booked and etas
+    assert max(etas) == start_s  # never seen behind its plan
+    first = engine.vehicle_manifest("V1")["stops"][0]
+    assert datetime.fromisoformat(first["leave_at"]) == utc(leave_s)

@@ -332,3 +332,41 @@ def test_simulated_driver_waits_until_it_must_set_off(db: Engine) -> None:
     whole = abs(pickup.lat - depot.lat) + abs(pickup.lon - depot.lon)
     assert 0.3 * whole < gone and 0.3 * whole < left  # on the road, about half-way
     assert engine.list_rides()[0].status is RideStatus.EN_ROUTE
+
+
+def test_simulated_driver_on_the_road_stays_on_it_when_the_plan_changes(db: Engine) -> None:
+    """A car seen half-way to its pickup whose plan is then re-timed from that point (here a
+    reported delay) keeps driving from where it is; it used to go back to the stop it had
+    left, to set off again at the new plan's leave time, and the engine, seeing it there,
+    planned it late (issue 14: broken promises in the simulated day)."""
+    engine, clock, _ = make_engine(db, vehicles=1)
+    far = trip((0, 0), (0, 5), at(11))
+    offer = engine.quote(far)
+    assert isinstance(offer, Offer)
+    engine.confirm(offer.offer_id)
+    fleet = SimFleet(engine, DAY, position_every_s=60)
+    clock.set(at(8))
+    fleet.step(at(8))
+    first = engine.plan_stops("V1", DAY)[0]
+    leave_s, start_s = int(first["leave_s"]), int(first["start_s"])
+    depot, pickup = point(10, 10), far.pickup
+
+    def gone() -> float:
+        seen = engine.get_vehicle("V1").position
+        assert seen is not None
+        return abs(seen.lat - depot.lat) + abs(seen.lon - depot.lon)
+
+    now_s = (leave_s + start_s) // 2
+    clock.set(utc(now_s))
+    fleet.step(clock.now())
+    half = gone()
+    whole = abs(pickup.lat - depot.lat) + abs(pickup.lon - depot.lon)
+    assert 0.3 * whole < half < 0.7 * whole  # on the road
+    engine.report_delay("V1", 300)  # re-timed from where it was seen: a later leave time
+    engine.report_delay("V1", 0)
+    assert int(engine.plan_stops("V1", DAY)[0]["leave_s"]) > leave_s
+    for _ in range(3):
+        now_s += 60
+        clock.set(utc(now_s))
+        fleet.step(clock.now())
+        assert gone() > half  # further on, not back at the depot
