@@ -30,6 +30,7 @@ from notify.receipts import (
 )
 
 router = APIRouter(tags=["notifications"])
+_JA = {"delivered": "配達確認済み", "failed": "失敗", "expired": "断念", "cancelled": "取りやめ"}
 
 
 async def _raw_body(request: Request) -> bytes:
@@ -51,7 +52,15 @@ def sms_receipt(
         ),
     ],
 ) -> ReceiptOut:
-    """Record an SMS gateway's delivery receipt: the message was delivered, or not."""
+    """Record an SMS gateway's delivery receipt: the message was delivered, or not.
+
+    200 ``applied`` (the delivery moved to ``delivered`` or ``failed``), ``unchanged``
+    (the same receipt again: a gateway's retry is harmless) or ``pending``
+    (``buffered``, not final). 401 ``bad_signature``: not signed with the shared secret,
+    or signed more than 5 minutes ago. 404 ``receipts_off`` (no secret set) or
+    ``delivery_unknown``. 409 ``receipt_conflict``: it contradicts a final state
+    (undelivered after delivered, or any receipt for a delivery given up or cancelled).
+    """
     secret = state.settings.sms_receipt_secret
     if not secret:
         raise ApiError(
@@ -79,7 +88,7 @@ def sms_receipt(
             409, "receipt_conflict",
             f"This SMS is already {exc.current.value}; a receipt saying "
             f"{exc.wanted.value} cannot change that.",
-            f"この SMS はすでに「{exc.current.value}」で確定しています。",
+            f"この SMS はすでに「{_JA.get(exc.current.value, '')}」で確定しています。",
             current=exc.current.value,
         ) from exc  # fmt: skip
     db.commit()

@@ -19,9 +19,12 @@ PHONE_PATTERN = r"^[0-9０-９+\-‐‑‒–—―−－ー─━ｰ() （）\u
 Phone = Field(min_length=1, max_length=20, pattern=PHONE_PATTERN)
 # Hiragana, katakana or half-width katakana, with spaces, ー and ・ (documented so that
 # generated data is valid; the validator gives the field's own sentence).
+# The spaces are the ones Line lets through (\s would promise tabs and line breaks, which
+# are control characters to it).
+_SPACES = " \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 KANA_PATTERN = (
-    "^[\\s\u3000]*[\u3041-\u3096\u3099-\u309f\u30a1-\u30f6\u30fb-\u30fe\uff65-\uff9f]"
-    "[\u3041-\u3096\u3099-\u309f\u30a1-\u30f6\u30fb-\u30fe\uff65-\uff9f\\s\u3000]*$"
+    f"^[{_SPACES}]*[\u3041-\u3096\u3099-\u309f\u30a1-\u30f6\u30fb-\u30fe\uff65-\uff9f]"
+    f"[\u3041-\u3096\u3099-\u309f\u30a1-\u30f6\u30fb-\u30fe\uff65-\uff9f{_SPACES}]*$"
 )
 
 
