@@ -7,12 +7,13 @@ import { t, tf } from "/static/common/i18n.js";
 import { esc, toast, TZ, ymd, nowMs } from "/static/common/api.js";
 
 const CHANNELS = ["push", "sms", "voice", "email"];
-const STATUSES = ["queued", "sending", "sent", "failed", "expired", "cancelled"];
+const STATUSES = ["queued", "sending", "sent", "delivered", "failed", "expired", "cancelled"];
 const EVENTS = ["registration_approved", "registration_rejected", "booking_confirmed", "booking_changed",
   "booking_cancelled", "reminder", "car_en_route", "car_arrived", "pickup_delayed", "no_show_warning",
   "suspended", "suspension_lifted", "broadcast"];
 const PAGE = 50;
-const TAG = { sent: "green", failed: "red", expired: "red", cancelled: "gray", queued: "blue", sending: "blue" };
+// Sent (the provider took it) is not yet delivered (its receipt says the phone has it).
+const TAG = { delivered: "green", sent: "blue", failed: "red", expired: "red", cancelled: "gray", queued: "orange", sending: "orange" };
 
 function when(iso) {
   return iso ? new Date(iso).toLocaleString("sv-SE", { timeZone: TZ, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }) : "";
@@ -110,6 +111,7 @@ function wireLog(api, el) {
       <td>${esc(channelName(d.channel))}</td><td>${esc(eventName(d.event))}</td>
       <td>${statusTag(d.status)}${d.attempts > 1 ? ` <span class="muted small">${esc(tf("op.dl.attempts", { n: d.attempts }))}</span>` : ""}
         ${d.sent_at ? `<br><span class="muted small">${esc(tf("op.dl.sent_at", { t: when(d.sent_at) }))}</span>` : ""}
+        ${d.delivered_at ? `<br><span class="muted small" data-delivered-at>${esc(tf("op.dl.delivered_at", { t: when(d.delivered_at) }))}</span>` : ""}
         ${d.error ? `<br><span class="small">${esc(tf("op.dl.why", { e: d.error }))}</span>` : ""}</td>
       <td>${d.subject ? `<strong>${esc(d.subject)}</strong><br>` : ""}${esc(d.body)}</td></tr>`).join("");
     if (append) body.insertAdjacentHTML("beforeend", html); else body.innerHTML = html;

@@ -1,8 +1,9 @@
 // The reports screen's daily notification count (issue 12 §3): for the period chosen
 // there, per Tokyo day and channel, how many notifications were queued and where they
 // stand now (GET /api/v1/reports/deliveries). One table, a row per day and channel, the
-// period's totals per channel at its foot. "Delivered" is shown as — with a note: no
-// provider reports receipts yet, and a count we do not have is not drawn as 0.
+// period's totals per channel at its foot. "Sent" is what a provider took, "delivered"
+// what the SMS gateway's receipts confirmed; on a channel without receipts "delivered"
+// is shown as — with a note, as a count we do not have is not drawn as 0.
 import { t, tf, lang } from "/static/common/i18n.js";
 import { esc, TZ } from "/static/common/api.js";
 
