@@ -101,8 +101,12 @@ def test_operator_registers_books_changes_and_cancels_for_a_new_caller(
     assert booking["fare_yen"] == 300 and booking["party_size"] == 2
     assert booking["notes"] == "玄関前に段差があります" and booking["channel"] == "phone"
 
-    # the card lists the ride; change its time with a reason
+    # the card lists the ride with its booked fare and the fare rules that priced it
     page.wait_for_selector(f".upcoming li[data-id='{booking['id']}'] .up-change")
+    fare = page.inner_text(f".upcoming li[data-id='{booking['id']}'] .up-fare")
+    assert booking["fare_rules"] and "運賃 300円" in fare, fare
+    assert f"#{booking['fare_rules'].split('#')[1]}" in fare, fare
+    # change its time with a reason
     check_axe(page, "operator: member card with an upcoming ride")
     page.click(f".upcoming li[data-id='{booking['id']}'] .up-change")
     page.wait_for_selector("#mod-title")

@@ -24,6 +24,15 @@ function rideText(b) {
   return `${dayLabel(b.pickup_window_start)} ${tf("op.call.window", { a: hm(b.pickup_window_start), b: hm(b.pickup_window_end) })} ${tf("op.call.route", { a: b.from_label, b: b.to_label })}`;
 }
 
+// The booked fare and the version of the fare rules that priced it ("<first day>#<hash>"),
+// so staff asked about a fare see that a later rule did not re-price the ride.
+function fareText(b) {
+  const [day, hash] = String(b.fare_rules || "").split("#");
+  const rules = !b.fare_rules ? t("op.call.fare.rules.none")
+    : `${day === "1970-01-01" ? t("op.call.fare.rules.first") : tf("op.call.fare.rules.from", { d: day })} #${hash || ""}`;
+  return tf("op.call.booked.fare", { y: Number(b.fare_yen || 0).toLocaleString("en-US"), v: rules });
+}
+
 function seriesText(s) {
   const days = s.weekdays.map(weekdayName).join(t("op.call.list.sep"));
   const time = s.time_mode === "arrive_by" ? tf("op.call.series.arrive", { t: s.time }) : s.time;
@@ -46,6 +55,7 @@ export function memberCardHtml(d, { note, noShow, upcoming, series }) {
     <h3 id="up-title">${esc(t("op.call.upcoming"))}</h3>
     <ul class="recent upcoming" aria-labelledby="up-title">${upcoming.map((b) => `<li data-id="${esc(b.id)}"><span class="ride-text">${esc(rideText(b))}</span>
       <span class="tag gray">${esc(t(`status.${b.status}`))}</span>${b.party_size > 1 ? ` <span class="tag gray">${esc(tf("op.call.party.line", { n: b.party_size }))}</span>` : ""}
+      <span class="muted small up-fare">${esc(fareText(b))}</span>
       ${changeable.has(b.status) ? `<span class="row"><button type="button" class="btn secondary small up-change" data-id="${esc(b.id)}">${esc(t("op.call.change"))}</button>
       <button type="button" class="btn secondary small up-cancel" data-id="${esc(b.id)}">${esc(t("op.call.cancel"))}</button></span>` : ""}
       <div class="cancel-slot"></div></li>`).join("") || `<li>${esc(t("op.call.none"))}</li>`}</ul>
