@@ -28,4 +28,5 @@ class NotifyConfig:
     concurrency: int = 8
     lease_s: float = 120.0  # a claimed row is another worker's again after this
     poll_s: float = 1.0
+    call_check_s: float = 60.0  # how often a placed call's outcome is asked for
     gap_wait_s: float = 30.0  # how long an unseen log id may be an uncommitted transaction

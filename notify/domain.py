@@ -56,9 +56,10 @@ class DeliveryStatus(StrEnum):
     CANCELLED = "cancelled"  # no longer true (the ride was cancelled first)
 
 
-#: Channels whose provider reports delivery later (the SMS gateway's receipts); on the
-#: others "sent" is as far as anyone knows, and "delivered" is not counted for them.
-RECEIPT_CHANNELS: frozenset[str] = frozenset({"sms"})
+#: Channels whose provider reports delivery later (the SMS gateway's receipts, the voice
+#: provider's call status); on the others "sent" is as far as anyone knows, and
+#: "delivered" is not counted for them.
+RECEIPT_CHANNELS: frozenset[str] = frozenset({"sms", "voice"})
 
 #: The allowed moves. A lease that ran out (a worker died) puts SENDING back to QUEUED.
 #: A receipt settles a delivery the provider had, whatever the worker last wrote: after

@@ -134,24 +134,35 @@ def apply_receipt(s: Session, r: Receipt, now: datetime) -> tuple[Outcome, Deliv
     The row is locked, so a worker recording the same message's answer waits.
     """
     row = _find(s, r)
-    current = DeliveryStatus(row.status)
     target = SETTLES.get(r.status)
     if target is None:  # buffered: not final, unless it comes after the final one
         return Outcome.PENDING, row
+    row.provider_ref = row.provider_ref or r.provider_ref[:200]
+    code = f" ({r.error_code})" if r.error_code else ""
+    return settle(s, row, target, r.at, f"receipt: {r.status.value}{code}"), row
+
+
+def settle(
+    s: Session, row: DeliveryRow, target: DeliveryStatus, now: datetime, why: str = ""
+) -> Outcome:
+    """Move a sent delivery to ``target`` (delivered, or failed for ``why``) by the table.
+
+    The same state again is ``UNCHANGED``; a move the table refuses raises
+    ``ReceiptConflict``. A failure is told to the office (an ``alert`` event).
+    """
+    current = DeliveryStatus(row.status)
     if current is target:
-        return Outcome.UNCHANGED, row
+        return Outcome.UNCHANGED
     try:
         delivery_transition(current, target)
     except IllegalDeliveryTransition as exc:
         raise ReceiptConflict(current, target) from exc
     row.status, row.lease_until = target.value, None
-    row.provider_ref = row.provider_ref or r.provider_ref[:200]
-    row.sent_at = row.sent_at or r.at
+    row.sent_at = row.sent_at or now
     if target is DeliveryStatus.DELIVERED:
-        row.delivered_at, row.error = r.at, ""
-        return Outcome.APPLIED, row
-    code = f" ({r.error_code})" if r.error_code else ""
-    row.error = f"receipt: {r.status.value}{code}"[:200]
+        row.delivered_at, row.error = now, ""
+        return Outcome.APPLIED
+    row.error = why[:200]
     append_event(
         s,
         "alert",
@@ -166,4 +177,4 @@ def apply_receipt(s: Session, r: Receipt, now: datetime) -> tuple[Outcome, Deliv
             "at": now.isoformat(),
         },
     )
-    return Outcome.APPLIED, row
+    return Outcome.APPLIED

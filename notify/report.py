@@ -123,9 +123,7 @@ def totals(
                 channel,
                 queued=sum(r.queued for r in mine),
                 sent=sum(r.sent for r in mine),
-                delivered=(
-                    sum(r.delivered or 0 for r in mine) if channel in receipts else None
-                ),
+                delivered=(sum(r.delivered or 0 for r in mine) if channel in receipts else None),
                 failed=sum(r.failed for r in mine),
                 given_up=sum(r.given_up for r in mine),
                 cancelled=sum(r.cancelled for r in mine),

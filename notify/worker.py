@@ -1,4 +1,5 @@
-"""``noriai notifier``'s loop: claim due deliveries, send them, record what happened.
+"""``noriai notifier``'s loop: claim due deliveries, send them, record what happened
+(and ask how placed calls ended, ``notify.calls``).
 
 A claim is a short transaction that marks rows ``sending`` with a lease (PostgreSQL:
 ``FOR UPDATE SKIP LOCKED``, so two workers never take the same row; SQLite: the one
@@ -27,6 +28,7 @@ from sqlalchemy import Engine, and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from dispatch.store.repo import append_event, change_session
+from notify.calls import CallStatusSource, check_calls
 from notify.channels.base import Channel, Message, SendResult
 from notify.config import NotifyConfig
 from notify.domain import DeliveryStatus, delivery_transition
@@ -234,6 +236,9 @@ class Notifier:
         """Fill, purge when due, claim one batch, send and record it; return how many tried."""
         await asyncio.to_thread(self.fill)
         await asyncio.to_thread(self.housekeep)
+        voice = self.channels.get("voice")
+        if hasattr(voice, "call_status"):  # the stand-ins place no real calls
+            await check_calls(self.db, cast(CallStatusSource, voice), self.now(), self.config)
         batch = await asyncio.to_thread(self.claim)
         if not batch:
             return 0

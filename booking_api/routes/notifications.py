@@ -254,11 +254,14 @@ def delivery_report(
 
     Days are cut at the city's midnight; the period is bounded like the other reports
     (at most a year ahead, at most 92 days). ``delivered`` counts the SMS gateway's
-    receipts (when it is asked for them); it is null for the channels without receipts.
+    receipts (when it is asked for them) and the calls answered (a voice provider is set);
+    it is null for the channels without either.
     """
     first, last = report_routes._range(state, start, end)
     zone = tz(state.rules)
-    receipts = RECEIPT_CHANNELS if state.settings.sms_receipt_secret else frozenset()
+    settings = state.settings
+    asked = {"sms": bool(settings.sms_receipt_secret), "voice": bool(settings.voice_url)}
+    receipts = frozenset(c for c in RECEIPT_CHANNELS if asked.get(c))
     rows = daily_counts(db, first, last, zone, receipts)
     return DeliveryReport(
         start=first, end=last, timezone=zone.key,

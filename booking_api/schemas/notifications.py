@@ -140,8 +140,9 @@ class DeliveryCounts(BaseModel):
     yet); ``delivered`` its receipt says reached the phone; ``failed`` it refused for
     good or its receipt says was not delivered; ``given_up`` was not sent before its
     give-up time (the office was told); ``cancelled`` lost its point (the ride was
-    cancelled first). ``delivered`` is null on the channels without receipts (push,
-    voice, email; SMS too unless the gateway's receipt secret is set).
+    cancelled first). ``delivered`` is null on the channels without receipts: push and
+    email, SMS unless the gateway's receipt secret is set, calls without a voice provider
+    (a call is delivered when answered and read out).
     """
 
     channel: ChannelName
