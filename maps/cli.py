@@ -164,8 +164,12 @@ def cmd_import(args: argparse.Namespace, settings: Any) -> int:
 
 
 def cmd_tiles(args: argparse.Namespace, settings: Any) -> int:
-    """Pack a folder or tarball of vector tiles into the city's PMTiles basemap."""
-    from maps.tiles import build_pmtiles
+    """Pack a folder or tarball of vector tiles into the city's PMTiles basemap, and
+    build its overview zooms into the cache (with a running count)."""
+    from tqdm import tqdm
+
+    from maps.overview import cached_overview
+    from maps.tiles import PMTilesReader, build_pmtiles
 
     out_dir = Path(args.out)
     out = out_dir / f"{out_dir.name}_basemap.pmtiles"
@@ -178,6 +182,20 @@ def cmd_tiles(args: argparse.Namespace, settings: Any) -> int:
     print(
         f"wrote {out} ({count} tiles, {out.stat().st_size // 1024} KB); add "
         f'basemap = "{out.name}" under [files] in {out_dir / "city.toml"}',
+        file=sys.stderr,
+    )
+    reader = PMTilesReader(out)
+    with tqdm(desc="maps import-tiles: overview zooms", unit=" tiles") as bar:
+
+        def step(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        # the server's own cache folder (the same one its road network's forms go in)
+        overview = cached_overview(reader, maps_config(args, settings).cache_dir, progress=step)
+    print(
+        f"wrote the zoomed-out tiles to {overview} ({overview.stat().st_size // 1024} KB, "
+        "derived: the server builds them again there if they are missing)",
         file=sys.stderr,
     )
     return 0

@@ -55,6 +55,25 @@ def zxy_to_tileid(z: int, x: int, y: int) -> int:
     return acc
 
 
+def tileid_to_zxy(tile_id: int) -> tuple[int, int, int]:
+    """The ``(z, x, y)`` of a PMTiles tile id (the inverse of ``zxy_to_tileid``)."""
+    z = 0
+    while tile_id >= ((1 << (2 * (z + 1))) - 1) // 3:
+        z += 1
+    pos = tile_id - ((1 << (2 * z)) - 1) // 3
+    x = y = 0
+    s = 1
+    while s < (1 << z):
+        rx = 1 & (pos // 2)
+        ry = 1 & (pos ^ rx)
+        x, y = _rotate(s, x, y, rx, ry)
+        x += s * rx
+        y += s * ry
+        pos //= 4
+        s *= 2
+    return z, x, y
+
+
 def _varint(value: int, out: bytearray) -> None:
     while value >= 0x80:
         out.append((value & 0x7F) | 0x80)
@@ -176,9 +195,22 @@ def build_pmtiles(source: Path, out: Path, *, attribution: str, name: str) -> in
     """Write the tiles of ``source`` (see ``read_tiles``) as one PMTiles v3 archive at
     ``out``; return the number of tiles. Identical tiles (open sea) are stored once.
     """
-    tiles = sorted((zxy_to_tileid(z, x, y), z, x, y, data) for z, x, y, data in read_tiles(source))
-    if not tiles:
+    found = list(read_tiles(source))
+    if not found:
         raise MapDataError(f"{source}: no .pbf tiles found", f"{source} にタイルがありません")
+    write_pmtiles(found, out, attribution=attribution, name=name)
+    return len(found)
+
+
+def write_pmtiles(
+    found: list[tuple[int, int, int, bytes]], out: Path, *, attribution: str, name: str
+) -> None:
+    """Write ``(z, x, y, mvt_bytes)`` tiles (uncompressed, at least one) as a PMTiles
+    v3 archive at ``out``, each tile gzip-compressed, identical tiles stored once.
+    """
+    tiles = sorted((zxy_to_tileid(z, x, y), z, x, y, data) for z, x, y, data in found)
+    if not tiles:
+        raise MapDataError("no tiles to write", "書き出すタイルがありません")
     blobs = io.BytesIO()
     seen: dict[bytes, Entry] = {}
     entries: list[Entry] = []
@@ -223,7 +255,6 @@ def build_pmtiles(source: Path, out: Path, *, attribution: str, name: str) -> in
     )  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(header + root + metadata + data)
-    return len(tiles)
 
 
 class PMTilesReader:
@@ -255,6 +286,10 @@ class PMTilesReader:
             for e in _deserialize_directory(buf[root_off : root_off + root_len])
             for k in range(e.run_length)
         }
+
+    def tile_ids(self) -> list[tuple[int, int, int]]:
+        """Every ``(z, x, y)`` the archive has a tile for, lower zooms first."""
+        return [tileid_to_zxy(t) for t in sorted(self._entries)]
 
     def tile(self, z: int, x: int, y: int) -> bytes | None:
         """The stored bytes (gzip-compressed MVT) of tile ``z/x/y``, or ``None``."""

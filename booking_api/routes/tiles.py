@@ -5,6 +5,12 @@ Tiles come from the city's PMTiles archive (``maps.tiles``; ``basemap`` in
 ``Content-Encoding: gzip`` and cached for a day (``ETag``: the archive's SHA-256, the
 same after a restart or on another server; 304 on a match).
 
+Zooms below the archive's own (the bundled one has zoom 14 only) come from its
+overview (``maps.overview``: zooms 10-13 built from it), derived data kept in the
+cache folder. The first tile served starts building it in the background if the cache
+has none, so it is there by the time someone zooms out; a zoomed-out tile asked for
+before then waits for it (about ten seconds, once per cache).
+
 Glyphs: MapLibre draws ideographs and kana from the device's own fonts, but every
 other character of a label (the digits of 国道124号, Latin, fullwidth forms) needs
 a glyph range, 256 code points of signed-distance-field glyphs. The ranges are
@@ -15,7 +21,10 @@ then draws those characters with the device's fonts as well.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +35,10 @@ from fastapi.responses import Response
 from booking_api.deps import State
 from booking_api.errors import ApiError
 from booking_api.openapi import answers
+from maps.overview import LEAST_ZOOM, cached_overview
 from maps.tiles import PMTilesReader
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["basemap"])
 MAX_AGE_S = 86400
 _readers: dict[tuple[Path, int, int], PMTilesReader] = {}
@@ -60,6 +71,45 @@ def _reader(state: Any) -> PMTilesReader:
     return _readers[key]
 
 
+_overviews: dict[str, PMTilesReader] = {}  # by the archive's SHA-256
+_warming: set[str] = set()
+_overview_lock = threading.Lock()
+
+
+def _overview(state: Any, reader: PMTilesReader) -> PMTilesReader:
+    """The overview of ``reader``'s archive, built into the cache folder if it is not
+    there yet (this call then waits for it); 503 if it cannot be built."""
+    found = _overviews.get(reader.sha256)
+    if found is not None:
+        return found
+    try:
+        path = cached_overview(reader, state.city_map.config.cache_dir)
+        found = PMTilesReader(path)
+    except Exception:  # a failed build leaves the zoomed-out map blank, never the API down
+        log.exception("the basemap's overview could not be built")
+        raise ApiError(
+            503, "unavailable", "The zoomed-out map is not available.",
+            "縮小した地図を利用できません。",
+        ) from None  # fmt: skip
+    with _overview_lock:
+        _overviews[reader.sha256] = found
+    return found
+
+
+def _warm(state: Any, reader: PMTilesReader) -> None:
+    """Build the overview in the background once, if this process has none yet."""
+    with _overview_lock:
+        if reader.sha256 in _overviews or reader.sha256 in _warming:
+            return
+        _warming.add(reader.sha256)
+
+    def build() -> None:
+        with contextlib.suppress(ApiError):  # logged; a zoomed-out tile asks again
+            _overview(state, reader)
+
+    threading.Thread(target=build, name="basemap-overview", daemon=True).start()
+
+
 @router.get("/tiles/{z}/{x}/{y}.pbf", response_class=Response, responses=_TILE)
 def tile(
     request: Request,
@@ -69,9 +119,14 @@ def tile(
     y: int = PathParam(ge=0),
 ) -> Response:
     """One vector tile of the city's basemap (OpenMapTiles schema); 204 where the
-    archive has none, so the map simply draws nothing there.
+    archive has none, so the map simply draws nothing there. Zooms 10 up to the
+    archive's least come from its overview.
     """
     reader = _reader(state)
+    if LEAST_ZOOM <= z < reader.min_zoom:
+        reader = _overview(state, reader)
+    else:
+        _warm(state, reader)
     etag = f'"{reader.sha256[:32]}"'
     headers = {"Cache-Control": f"public, max-age={MAX_AGE_S}", "ETag": etag}
     if _matches(request.headers.get("if-none-match"), etag):

@@ -43,6 +43,28 @@ def test_tile_etag_is_the_archives_digest_and_survives_a_restart(api: Any) -> No
     ).status_code == 304
 
 
+def test_zoomed_out_tiles_come_from_the_overview(api: Any) -> None:
+    """The archive has zoom 14 only; a zoom-12 tile of the town centre (city hall's) is
+    built from it (maps.overview) and served with the town's main roads, gzip-encoded;
+    below zoom 10 there is nothing."""
+    from maps import mvt
+
+    r = api.client.get("/tiles/12/3648/1610.pbf")
+    assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+    layers = {layer.name: layer for layer in mvt.decode(r.content)}  # httpx unpacked it
+    roads = {f.properties["class"] for f in layers["transportation"].features}
+    assert {"trunk", "primary"} <= roads and "track" not in roads
+    assert "building" not in layers and layers["water"].features
+    # its own ETag (the overview's digest), honoured like the archive's
+    etag = r.headers["etag"]
+    assert etag != api.client.get("/tiles/14/14593/6441.pbf").headers["etag"]
+    again = api.client.get("/tiles/12/3648/1610.pbf", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    for z, x, y in ((13, 7296, 3220), (11, 1824, 805), (10, 912, 402)):
+        assert api.client.get(f"/tiles/{z}/{x}/{y}.pbf").status_code == 200, z
+    assert api.client.get("/tiles/9/456/201.pbf").status_code == 204
+
+
 def _glyph_ids(pbf: bytes) -> set[int]:
     """The code points in a glyph PBF (glyphs > stacks > glyph.id), read by hand."""
 

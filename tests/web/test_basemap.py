@@ -97,6 +97,34 @@ FIND_LABEL = """async ([lat, lon]) => {
 }"""
 
 
+def test_the_map_zoomed_out_to_12_still_shows_the_roads(gl_page: Any, live: Live) -> None:
+    """The archive has zoom 14 only; at zoom 12 (the town at a glance) the map draws the
+    overview's tiles (built from it by the server): main roads, their names, water."""
+    tiles: list[str] = []
+    gl_page.on("response", lambda r: tiles.append(r.url) if "/tiles/" in r.url else None)
+    gl_page.goto(f"{live.url}/map")
+    gl_page.wait_for_function("window.noriaiMap !== undefined")
+    drawn = gl_page.evaluate(
+        """async ([lat, lon]) => {
+          const limit = (p, ms) => Promise.race(
+            [p, new Promise((r) => setTimeout(() => r("timeout"), ms))]);
+          const m = await limit(window.noriaiMap, 20000);
+          if (m === "timeout") return "the map never loaded";
+          m.jumpTo({ center: [lon, lat], zoom: 12 });
+          const idle = new Promise((r) => m.once("idle", () => r("idle")));
+          if (await limit(idle, 60000) === "timeout") return "never idle";
+          const fs = m.queryRenderedFeatures().filter((f) => f.source === "omt");
+          return { zoom: m.getZoom(), layers: [...new Set(fs.map((f) => f.layer.id))],
+                   roads: fs.filter((f) => f.layer.id === "road-major").length };
+        }""",
+        list(CITY_HALL),
+    )
+    assert isinstance(drawn, dict), drawn
+    assert drawn["zoom"] == 12  # not held at the archive's own least zoom
+    assert drawn["roads"] > 0 and {"road-major", "water"} <= set(drawn["layers"]), drawn
+    assert any("/tiles/12/" in u for u in tiles), tiles
+
+
 def _settle(page: Any) -> None:
     page.evaluate(
         """async () => { const m = await window.noriaiMap;
@@ -296,8 +324,9 @@ def test_tablet_draws_the_route_to_the_next_stop_over_the_basemap(
         took_s = time.monotonic() - started
         print(f"tablet: from login to the basemap with its route drawn {took_s:.1f} s")
         assert isinstance(drawn, dict), drawn
-        # the basemap's own layers from our tiles, and the route line over them
-        assert {"building", "road-minor"} <= set(drawn["layers"]), drawn["layers"]
+        # the basemap's own layers from our tiles, and the route line over them (the whole
+        # way fits at zoom 13 or so, drawn from the overview tiles: no buildings there)
+        assert {"road-minor", "road-major"} & set(drawn["layers"]), drawn["layers"]
         assert drawn["route"] > 0 and "dr-route" in drawn["layers"], drawn["layers"]
         lat, lon = HOME
         assert drawn["next"] == pytest.approx([lon, lat], abs=1e-5)
@@ -317,8 +346,8 @@ def test_tablet_draws_the_route_to_the_next_stop_over_the_basemap(
         assert href.startswith(f"geo:{lat:.6f},{lon:.6f}"), href
         attribution = page.locator("#dr-map .maplibregl-ctrl-attrib").inner_text()
         assert "OpenStreetMap contributors" in attribution
-        # the car drives off the view: the map follows it (around the car, at the tiles'
-        # least zoom, as the whole way no longer fits)
+        # the car drives off the view: the map follows it (the whole way again, zoomed
+        # out as far as it needs: the overview tiles go down to zoom 10)
         page.context.set_geolocation(AWAY)
         page.wait_for_function(
             """([lat, lon]) => { const b = window.noriaiDriverMap.getBounds();
@@ -328,7 +357,7 @@ def test_tablet_draws_the_route_to_the_next_stop_over_the_basemap(
         moved = page.evaluate(TABLET_MAP)
         car_px = page.evaluate(PROJECT, [AWAY["longitude"], AWAY["latitude"]])
         assert abs(moved["car"][0] - car_px[0]) < 4 and abs(moved["car"][1] - car_px[1]) < 4
-        assert {"building", "road-minor"} & set(moved["layers"]), moved["layers"]
+        assert {"building", "road-minor", "road-major"} & set(moved["layers"]), moved["layers"]
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "driver-basemap-tablet.png"))
         assert page.evaluate("window.__csp") == []
