@@ -86,3 +86,14 @@ def test_smtp_tls_settings_become_the_email_config(
     monkeypatch.setenv("NORIAI_SMTP_CA_FILE", f"{tmp_path}/missing.pem")
     with pytest.raises(SettingsError, match=r"NORIAI_SMTP_.*CA file"):
         Settings(smtp_host="smtp.example.jp", smtp_from="a <n@example.jp>").email_config()
+
+
+def test_sms_receipts_are_asked_for_at_the_public_url_with_a_long_secret() -> None:
+    """With a receipt secret each SMS names the service's receipt URL; a short one is refused."""
+    base = {"sms_url": "https://sms.example.jp/v1", "sms_key": "k", "sms_sender": "KAMISU",
+            "public_url": "https://noriai.example.jp/"}  # fmt: skip
+    assert Settings(**base).sms_config().receipt_url == ""  # type: ignore[arg-type]
+    on = Settings(**base, sms_receipt_secret="s" * 16)  # type: ignore[arg-type]
+    assert on.sms_config().receipt_url == "https://noriai.example.jp/api/v1/receipts/sms"
+    with pytest.raises(ValueError, match="NORIAI_SMS_RECEIPT_SECRET is shorter"):
+        Settings(**base, sms_receipt_secret="short")  # type: ignore[arg-type]
