@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,9 @@ from booking_api.db import AccountRow
 from booking_api.main import create_app
 from booking_api.security import hash_password
 from booking_api.settings import Settings
+from dispatch.bus.memory import InProcessBus
+from dispatch.domain import LatLon
+from dispatch.engine import DispatchEngine
 from dispatch.store.base import Base, make_engine
 from tests.booking_api.fakes import FakeEngine, FixedClock, jst
 
@@ -213,3 +217,26 @@ def quote_body(**over: Any) -> dict[str, Any]:
     }
     body.update(over)
     return body
+
+
+def two_car_fare_day(
+    settings: Settings, db: Engine, clock: FixedClock, city_map: Any
+) -> DispatchEngine:
+    """The real engine with the fare tests' two cars: V1 on shift 08:00-17:00 on 2 December
+    with a 45-minute break, V2 09:00-11:00 on the 3rd (no rides: its hours still cost)."""
+    engine = DispatchEngine(
+        settings.engine_config(), db=db, bus=InProcessBus(), travel=city_map, clock=clock
+    )
+    engine.add_vehicle("V1", depot=LatLon(*HOME_A), seats=4, name="神栖1号")
+    engine.add_vehicle("V2", depot=LatLon(*HOME_A), seats=4, name="神栖2号")
+    engine.set_shift(
+        "V1",
+        date(2026, 12, 2),
+        jst(2026, 12, 2, 8, 0),
+        jst(2026, 12, 2, 17, 0),
+        break_earliest=jst(2026, 12, 2, 12, 0),
+        break_latest=jst(2026, 12, 2, 13, 30),
+        break_duration_s=45 * 60,
+    )
+    engine.set_shift("V2", date(2026, 12, 3), jst(2026, 12, 3, 9, 0), jst(2026, 12, 3, 11, 0))
+    return engine

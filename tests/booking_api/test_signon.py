@@ -15,11 +15,9 @@ from sqlalchemy import Engine, select
 
 from booking_api.db import AuditRow
 from booking_api.settings import Settings
-from dispatch.bus.memory import InProcessBus
-from dispatch.domain import LatLon
 from dispatch.engine import DispatchEngine
 from dispatch.store.tables import ShiftRow
-from tests.booking_api.conftest import HOME_A, Api, quote_body
+from tests.booking_api.conftest import Api, quote_body, two_car_fare_day
 from tests.booking_api.fakes import FixedClock, jst
 
 DAY = date(2026, 12, 2)
@@ -30,22 +28,7 @@ Q = "from=2026-12-02&to=2026-12-03"
 def engine(settings: Settings, db: Engine, clock: FixedClock, city_map: Any) -> DispatchEngine:
     """V1 scheduled 08:00-17:00 on 2 December with a 45-minute break; V2 09:00-11:00 on the
     3rd (its tablet never signs on: the scheduled 2 h count)."""
-    engine = DispatchEngine(
-        settings.engine_config(), db=db, bus=InProcessBus(), travel=city_map, clock=clock
-    )
-    engine.add_vehicle("V1", depot=LatLon(*HOME_A), seats=4, name="神栖1号")
-    engine.add_vehicle("V2", depot=LatLon(*HOME_A), seats=4, name="神栖2号")
-    engine.set_shift(
-        "V1",
-        DAY,
-        jst(2026, 12, 2, 8, 0),
-        jst(2026, 12, 2, 17, 0),
-        break_earliest=jst(2026, 12, 2, 12, 0),
-        break_latest=jst(2026, 12, 2, 13, 30),
-        break_duration_s=45 * 60,
-    )
-    engine.set_shift("V2", date(2026, 12, 3), jst(2026, 12, 3, 9, 0), jst(2026, 12, 3, 11, 0))
-    return engine
+    return two_car_fare_day(settings, db, clock, city_map)
 
 
 def _at(clock: FixedClock, hh: int, mm: int) -> None:
