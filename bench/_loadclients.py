@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from bench import _rawhttp as rawhttp
+
 STATUSES = ("2xx", "409", "429", "503", "5xx", "4xx", "timeout", "conn")
 PASSWORD = "bench-" + "load-pass"  # staff accounts of the throwaway stack only
 OPERATORS = ("operator1", "operator2", "operator3")
@@ -37,14 +39,19 @@ class Phase:
     codes: Counter[str] = field(default_factory=Counter)  # HTTP statuses, transport errors
     client_cpu_s: float = 0.0  # this process's CPU time: a starved client inflates latency
     latencies_s: list[float] = field(default_factory=list)
+    # how late the clients' event loop woke from 10 ms sleeps: what the client itself adds
+    # to a measured latency when it is starved (its CPU or the machine's)
+    client_lag_s: list[float] = field(default_factory=list)
 
     @property
     def attempts(self) -> int:
         return sum(self.counts.values())
 
     def pct(self, q: float) -> float | None:
-        xs = sorted(self.latencies_s)
-        return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else None
+        return _pct(self.latencies_s, q)
+
+    def lag(self, q: float) -> float | None:
+        return _pct(self.client_lag_s, q)
 
     def as_dict(self) -> dict[str, Any]:
         return {"run": self.run, "clients": self.level, "kind": self.kind,
@@ -53,8 +60,14 @@ class Phase:
                 **{s: self.counts[s] for s in STATUSES},
                 "http_codes": dict(sorted(self.codes.items())),
                 "client_cpu_share": round(self.client_cpu_s / max(self.elapsed_s, 1e-9), 2),
+                **{f"client_lag_p{int(q * 100)}_s": self.lag(q) for q in (0.5, 0.99)},
                 "ok_per_s": round(self.counts["2xx"] / max(self.elapsed_s, 1e-9), 2),
                 **{f"p{int(q * 100)}_s": self.pct(q) for q in (0.5, 0.95, 0.99)}}
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    xs = sorted(values)
+    return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else None
 
 
 @dataclass
@@ -195,9 +208,9 @@ async def _send(client: Any, path: str, body: dict[str, Any], headers: dict[str,
     phase.http_requests += 1
     try:
         res = await client.post(path, json=body, headers=headers)
-    except httpx.TimeoutException:
+    except (httpx.TimeoutException, rawhttp.Timeout):
         return "timeout", None
-    except httpx.TransportError as exc:
+    except (httpx.TransportError, rawhttp.TransportError) as exc:
         phase.codes[type(exc).__name__] += 1
         return "conn", None
     phase.codes[str(res.status_code)] += 1
@@ -227,38 +240,48 @@ def _retry_after(res: Any) -> float:
 
 async def drive(base: str, town: Town, phase: Phase, seconds: float, timeout: float,
                 seed: int, progress: bool = True) -> Phase:
-    """Run ``phase.level`` closed-loop clients for ``seconds``; record every answer."""
-    import httpx
+    """Run ``phase.level`` closed-loop clients for ``seconds``; record every answer.
+
+    Each client holds one keep-alive connection of its own (``bench._rawhttp``), as an
+    app does; a second coroutine records how late this process's event loop runs.
+    """
     from tqdm import tqdm
 
-    limits = httpx.Limits(max_connections=phase.level, max_keepalive_connections=phase.level)
     t0, cpu0 = time.monotonic(), time.process_time()
     deadline = t0 + seconds
     bar = tqdm(total=round(seconds), desc=f"{phase.run} {phase.kind} x{phase.level}", unit="s",
                file=sys.stderr, disable=not progress,
                bar_format="{l_bar}{bar}| {n}/{total} s{postfix}")
 
-    async with httpx.AsyncClient(base_url=base, timeout=timeout, limits=limits) as client:
-
-        async def one(i: int) -> None:
-            rng = random.Random(seed * 100_003 + i)
+    async def one(i: int) -> None:
+        rng = random.Random(seed * 100_003 + i)
+        conn = rawhttp.Connection(base, timeout)
+        try:
             while time.monotonic() < deadline:
                 t = time.perf_counter()
-                status, res = await _attempt(client, phase.kind, rng, town, phase)
+                status, res = await _attempt(conn, phase.kind, rng, town, phase)
                 phase.counts[status] += 1
                 if status not in ("503", "timeout", "conn"):
                     phase.latencies_s.append(time.perf_counter() - t)
                 if status in ("503", "429"):  # an app waits as told before trying again
                     left = max(0.0, deadline - time.monotonic())
                     await asyncio.sleep(min(_retry_after(res), left))
+        finally:
+            await conn.close()
 
-        async def ticker() -> None:
-            while time.monotonic() < deadline:
-                await asyncio.sleep(1)
-                bar.n = min(bar.total, round(time.monotonic() - t0))
-                bar.set_postfix_str(" ".join(f"{k} {v}" for k, v in sorted(phase.counts.items())))
+    async def lag() -> None:
+        while time.monotonic() < deadline:
+            t = time.monotonic()
+            await asyncio.sleep(0.01)
+            phase.client_lag_s.append(time.monotonic() - t - 0.01)
 
-        await asyncio.gather(ticker(), *(one(i) for i in range(phase.level)))
+    async def ticker() -> None:
+        while time.monotonic() < deadline:
+            await asyncio.sleep(1)
+            bar.n = min(bar.total, round(time.monotonic() - t0))
+            bar.set_postfix_str(" ".join(f"{k} {v}" for k, v in sorted(phase.counts.items())))
+
+    await asyncio.gather(ticker(), lag(), *(one(i) for i in range(phase.level)))
     bar.close()
     phase.elapsed_s = time.monotonic() - t0
     phase.client_cpu_s = time.process_time() - cpu0

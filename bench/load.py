@@ -8,7 +8,9 @@ clients (``bench._loadclients``) seed a full Kamisu day through the API (the
 scenario's vehicles with shifts, a few hundred approved members, ``--prefill``
 booked rides; once, each run gets a copy of that database), then drives closed-loop clients at each
 ``--levels`` count for ``--seconds``: quotes (``POST /api/v1/quotes``) and
-bookings (a quote, then ``POST /api/v1/bookings``). Clients wait out a
+bookings (a quote, then ``POST /api/v1/bookings``), each client on one keep-alive
+connection of its own (``bench._rawhttp``: httpx's pool and CPU made the client
+itself the slowest part of the 1 % slowest quotes). Clients wait out a
 ``Retry-After`` as a well-behaved app does. Per level and kind it prints the
 answers by status, throughput and latency percentiles of the answered (non-503)
 requests. The baseline, measured in the same run on a stack of its own, is the
@@ -168,7 +170,7 @@ def _fmt(x: float | None) -> str:
 def _table(phases: list[Phase]) -> str:
     head = (f"{'run':9} {'clients':>7} {'kind':8} {'tries':>6} {'2xx':>6} {'409':>5} {'429':>4} "
             f"{'503':>6} {'5xx':>5} {'t/o':>4} {'4xx':>4} {'conn':>4} {'ok/s':>6} "
-            f"{'p50 s':>6} {'p95 s':>6} {'p99 s':>6} {'client':>6}")
+            f"{'p50 s':>6} {'p95 s':>6} {'p99 s':>6} {'client':>6} {'lag99':>6}")
     rows = [head]
     for p in phases:
         c = p.counts
@@ -176,7 +178,8 @@ def _table(phases: list[Phase]) -> str:
                     f"{c['409']:5d} {c['429']:4d} {c['503']:6d} {c['5xx']:5d} {c['timeout']:4d} "
                     f"{c['4xx']:4d} {c['conn']:4d} {c['2xx'] / max(p.elapsed_s, 1e-9):6.1f} "
                     f"{_fmt(p.pct(0.5)):>6} {_fmt(p.pct(0.95)):>6} {_fmt(p.pct(0.99)):>6} "
-                    f"{100 * p.client_cpu_s / max(p.elapsed_s, 1e-9):5.0f}%")
+                    f"{100 * p.client_cpu_s / max(p.elapsed_s, 1e-9):5.0f}% "
+                    f"{_fmt(p.lag(0.99)):>6}")
     return "\n".join(rows)
 
 
@@ -343,7 +346,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
           + (f"; admission run with {' '.join(args.set)}" if args.set else ""))
     print("bookings = a quote then its confirm (the first answer that is not 2xx counts); "
           "latency percentiles of answered requests, 503 and time-outs left out; client = "
-          "the CPU the clients used (of one core)")
+          "the CPU the clients used (of one core); lag99 = how late the clients' event loop "
+          "woke (99th percentile, s): latency the client itself adds to every figure")
     print(_table(phases))
     if not admission_known:
         print("note: booking_api.settings has no admission-control settings yet; the baseline "
