@@ -141,6 +141,12 @@ class Settings(BaseSettings):
     smtp_tls: bool = False
     smtp_verify_certs: bool = True
     smtp_ca_file: str = ""
+    # Email bounces (notify.dsn, notify.bounces): with a bounce domain each email's
+    # envelope sender is bounce+<delivery id>@<domain>, and `noriai bounces` listens on
+    # bounce_host:bounce_port for the reports the domain's MX hands on. Empty: off.
+    bounce_domain: str = ""
+    bounce_host: str = "127.0.0.1"
+    bounce_port: int = Field(default=2525, ge=1, le=65535)
     # The notifier (noriai notifier): a message not sent within notify_give_up_after_s
     # expires and the office is told; retries wait backoff_first * 2^n, at most backoff_max.
     notify_give_up_after_s: int = Field(default=6 * 3600, gt=0)
@@ -296,6 +302,17 @@ class Settings(BaseSettings):
             self.smtp_tls,
             self.smtp_verify_certs,
             self.smtp_ca_file,
+            self.bounce_domain,
+        )
+
+    def bounce_config(self) -> Any:
+        """Return the ``notify.bounces.BounceConfig``, or None when no bounce domain is set."""
+        from notify.bounces import BounceConfig
+
+        if not self.bounce_domain:
+            return None
+        return _channel_config(
+            "NORIAI_BOUNCE_*", BounceConfig, self.bounce_domain, self.bounce_host, self.bounce_port
         )
 
 

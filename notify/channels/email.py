@@ -10,6 +10,10 @@ submission port (587, required: a relay that does not offer it is not written to
 clear) or implicit TLS (465). The relay's certificate is verified against the system's
 CAs, or only against ``ca_file`` for a relay with a private CA; a certificate that does
 not verify is a retry (``tls``), so the message waits for the office to fix it.
+
+With a bounce domain each message's envelope sender (its return path) is
+``bounce+<delivery id>@<bounce domain>``, so a later bounce names its delivery
+(``notify.dsn``, ``notify.bounces``); without one it is the From address.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import aiosmtplib
 
 from notify.channels._http import failed
 from notify.channels.base import Message, SendResult
+from notify.dsn import return_path
 
 _DOMAIN = re.compile(r"@([^>\s]+)>?\s*$")
 
@@ -43,6 +48,7 @@ class EmailConfig:
     implicit_tls: bool = False  # TLS from the first byte (465); STARTTLS is then moot
     verify_certs: bool = True  # off only for a relay on the same host, never in production
     ca_file: str = ""  # PEM CAs to trust instead of the system's (a private relay)
+    bounce_domain: str = ""  # set: each email's envelope sender is bounce+<id>@ this domain
 
     def __post_init__(self) -> None:
         if not self.host:
@@ -51,6 +57,8 @@ class EmailConfig:
             raise ValueError("SMTP From must be an address with a domain")
         if self.ca_file and not os.path.isfile(self.ca_file):
             raise ValueError(f"SMTP CA file {self.ca_file!r} does not exist")
+        if self.bounce_domain and ("@" in self.bounce_domain or "." not in self.bounce_domain):
+            raise ValueError(f"bounce domain {self.bounce_domain!r} is not a mail domain")
 
     @property
     def uses_tls(self) -> bool:
@@ -71,6 +79,10 @@ class EmailConfig:
         found = _DOMAIN.search(self.sender)
         assert found is not None
         return found.group(1)
+
+    def envelope_sender(self, delivery_id: str) -> str | None:
+        """MAIL FROM for a delivery: its own return path with a bounce domain, else From's."""
+        return return_path(delivery_id, self.bounce_domain) if self.bounce_domain else None
 
 
 def build_email(config: EmailConfig, message: Message) -> EmailMessage:
@@ -112,6 +124,7 @@ class EmailChannel:
                 port=self.config.port,
                 username=self.config.user or None,
                 password=self.config.password or None,
+                sender=self.config.envelope_sender(message.delivery_id),
                 use_tls=self.config.implicit_tls,
                 start_tls=self.config.starttls and not self.config.implicit_tls,
                 tls_context=self._tls,
