@@ -6,7 +6,7 @@ clear 401/403/503 otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -18,8 +18,12 @@ from booking_api.security import account_for_token
 from booking_api.state import AppState
 from dispatch.ports import BookingEngine
 
+# The dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` one in
+# the thread pool, a hand-off to a thread and back per dependency and request, each
+# waiting for the GIL behind the engine's work under load.
 
-def get_state(request: Request) -> AppState:
+
+async def get_state(request: Request) -> AppState:
     """Return the service state built at start-up."""
     state: AppState = request.app.state.noriai
     return state
@@ -70,8 +74,8 @@ def current_account(request: Request, db: Db, state: State) -> AccountRow:
 Account = Annotated[AccountRow, Depends(current_account)]
 
 
-def _role(*roles: str) -> Callable[[AccountRow], AccountRow]:
-    def check(account: Account) -> AccountRow:
+def _role(*roles: str) -> Callable[[AccountRow], Coroutine[Any, Any, AccountRow]]:
+    async def check(account: Account) -> AccountRow:
         if account.role not in roles:
             raise ApiError(
                 403, "forbidden", "You may not do this.", "この操作を行う権限がありません。"
@@ -88,7 +92,7 @@ Driver = Annotated[AccountRow, Depends(_role("driver"))]
 Booker = Annotated[AccountRow, Depends(_role("resident", "operator", "admin"))]
 
 
-def get_engine(state: State) -> BookingEngine:
+async def get_engine(state: State) -> BookingEngine:
     """Return the dispatch engine or answer 503 while it is not running."""
     if state.engine is None:
         raise ApiError(
@@ -103,7 +107,7 @@ def get_engine(state: State) -> BookingEngine:
 Engine = Annotated[BookingEngine, Depends(get_engine)]
 
 
-def get_map(state: State) -> Any:
+async def get_map(state: State) -> Any:
     """Return the city map or answer 503 while it is not loaded."""
     if state.city_map is None:
         raise ApiError(

@@ -49,10 +49,13 @@ def test_a_quote_costs_few_round_trips(
         r = client.post("/api/v1/quotes", json=quote_body(time="11:00"), headers=me)
         assert r.status_code == 200, r.text
     statements = [s for s in sent if s not in {"BEGIN", "(autocommit)"}]
-    # sign-in (session, account), the member, the member's rides, the day's version with
-    # the fleet's stamp, the engine's offer, the API's offer, two SET LOCAL: 9 (were 11,
-    # the member's rides read twice, vehicles and shifts, the API's offer read back)
-    assert len(statements) <= 9, sent
+    # sign-in (the session, its account and the resident's member in one), the member's
+    # rides, the day's version with the fleet's stamp, the engine's offer, the API's
+    # offer, two SET LOCAL: 7 (were 9 with the session, account and member read one
+    # after the other; 11 with the member's rides read twice, vehicles and shifts, the
+    # API's offer read back)
+    assert len(statements) <= 7, sent
+    assert not any(s.startswith("SELECT api_members") for s in statements), sent
     # the API's two, the engine's offer; reads in autocommit (were 6, and a ping each)
     assert sent.count("BEGIN") <= 3, sent
     # both offers are written without waiting for the disk
