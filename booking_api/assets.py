@@ -36,6 +36,8 @@ _IMPORT = re.compile(
     rb"""^\s*(?:import|export)\b[^;'"]*?(?:\bfrom\s*)?["']([^"']+\.m?js)["']""", re.M
 )
 _MODULE_SCRIPT = re.compile(rb"""<script\s+type="module"\s+src="([^"]+)"></script>""")
+# The app a page names (<html data-app="resident">): i18n.js loads that app's catalogue.
+_PAGE_APP = re.compile(rb'<html\b[^>]*\bdata-app="([a-z]+)"')
 
 
 def module_graph(entry: str, resolve: Callable[[str], Path | None]) -> list[str]:
@@ -111,9 +113,11 @@ class Assets:
             return html
         links = [f'<link rel="modulepreload" href="{u}">' for u in urls]
         if "/static/common/i18n.js" in urls:
+            app = _PAGE_APP.search(html)
+            base = f"{app.group(1).decode()}/ja.json" if app else "ja.json"
             links += [
                 f'<link rel="preload" as="fetch" crossorigin href="/static/common/lang/{name}">'
-                for name in ("languages.json", "ja.json")
+                for name in ("languages.json", base)
             ]
         return html.replace(b"</head>", ("\n".join(links) + "\n</head>").encode(), 1)
 

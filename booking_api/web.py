@@ -8,12 +8,16 @@ the service worker are served from the site root so that the worker's scope
 covers the residents' app; the tablet's own worker is ``/driver/sw.js`` (scope
 ``/driver``), so the tablet opens without a signal. Pages and workers point at
 versioned asset URLs (``booking_api.assets``): assets are cached for a year,
-pages revalidated (a ``304`` when nothing changed).
+pages revalidated (a ``304`` when nothing changed). A page that names its app
+(``<html data-app="resident">``) loads only that app's messages,
+``/static/common/lang/<app>/<code>.json`` (``booking_api.catalogues``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,10 +26,14 @@ from fastapi.responses import FileResponse
 
 import driver_app
 from booking_api.assets import IMMUTABLE, REVALIDATE, REWRITTEN, Assets
+from booking_api.catalogues import Catalogues, app_rules
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 DRIVER_STATIC_DIR = Path(driver_app.__file__).resolve().parent / "static"
 ROOTS = (STATIC_DIR, DRIVER_STATIC_DIR)
+LANG_DIR = STATIC_DIR / "common" / "lang"
+# An app's catalogue: common/lang/<app>/<code>.json (no such file: derived in memory).
+_APP_CATALOGUE = re.compile(r"^common/lang/([a-z]+)/([A-Za-z0-9-]+)\.json$")
 
 _MEDIA = {
     ".js": "text/javascript; charset=utf-8",
@@ -37,6 +45,23 @@ _MEDIA = {
 }
 
 
+def catalogues(*, enabled: bool = True) -> Catalogues:
+    """Return the apps' catalogues, their sources scanned now (see ``booking_api.catalogues``)."""
+    return Catalogues(LANG_DIR, app_rules(STATIC_DIR, DRIVER_STATIC_DIR), enabled=enabled)
+
+
+def _not_found() -> HTTPException:
+    return HTTPException(
+        status_code=404,
+        detail={
+            "code": "not_found",
+            "message": "ページが見つかりません / Page not found",
+            "message_ja": "ページが見つかりません",
+            "message_en": "Page not found",
+        },
+    )
+
+
 def _target(base: Path, rel: str) -> Path:
     """Return ``base/rel``, refusing anything outside ``base`` or missing with a 404.
 
@@ -45,15 +70,7 @@ def _target(base: Path, rel: str) -> Path:
     """
     target = (base / rel).resolve()
     if not target.is_relative_to(base) or not target.is_file():
-        raise HTTPException(
-            status_code=404,
-            detail={
-                "code": "not_found",
-                "message": "ページが見つかりません / Page not found",
-                "message_ja": "ページが見つかりません",
-                "message_en": "Page not found",
-            },
-        )
+        raise _not_found()
     return target
 
 
@@ -77,6 +94,23 @@ def _send(
     return Response(body, media_type=_MEDIA[suffix], headers=headers)
 
 
+def _send_catalogue(
+    request: Request, assets: Assets, books: Catalogues, rel: str, cache: str
+) -> Response | None:
+    """Send an app's catalogue if ``rel`` names one (404 for an unknown app or language)."""
+    m = _APP_CATALOGUE.match(rel)
+    if m is None:
+        return None
+    body = books.body(m.group(1), m.group(2))
+    if body is None:
+        raise _not_found()
+    etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+    headers = {"Cache-Control": cache, "ETag": etag}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return Response(assets.rewrite(body, ".json"), media_type=_MEDIA[".json"], headers=headers)
+
+
 def _file_of(url: str) -> Path | None:
     """Return the file an unversioned asset URL path names, or ``None`` if none."""
     for prefix, base in (("/driver/static/", DRIVER_STATIC_DIR), ("/static/", STATIC_DIR)):
@@ -86,8 +120,12 @@ def _file_of(url: str) -> Path | None:
     return None
 
 
-def build_router(assets: Assets) -> APIRouter:
-    """Return the routes of the three apps, serving their assets for ``assets``' build."""
+def build_router(assets: Assets, books: Catalogues | None = None) -> APIRouter:
+    """Return the routes of the three apps, serving their assets for ``assets``' build.
+
+    ``books`` are the apps' catalogues (built here when not given).
+    """
+    books = books or catalogues()
     router = APIRouter(include_in_schema=False)
 
     def page(base: Path, rel: str, extra: dict[str, str] | None = None) -> Callable[..., Response]:
@@ -119,12 +157,18 @@ def build_router(assets: Assets) -> APIRouter:
             # An older build's URL (a page loaded before a release) gets today's file,
             # revalidated rather than cached for a year under the old name.
             cache = IMMUTABLE if build == assets.build else REVALIDATE
+            if base == STATIC_DIR and (sent := _send_catalogue(request, assets, books, rel, cache)):
+                return sent
             return _send(request, assets, _target(base, rel), cache)
 
         return serve
 
     def plain(base: Path) -> Callable[..., Response]:
         def serve(request: Request, rel: str) -> Response:
+            if base == STATIC_DIR and (
+                sent := _send_catalogue(request, assets, books, rel, REVALIDATE)
+            ):
+                return sent
             return _send(request, assets, _target(base, rel), REVALIDATE)
 
         return serve

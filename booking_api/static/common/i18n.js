@@ -4,12 +4,24 @@
 // data-i18n-ph (placeholder) and data-i18n-aria (aria-label). A catalogue may
 // mark furigana as [漢字|かんじ]; text rendered through applyI18n or th() shows it
 // as <ruby>, plain t() keeps the base text only (for attributes and alerts).
+// A page names its app (<html data-app="resident">) and gets only that app's keys,
+// ./lang/<app>/<code>.json, which the server derives from the catalogue of each
+// language (booking_api/catalogues.py); the whole catalogue is the fallback (no
+// data-app, an older server, or offline with an older worker's cache).
 const BASE = new URL("./lang/", import.meta.url);
+const APP = /^[a-z]+$/.test(document.documentElement.dataset.app || "") ? document.documentElement.dataset.app : "";
 
 async function loadJson(name) {
   const r = await fetch(new URL(name, BASE));
   if (!r.ok) throw new Error(`${name}: ${r.status}`);
   return r.json();
+}
+
+async function loadCatalogue(code) {
+  if (APP) {
+    try { return await loadJson(`${APP}/${code}.json`); } catch { /* the whole one below */ }
+  }
+  return loadJson(`${code}.json`);
 }
 
 const KEY = "noriai.lang";
@@ -19,9 +31,9 @@ const CATALOGUES = {};
 const chosen = localStorage.getItem(KEY);
 const [languages, base, early] = await Promise.all([
   loadJson("languages.json"),
-  loadJson("ja.json"),
+  loadCatalogue("ja"),
   chosen && chosen !== "ja" && /^[A-Za-z0-9-]+$/.test(chosen)
-    ? loadJson(`${chosen}.json`).catch(() => null) : null,
+    ? loadCatalogue(chosen).catch(() => null) : null,
 ]);
 export const LANGUAGES = languages;
 CATALOGUES.ja = base;
@@ -38,7 +50,7 @@ export function lang() {
 
 async function ensure(code) {
   if (!CATALOGUES[code] && known(code)) {
-    try { CATALOGUES[code] = await loadJson(`${code}.json`); } catch { CATALOGUES[code] = {}; }
+    try { CATALOGUES[code] = await loadCatalogue(code); } catch { CATALOGUES[code] = {}; }
   }
 }
 await ensure(lang());

@@ -16,7 +16,7 @@ const CACHE = `noriai-shell-${BUILD}`;
 const SHELL = [
   "/", "/manifest.webmanifest",
   "/static/common/tokens.css", "/static/common/base.css", "/static/common/i18n.js",
-  "/static/common/lang/languages.json", "/static/common/lang/ja.json", "/static/common/lang/en.json",
+  "/static/common/lang/languages.json", "/static/common/lang/resident/ja.json", "/static/common/lang/resident/en.json",
   "/static/common/api.js", "/static/common/map.js", "/static/common/car.js",
   "/static/common/placemap.js", "/static/common/basemap.js",
   "/static/resident/resident.css", "/static/resident/app.js", "/static/resident/book.js", "/static/resident/settings.js",
@@ -25,10 +25,11 @@ const SHELL = [
   "/static/resident/icons/icon-192.png",
   "/static/resident/wallet.js",
 ];
-// Every catalogue languages.json lists, so a language added later works offline too.
+// The residents' catalogue (lang/resident/, booking_api/catalogues.py) of every language
+// languages.json lists, so a language added later works offline too.
 const LANG = "/static/common/lang/";
 const catalogues = (c) => fetch(`${LANG}languages.json`).then((r) => r.json())
-  .then((ls) => c.addAll(ls.map((l) => `${LANG}${l.code}.json`))).catch(() => {});
+  .then((ls) => c.addAll(ls.map((l) => `${LANG}resident/${l.code}.json`))).catch(() => {});
 self.addEventListener("install", (e) => {
   e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL).then(() => catalogues(c))).then(() => self.skipWaiting()));
 });
