@@ -50,6 +50,7 @@ from notify.store import (
     StandInMessageRow,
 )
 from notify.templates import Catalogue
+from notify.withdraw import follow_channels
 
 router = APIRouter(tags=["notifications"])
 ACTIVE = ("booked", "assigned", "en_route", "arrived")
@@ -108,6 +109,8 @@ def _save_prefs(
     row.updated_at, row.updated_by = state.now(), actor
     after = {"channels": row.channels, "quiet": [row.quiet_start, row.quiet_end]}
     audit(db, actor, "member.notify_prefs", "member", member.id, before, after, state.now())
+    db.flush()
+    follow_channels(db, member.id, member.phone, notify_config(state.settings))
     db.commit()
     return _prefs_out(db, state, member)
 
@@ -168,11 +171,14 @@ def add_push_subscription(
 
 
 @router.delete("/me/push-subscriptions", status_code=204)
-def remove_push_subscriptions(account: Resident, db: Db) -> Response:
+def remove_push_subscriptions(account: Resident, db: Db, state: State) -> Response:
     """Forget every push subscription of the resident (they turned push off)."""
     db.execute(
         delete(PushSubscriptionRow).where(PushSubscriptionRow.member_id == account.member_id)
     )
+    member = db.get(MemberRow, account.member_id) if account.member_id else None
+    if member is not None:  # queued pushes follow to the member's other channels
+        follow_channels(db, member.id, member.phone, notify_config(state.settings))
     db.commit()
     return Response(status_code=204)
 
