@@ -4,28 +4,35 @@
 // or one that cannot load MapLibre (offline before it was ever cached), gets the plain
 // Leaflet map of the bundled layers instead, with the same route and stops.
 //
+// Until the map is drawn, its box shows the same marks as a sketch (drsketch.js), so the
+// way to the next stop is on screen at once, not after MapLibre and the tiles arrive.
+//
 // routeMap(el) returns { update(view), car(fix) } at once; calls made before the map is
 // ready are kept and drawn when it is. `view` is what driver.js knows:
 //   { stops: [{ lat, lon, pickup, title }], next: { lat, lon, name, note } | null,
 //     route: GeoJSON LineString | null, here: "現在地" }
-import { maplibre, showBasemap } from "/static/common/basemap.js";
+import { maplibre, showBasemap, webglAvailable } from "/static/common/basemap.js";
 import { leaflet, loadLayers, makeMap } from "/static/common/map.js";
 import { esc } from "/static/common/api.js";
+import { camera, framed, sketch, unmercator } from "/driver/static/drsketch.js";
 
 const BLUE = "#0017c1";
 const GREEN = "#197a4b";
 const FOLLOW_PAUSE_MS = 30000;  // after the driver moves the map by hand, follow again later
 
-function webglAvailable() {
-  try {
-    const c = document.createElement("canvas");
-    return !!(c.getContext("webgl2") || c.getContext("webgl"));
-  } catch { return false; }
-}
-
-// Where the map opens: the next stop, else the car, else the middle of the city's boundary.
-async function startView(view) {
-  if (view && view.next) return { lat: view.next.lat, lon: view.next.lon, zoom: 15 };
+// Where the map opens: on the camera it will keep (the way to the next stop and the car,
+// as follow() frames them), so the first tiles it fetches and draws are those it shows;
+// with nothing to show, the middle of the city's boundary.
+async function startView(el, view, fix) {
+  const car = carAt(view, fix);
+  const shown = framed(view, car);
+  if (shown.length) {
+    // (a way too long for the tiles' least zoom is clamped there by the map itself, and
+    // follow() then centres it on the car)
+    const cam = camera(shown, el.clientWidth, el.clientHeight);
+    const [lon, lat] = unmercator(cam.centre);
+    return { lat, lon, zoom: cam.zoom };
+  }
   const layers = await loadLayers();
   const pts = [];
   const walk = (c) => { if (typeof c[0] === "number") pts.push(c); else c.forEach(walk); };
@@ -177,39 +184,69 @@ function leafletBackend(el) {
   };
 }
 
-// Fetch MapLibre (and the service's layers) while the tablet signs the driver in, so
-// the map's first frame does not wait for them after the sign-in's round trips.
+// Fetch MapLibre while the tablet signs the driver in, so the map's first frame does not
+// wait for it after the sign-in's round trips. The service's layers (60 KB) only where
+// Leaflet will draw them: the basemap needs them only to open on a day with no stop, and
+// on a weak signal they would hold up MapLibre.
 export function prefetchMap() {
   if (webglAvailable()) maplibre().catch(() => { /* drawn with Leaflet then */ });
-  loadLayers().catch(() => { /* fetched again when the map opens */ });
+  else loadLayers().catch(() => { /* fetched again when the map opens */ });
+}
+
+// Once the map has drawn the marks it was handed: the basemap's first frame after its
+// route and stop sources are loaded (not its next idle, which also waits for the labels'
+// fade-in), Leaflet's at once (its layers are SVG, drawn as they are added).
+function drawn(b) {
+  if (b.kind !== "basemap") return Promise.resolve();
+  const map = window.noriaiDriverMap;
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!map.isSourceLoaded("dr-route") || !map.isSourceLoaded("dr-stops")) return;
+      map.off("render", check);
+      map.once("render", resolve);
+      map.triggerRepaint();
+    };
+    map.on("render", check);
+    map.triggerRepaint();
+  });
 }
 
 export function routeMap(el) {
   let backend = null;
   let view = null;
   let fix = null;
+  const first = sketch(el);
+  first.show();
   const ready = (async () => {
     if (webglAvailable()) {
       try {
         const gl = await maplibre();
-        const start = await startView(view);
+        const start = await startView(el, view, fix);
         const map = await showBasemap(el, start);
         el.dataset.map = "basemap";
         window.noriaiDriverMap = map;  // for the browser tests' queries
         return basemapBackend(map, gl);
-      } catch { el.replaceChildren(); el.className = "map"; /* no WebGL context or no MapLibre: Leaflet */ }
+      } catch {  // no WebGL context or no MapLibre: Leaflet
+        el.replaceChildren();
+        el.className = "map";
+        first.show();
+        if (view) first.draw(view, carAt(view, fix));
+      }
     }
     await leaflet();
+    const plain = leafletBackend(el);
     el.dataset.map = "leaflet";
-    return leafletBackend(el);
+    return plain;
   })();
   ready.then((b) => {
     backend = b;
     if (view) b.update(view);
     if (fix) b.car(fix);
-  }).catch(() => { /* no map library at all: the next-stop card still shows everything */ });
+    return drawn(b);
+  }).catch(() => { /* no map library at all: the sketch and the next-stop card stay */ })
+    .then(() => { if (backend) first.remove(); });
   return {
-    update(v) { view = v; if (backend) backend.update(v); },
-    car(f) { fix = f; if (backend) backend.car(f); },
+    update(v) { view = v; if (backend) backend.update(v); else first.draw(v, carAt(v, fix)); },
+    car(f) { fix = f; if (backend) backend.car(f); else if (view) first.draw(view, carAt(view, f)); },
   };
 }

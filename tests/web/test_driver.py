@@ -527,8 +527,10 @@ def test_offline_the_app_opens_and_keeps_a_queued_tap_across_a_reload(
     assert "未送信 1 件" in page.inner_text("#offline")
     page.locator("#next .tap[data-tap=boarded]").wait_for()  # the kept manifest says arrived
     assert status_of(live, ride) != "arrived" and posts == []
-    # the shell came from the tablet's cache: its files were asked for and refused
-    assert any(re.search(r"/driver/static/(v/\w+/)?driver\.js$", u) for u in aborted), aborted
+    # the shell came from the tablet's cache, first, without asking the network (which
+    # was asked, and refused, for the API)
+    assert any("/api/v1/auth/me" in u for u in aborted), aborted
+    assert not any(re.search(r"/driver/static/(v/\w+/)?driver\.js$", u) for u in aborted), aborted
     page.context.unroute("**/*", no_signal)
     page.context.set_offline(False)
     page.wait_for_function(f"{QUEUE_LEN} === 0", timeout=20000)
