@@ -193,6 +193,8 @@ class OfferRow(Base):
     fare_category: Mapped[str | None] = mapped_column(String(32))
     # the version of the city's fare rules that priced it (fares.rules.FareTable.version_of)
     fare_rules: Mapped[str | None] = mapped_column(String(40))
+    # the party's size, so a ticket chosen at confirmation is checked for enough rides
+    party_size: Mapped[int | None] = mapped_column(Integer)
 
 
 class BookingMetaRow(Base):
@@ -213,6 +215,10 @@ class BookingMetaRow(Base):
     # so a rule changed later is seen never to have re-priced this ride (None: booked
     # before the version was kept)
     fare_rules: Mapped[str | None] = mapped_column(String(40))
+    # how the member chose to pay when she booked (ticket, pass, cash, ic, qr; the holding
+    # for a ticket or pass): the tablet's pre-selected method, not a payment (None: no choice)
+    pay_method: Mapped[str | None] = mapped_column(String(16))
+    pay_holding_id: Mapped[str | None] = mapped_column(String(32))
     booked_by: Mapped[str] = mapped_column(String(32))
     series_id: Mapped[str | None] = mapped_column(String(32), index=True)
     service_date: Mapped[date] = mapped_column(Date, index=True)

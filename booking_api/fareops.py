@@ -22,9 +22,17 @@ from booking_api.faredb import HoldingRow, LedgerRow, RidePaymentRow
 from booking_api.state import AppState
 from dispatch.domain import DriverTap, IllegalTransition, TripRequest
 from dispatch.store.tables import DriverTapRow
+from fares.choice import PayChoice, check_choice
 from fares.errors import FareError
 from fares.ledger import Channel, Entry, Kind, Method, check
-from fares.products import Holding, HoldingState, Product, ProductKind, holding_state
+from fares.products import (
+    Holding,
+    HoldingState,
+    PayOption,
+    Product,
+    ProductKind,
+    holding_state,
+)
 from fares.rules import Fare, FareLine
 
 
@@ -83,6 +91,39 @@ def ride_fare(
         if f.total_yen == fare_yen:
             return replace(f, version=version or "")  # the booking's, "" if it kept none
     return Fare(fare_yen, (FareLine("member", 1, fare_yen),), version or "", category)
+
+
+def checked_choice(
+    db: Session, state: AppState, offer: OfferRow, body: Any, *, legs: int = 1
+) -> PayChoice | None:
+    """Return the member's choice of how to pay for ``offer``, checked on the ride's day.
+
+    ``body`` is the confirmation's ``pay_with`` (None: no choice). A method the
+    city does not take, another member's holding, or a ticket or pass that cannot
+    be used on the ride's day (expired, not yet valid, too few rides for the party
+    on ``legs`` rides) is refused (422, ``field`` pay_with) before anything is booked.
+    """
+    if body is None:
+        return None
+    choice = PayChoice(PayOption(body.method), body.holding_id if body.method in HELD else None)
+    member = db.get(MemberRow, offer.member_id)
+    fare = ride_fare(
+        state,
+        offer.fare_category or (member.category if member else ""),
+        offer.party_size or 1,
+        offer.service_date,
+        offer.fare_yen,
+        offer.fare_rules,
+    )
+    held = wallet(db, state, offer.member_id, offer.service_date)
+    try:
+        check_choice(choice, fare, held, state.rules.fares.payment.methods, legs=legs)
+    except FareError as exc:
+        raise ApiError(422, exc.code, exc.message_en, exc.message_ja, field="pay_with") from exc
+    return choice
+
+
+HELD = ("ticket", "pass")
 
 
 # -- the ledger -------------------------------------------------------------------

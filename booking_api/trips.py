@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from booking_api import fareops, reports  # record_refusal
 from booking_api.db import BookingMetaRow, MemberRow, OfferRow, SavedPlaceRow, SeriesRow
 from booking_api.errors import ApiError, not_found
+from booking_api.faredb import HoldingRow
 from booking_api.membership import get_place, rule_error, snap_point
 from booking_api.noshow import check_not_suspended
 from booking_api.rules import (
@@ -29,7 +30,14 @@ from booking_api.rules import (
     local_to_utc,
     tz,
 )
-from booking_api.schemas.bookings import AlternativeOut, BookingOut, OfferOut, PlaceRef, TripIn
+from booking_api.schemas.bookings import (
+    AlternativeOut,
+    BookingOut,
+    OfferOut,
+    PayWithOut,
+    PlaceRef,
+    TripIn,
+)
 from booking_api.state import AppState
 from dispatch.domain import (
     Channel,
@@ -43,6 +51,7 @@ from dispatch.domain import (
 )
 from dispatch.ports import BookingEngine
 from dispatch.store.tables import VehicleRow
+from fares.choice import PayChoice
 
 INACTIVE = {RideStatus.CANCELLED, RideStatus.NO_SHOW, RideStatus.REJECTED}
 
@@ -260,6 +269,7 @@ def quote(
             replaces_ride_id=replaces,
             fare_category=member.category,
             fare_rules=fare.version,
+            party_size=request.party_size,
         )
     )
     return offer_out(answer, fare.total_yen)
@@ -317,14 +327,20 @@ def own_offer(db: Session, offer_id: str, member_id: str | None) -> OfferRow:
 
 
 def record_booking(
-    db: Session, state: AppState, offer: OfferRow, ride: Ride, booked_by: str
+    db: Session,
+    state: AppState,
+    offer: OfferRow,
+    ride: Ride,
+    booked_by: str,
+    choice: PayChoice | None = None,
 ) -> None:
     """Store the API's side of a booked ride, once even when retries race (savepoint).
 
     The booking keeps the fare, the fare category and the fare rules' version
     it was priced with (the offer's; an offer made without a category takes the
     member's category now), so a later change of the member's category or of
-    the city's rules changes none of them for this ride.
+    the city's rules changes none of them for this ride. ``choice`` is how the
+    member chose to pay (checked by ``fareops.checked_choice``).
     """
     if db.get(BookingMetaRow, ride.ride_id) is not None:
         return
@@ -342,6 +358,8 @@ def record_booking(
                     carers=offer.carers or 0,
                     fare_category=category,
                     fare_rules=offer.fare_rules,
+                    pay_method=choice.method.value if choice else None,
+                    pay_holding_id=choice.holding_id if choice else None,
                     booked_by=booked_by,
                     series_id=offer.series_id,
                     service_date=offer.service_date,
@@ -379,6 +397,7 @@ def booking_out(db: Session, ride: Ride, *, detail: bool = False) -> BookingOut:
         wheelchair=req.wheelchairs > 0,
         fare_yen=meta.fare_yen if meta else 0,
         fare_rules=meta.fare_rules if meta else None,
+        pay_with=_pay_with(db, meta),
         channel=str(req.channel),
         created_at=ride.created_at,
         cancelled_at=ride.cancelled_at,
@@ -387,6 +406,18 @@ def booking_out(db: Session, ride: Ride, *, detail: bool = False) -> BookingOut:
         rider_phone=req.rider_phone if detail else None,
         notes=req.notes if detail else None,
         **_car(db, ride.vehicle_id),
+    )
+
+
+def _pay_with(db: Session, meta: BookingMetaRow | None) -> PayWithOut | None:
+    """Return how the member chose to pay when she booked (with the ticket's product)."""
+    if meta is None or not meta.pay_method:
+        return None
+    held = db.get(HoldingRow, meta.pay_holding_id) if meta.pay_holding_id else None
+    return PayWithOut(
+        method=meta.pay_method,
+        holding_id=meta.pay_holding_id,
+        product_id=held.product_id if held else None,
     )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from booking_api import errors, fareops, noshow, trips
-from booking_api.db import AccountRow, IdempotencyRow, MemberRow, OfferRow, audit
+from booking_api.db import AccountRow, BookingMetaRow, IdempotencyRow, MemberRow, OfferRow, audit
 from booking_api.deps import Booker, Db, Engine, State
 from booking_api.errors import ApiError, not_found
 from booking_api.schemas.bookings import (
@@ -45,6 +45,8 @@ from dispatch.domain import (
 )
 from dispatch.ports import BookingEngine
 from dispatch.store.repo import without_waiting_for_disk
+from fares.choice import PayChoice
+from fares.products import PayOption
 
 router = APIRouter(tags=["bookings"])
 LIVE = {RideStatus.ASSIGNED, RideStatus.EN_ROUTE, RideStatus.ARRIVED, RideStatus.ON_BOARD}
@@ -147,6 +149,7 @@ def confirm_one(
     key: str | None,
     *,
     replaces: str | None = None,
+    choice: PayChoice | None = None,
 ) -> Ride:
     """Confirm one offer through the engine, translating its refusals into 409s.
 
@@ -177,7 +180,7 @@ def confirm_one(
         raise ApiError(409, exc.code, exc.message_en, exc.message_ja) from exc
     except UnknownRide as exc:
         raise not_found("booking", "予約") from exc
-    trips.record_booking(db, state, offer, ride, account.id)
+    trips.record_booking(db, state, offer, ride, account.id, choice)
     return ride
 
 
@@ -268,12 +271,23 @@ def confirm(
     offer = trips.own_offer(db, body.offer_id, owner)
     back_offer = trips.own_offer(db, body.return_offer_id, owner) if body.return_offer_id else None
     key = f"{account.id}:{idempotency_key}" if idempotency_key else None
-    ride = confirm_one(db, state, engine, account, offer, key)
+    # the way of paying is checked before anything is booked (one ticket per leg)
+    legs = 2 if back_offer is not None else 1
+    choice = fareops.checked_choice(db, state, offer, body.pay_with, legs=legs)
+    if back_offer is not None:
+        fareops.checked_choice(db, state, back_offer, body.pay_with, legs=legs)
+    ride = confirm_one(db, state, engine, account, offer, key, choice=choice)
     back = None
     if back_offer is not None:
         try:
             back = confirm_one(
-                db, state, engine, account, back_offer, f"{key}:return" if key else None
+                db,
+                state,
+                engine,
+                account,
+                back_offer,
+                f"{key}:return" if key else None,
+                choice=choice,
             )
         except ApiError as exc:
             # A round trip is one promise: without the way back, the way out is released too.
@@ -422,7 +436,14 @@ def modify_confirm(
     offer = trips.own_offer(db, body.offer_id, None if is_staff(account) else account.member_id)
     if offer.replaces_ride_id != ride_id:
         raise not_found("offer", "ご提案")
-    new = confirm_one(db, state, engine, account, offer, None, replaces=old.ride_id)
+    # the changed ride keeps how she chose to pay (the tablet says if it no longer fits)
+    was = db.get(BookingMetaRow, ride_id)
+    choice = (
+        PayChoice(PayOption(was.pay_method), was.pay_holding_id)
+        if was is not None and was.pay_method
+        else None
+    )
+    new = confirm_one(db, state, engine, account, offer, None, replaces=old.ride_id, choice=choice)
     if is_staff(account):
         audit(
             db,

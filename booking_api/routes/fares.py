@@ -99,6 +99,7 @@ def wallet_out(db: Db, state: AppState, member: MemberRow, day: Day | None) -> W
         date=day,
         holdings=[holding_out(s) for s in fareops.wallet(db, state, member.id, day)],
         history=[entry_out(e, done) for e in reversed(history)],
+        pay_methods=list(state.rules.fares.payment.methods),
     )
 
 

@@ -22,6 +22,7 @@ from booking_api.schemas.fares import (
     CashIn,
     CashOut,
     FareLineOut,
+    PayChoiceOut,
     PaymentIn,
     PaymentOut,
     PayOptionOut,
@@ -95,6 +96,14 @@ def ride_fare(ride_id: str, driver: Driver, db: Db, state: State, engine: Engine
         for s in fareops.wallet(db, state, _member.id, _today(state))
     }
     paid = db.get(RidePaymentRow, ride_id)
+    meta = db.get(BookingMetaRow, ride_id)
+    chosen = None
+    if meta is not None and meta.pay_method:
+        # the member's choice at booking is pre-selected only while it can still pay
+        usable = any(
+            o.method.value == meta.pay_method and o.holding_id == meta.pay_holding_id for o in opts
+        )
+        chosen = PayChoiceOut(method=meta.pay_method, holding_id=meta.pay_holding_id, usable=usable)
     return RideFareOut(
         ride_id=ride_id,
         due_yen=fare.total_yen,
@@ -116,6 +125,7 @@ def ride_fare(ride_id: str, driver: Driver, db: Db, state: State, engine: Engine
             for r in state.rules.fares.payment.not_paid_reasons
         ],
         payment=payment_out(paid) if paid is not None else None,
+        chosen=chosen,
     )
 
 

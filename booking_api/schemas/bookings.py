@@ -169,11 +169,38 @@ class QuoteOut(BaseModel):
     return_offer: OfferOut | None = None
 
 
+class PayWithIn(BaseModel):
+    """How the member will pay on board: her ticket or pass (its holding), cash, IC or QR."""
+
+    method: Literal["ticket", "pass", "cash", "ic", "qr"]
+    holding_id: Line | None = Field(
+        default=None,
+        max_length=32,
+        description="The member's coupon book or pass (GET /me/wallet), for ticket and pass.",
+    )
+
+
+class PayWithOut(BaseModel):
+    """How the member chose to pay when she booked (the tablet's pre-selected method)."""
+
+    method: str
+    holding_id: str | None = None
+    product_id: str | None = Field(default=None, description="The ticket's or pass's product.")
+
+
 class ConfirmIn(BaseModel):
     """Confirmation of one offer (and its return offer)."""
 
     offer_id: Line = Field(min_length=1, max_length=64)
     return_offer_id: Line | None = Field(default=None, min_length=1, max_length=64)
+    pay_with: PayWithIn | None = Field(
+        default=None,
+        description=(
+            "How the member will pay on board (both rides of a round trip). Nothing is taken"
+            " now: the driver sees it pre-selected and records what is really used. A ticket"
+            " or pass that cannot be used on the ride's day is refused (422)."
+        ),
+    )
 
 
 class ModifyConfirmIn(BaseModel):
@@ -219,6 +246,9 @@ class BookingOut(BaseModel):
             " hash of its content ('2026-04-01#1a2b3c4d'); a later rule never re-prices the"
             " ride. None for a booking made before versions were kept."
         ),
+    )
+    pay_with: PayWithOut | None = Field(
+        default=None, description="How the member chose to pay when she booked, if she did."
     )
     channel: str
     created_at: datetime

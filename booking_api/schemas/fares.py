@@ -69,6 +69,10 @@ class WalletOut(BaseModel):
     date: date
     holdings: list[HoldingOut]
     history: list[EntryOut]
+    pay_methods: list[str] = Field(
+        default_factory=list,
+        description="The ways the city takes on board (ticket, pass, cash, ic, qr).",
+    )
 
 
 class SaleIn(BaseModel):
@@ -145,6 +149,14 @@ class PaymentOut(BaseModel):
     at: datetime
 
 
+class PayChoiceOut(BaseModel):
+    """The member's choice at booking, and whether it is one of this ride's options now."""
+
+    method: str
+    holding_id: str | None
+    usable: bool
+
+
 class RideFareOut(BaseModel):
     """What the party owes for a ride, how it can pay, and the payment if recorded."""
 
@@ -157,6 +169,13 @@ class RideFareOut(BaseModel):
     options: list[PayOptionOut]
     not_paid_reasons: list[ReasonOut]
     payment: PaymentOut | None
+    chosen: PayChoiceOut | None = Field(
+        default=None,
+        description=(
+            "How the member chose to pay when she booked (pre-selected on the tablet; the"
+            " driver may record another). usable is false when it is not one of the options."
+        ),
+    )
 
 
 class PaymentIn(BaseModel):
