@@ -12,13 +12,20 @@ The service workers are held to the same profile (DevTools throttles only the
 target it is told to, and a worker is a target of its own: unthrottled, a
 worker's network-first fetch would look free), and what they fetch from the
 network while a page loads is counted in the "sw KB" column. Each server is
-asked for every page once before the browser comes (a deployed server is warm;
-the first request of a fresh process costs it a second or more).
-``tablet-map`` is the tablet (1180×820) of a driver already signed in: the
-time until its map shows the basemap (Leaflet's city layers or MapLibre's
-tiles, whichever the tablet draws), read from the pixels of the map's middle
-(a screenshot every ~0.1 s, so ±0.1 s): drawn once it holds more than a few
-colours, where an empty map is one. SwiftShader gives the browser WebGL.
+asked for every page and one zoomed-out basemap tile once before the browser
+comes (a deployed server is warm; the first request of a fresh process costs it
+a second or more, and its first zoomed-out tile the ~10 s the basemap's
+overview takes to build).
+``tablet-map`` is the tablet (1180×820) of a driver already signed in, with a
+ride booked on its car (the server's clock is 09:00 in Tokyo on a service day,
+so the tablet, which reads it, has a next stop and the way there): two times,
+the route to the next stop on screen (the tablet's first sketch of it, or the
+map's own route line if that comes first: the "route s" columns) and the
+basemap drawn (the "first s" and "repeat s" columns: Leaflet's city layers or
+MapLibre's tiles, whichever the tablet draws, with the sketch gone), the latter
+read from the pixels of the map's middle (a screenshot every ~0.1 s, so
+±0.1 s): drawn once it holds more than a few colours, where an empty map is
+one. SwiftShader gives the browser WebGL.
 Budgets of issue 16 §5: resident first load ≤ 100 KB and ≤ 2.5 s, a repeat
 visit ≤ 1 s, the tablet's first map render ≤ 3 s. Timing is wall-clock on
 this machine, so a busy machine reads slower; the byte and request counts do
@@ -32,13 +39,14 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
+
+from bench._pageserver import Server
 
 CHROMIUM = "/usr/bin/chromium"
 SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 500_000 / 8,
@@ -48,6 +56,8 @@ GL_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-g
 DRIVER_TOKEN = "noriai.driver.token"  # driver_app/static/driver.js keeps its session there
 READY = "document.documentElement.dataset.i18nReady === '1' && " \
         "!!document.querySelector('.view:not([hidden]) h1, .view:not([hidden]) h2')"
+# The tablet's first sketch of the route (driver_app/static/drsketch.js) is on screen.
+ROUTE_SKETCHED = "!!document.querySelector('#dr-map [data-sketch] polyline.route')"
 BUDGET_FIRST_KB, BUDGET_FIRST_S, BUDGET_REPEAT_S, BUDGET_MAP_S = 100.0, 2.5, 1.0, 3.0
 # Resolves once the page's worker is active, or at once when there is none, or after 30 s.
 SETTLE = """() => new Promise((done) => {
@@ -66,6 +76,7 @@ class Load:
     """One page load: what crossed the network and how long until the first screen.
 
     ``sw_kb`` is what the page's service worker fetched from the network meanwhile;
+    ``route_s`` (the tablet's map) when the route to the next stop first showed;
     ``waterfall`` the page's requests as (start s, end s, KB, answered by, path).
     """
 
@@ -73,6 +84,7 @@ class Load:
     requests: int
     seconds: float
     sw_kb: float = 0.0
+    route_s: float = float("inf")
     drawn_by: str = ""
     waterfall: tuple[tuple[float, float, float, str, str], ...] = ()
 
@@ -85,80 +97,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"comma-separated, of {', '.join(PAGES)}")
     parser.add_argument("--waterfall", action="store_true",
                         help="print the requests of each shipped load (the last repeat)")
-
-
-class _Server:
-    """The app on a free local port in a thread, stopped on exit."""
-
-    def __init__(self, root: Path, **settings: Any) -> None:
-        import uvicorn
-
-        import booking_api.db  # noqa: F401  (registers the API's tables)
-        import dispatch.store.tables  # noqa: F401  (registers the engine's tables)
-        from booking_api.main import create_app
-        from booking_api.settings import Settings
-        from dispatch.store.base import Base, make_engine
-
-        url = f"sqlite:///{root / 'bench.sqlite'}"
-        self.db = make_engine(url)
-        Base.metadata.create_all(self.db)
-        conf = Settings(_env_file=None, database_url=url, data_dir=root / "data",  # type: ignore[call-arg]
-                        cache_dir=root / "cache", redis_url="", **settings)
-        app = create_app(conf, db=self.db)
-        self.app = app
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0,
-                                                    log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 180
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the app did not start")
-            time.sleep(0.05)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        url = f"http://127.0.0.1:{port}"
-        import httpx
-
-        for path in PAGES.values():  # warm: a fresh process's first answers are slow
-            httpx.get(url + path, timeout=60)
-        return url
-
-    def driver_token(self, url: str) -> str:
-        """Return the session token of a driver of a new vehicle (seeded as the demo does)."""
-        import httpx
-
-        from booking_api.db import AccountRow
-        from booking_api.security import hash_password
-        from dispatch.domain import LatLon
-
-        state = self.app.state.noriai
-        with state.write_sessions() as db:
-            db.add(AccountRow(username="bench-admin", role="admin", display_name="bench",
-                              password_hash=hash_password("bench-admin-pass")))
-            db.commit()
-        if state.engine is None:
-            raise RuntimeError(f"the engine did not start: {state.engine_error}")
-        state.engine.add_vehicle("B01", depot=LatLon(35.890028, 140.664461), name="ベンチ1号",
-                                 seats=4, wheelchairs=1)
-
-        def login(user: str, password: str) -> str:
-            res = httpx.post(f"{url}/api/v1/auth/login", json={"login": user, "password": password})
-            res.raise_for_status()
-            return str(res.json()["token"])
-
-        admin = login("bench-admin", "bench-admin-pass")
-        httpx.post(f"{url}/api/v1/accounts", headers={"Authorization": f"Bearer {admin}"},
-                   json={"username": "bench-driver", "password": "bench-driver-pass",
-                         "role": "driver", "display_name": "bench", "vehicle_id": "B01"},
-                   ).raise_for_status()
-        return login("bench-driver", "bench-driver-pass")
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.db.dispose()
 
 
 class _Workers:
@@ -218,7 +156,8 @@ def _from_cache(r: dict[str, Any]) -> bool:
 
 
 def _map_drawn(page: Any) -> bool:
-    """Whether the middle of the tablet's map shows a drawn basemap (many colours)."""
+    """Whether the middle of the tablet's map shows a drawn basemap (many colours), its
+    first sketch gone."""
     from io import BytesIO
 
     from PIL import Image
@@ -226,7 +165,7 @@ def _map_drawn(page: Any) -> bool:
     box = page.evaluate("""(() => { const el = document.querySelector('#dr-map');
       const r = el && el.getBoundingClientRect();
       return r && r.width > 40 && r.height > 40 && !el.closest('[hidden]')
-        && el.querySelector('canvas')
+        && el.querySelector('canvas') && !el.querySelector('[data-sketch]')
         ? {x: r.x + r.width * 0.25, y: r.y + r.height * 0.25,
            width: r.width * 0.5, height: r.height * 0.5} : null; })()""")
     if not box:
@@ -273,15 +212,19 @@ def _load(context: Any, url: str, workers: _Workers, *, settle: bool = False,
     t0 = time.perf_counter()
     page.goto(url, wait_until="commit")
     deadline = time.monotonic() + 60
-    seconds = float("inf")  # a map never drawn reads as such, the other pages still count
-    while not (_map_drawn(page) if map_only else page.evaluate(READY)):
+    seconds = route_s = float("inf")  # never drawn reads as such, the other pages still count
+    while True:
+        if map_only and route_s == float("inf") and page.evaluate(ROUTE_SKETCHED):
+            route_s = time.perf_counter() - t0
+        if _map_drawn(page) if map_only else page.evaluate(READY):
+            seconds = time.perf_counter() - t0
+            route_s = min(route_s, seconds)  # the basemap draws the route with its tiles
+            break
         if time.monotonic() > deadline:
             if map_only:
                 break
             raise RuntimeError(f"{url}: the first screen did not show within 60 s")
         time.sleep(0.1 if map_only else 0.02)  # a screenshot costs the page CPU
-    else:
-        seconds = time.perf_counter() - t0
     drawn_by = page.evaluate("""(() => { const el = document.querySelector('#dr-map');
       return !el ? '' : el.classList.contains('maplibregl-map') ? 'MapLibre'
         : el.classList.contains('leaflet-container') ? 'Leaflet' : ''; })()""") if map_only else ""
@@ -297,7 +240,7 @@ def _load(context: Any, url: str, workers: _Workers, *, settle: bool = False,
          how.get(k, "network"), u.split("//", 1)[-1].split("/", 1)[-1][:72])
         for k, (t, u) in starts.items()))
     return Load(kb=sum(net.values()) / 1000, requests=len(net), seconds=seconds,
-                sw_kb=sw_kb, drawn_by=drawn_by, waterfall=waterfall)
+                sw_kb=sw_kb, route_s=route_s, drawn_by=drawn_by, waterfall=waterfall)
 
 
 def _median(loads: list[Load]) -> Load:
@@ -305,7 +248,7 @@ def _median(loads: list[Load]) -> Load:
     return Load(kb=sorted(x.kb for x in loads)[len(loads) // 2],
                 requests=sorted(x.requests for x in loads)[len(loads) // 2],
                 seconds=mid.seconds, sw_kb=sorted(x.sw_kb for x in loads)[len(loads) // 2],
-                drawn_by=mid.drawn_by,
+                route_s=sorted(x.route_s for x in loads)[len(loads) // 2], drawn_by=mid.drawn_by,
                 waterfall=loads[-1].waterfall)
 
 
@@ -352,7 +295,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
         for run_name, extra in runs:
             root = Path(tmp) / run_name
             root.mkdir()
-            server = _Server(root, **extra)
+            server = Server(root, tuple(PAGES.values()), **extra)
             with server as url:
                 for name in names:
                     token = None
@@ -372,7 +315,8 @@ def run(args: argparse.Namespace, settings: Any) -> int:
             print(f"{name:<10}{run_name:<10}{first.kb:>9.1f}{first.requests:>5}"
                   f"{first.seconds:>9.2f}{first.sw_kb:>7.1f}{again.kb:>10.1f}{again.requests:>5}"
                   f"{again.seconds:>9.2f}{again.sw_kb:>7.1f}"
-                  + (f"   map: {first.drawn_by or 'none'}" if name == "tablet-map" else ""))
+                  + (f"   map: {first.drawn_by or 'none'}, route s {first.route_s:.2f} / "
+                     f"{again.route_s:.2f}" if name == "tablet-map" else ""))
         ship, base = results[("shipped", name)], results[("baseline", name)]
         print(f"{'':<10}{'ratio':<10}{ship[0].kb / base[0].kb:>9.2f}{'':>5}"
               f"{ship[0].seconds / base[0].seconds:>9.2f}"
@@ -397,10 +341,15 @@ def run(args: argparse.Namespace, settings: Any) -> int:
              again.seconds <= BUDGET_REPEAT_S),
         ]
     if "tablet-map" in names:
-        first, _ = results[("shipped", "tablet-map")]
-        checks.append((f"tablet's first map render ≤ {BUDGET_MAP_S} s "
-                       f"(measured {first.seconds:.2f} s, {first.drawn_by or 'no map'})",
-                       first.seconds <= BUDGET_MAP_S))
+        first, again = results[("shipped", "tablet-map")]
+        checks += [
+            (f"tablet's first map render ≤ {BUDGET_MAP_S} s, basemap included (measured "
+             f"{first.seconds:.2f} s, {first.drawn_by or 'no map'}; the route at "
+             f"{first.route_s:.2f} s)", first.seconds <= BUDGET_MAP_S),
+            (f"tablet's map on a repeat visit ≤ {BUDGET_MAP_S} s, basemap included (measured "
+             f"{again.seconds:.2f} s; the route at {again.route_s:.2f} s)",
+             again.seconds <= BUDGET_MAP_S),
+        ]
     for text, ok in checks:
         print(f"  {'met' if ok else 'NOT met'}: {text}")
         met &= ok
