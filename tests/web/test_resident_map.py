@@ -25,7 +25,8 @@ READY = "document.documentElement.dataset.i18nReady === '1'"
 DRAWN = """async (sel) => {
   const m = document.querySelector(sel).noriaiMap;
   const idle = new Promise((r) => { m.triggerRepaint(); m.once("idle", () => r("idle")); });
-  const done = await Promise.race([idle, new Promise((r) => setTimeout(() => r("timeout"), 20000))]);
+  const late = new Promise((r) => setTimeout(() => r("timeout"), 20000));
+  const done = await Promise.race([idle, late]);
   if (done === "timeout") return "never idle";
   const omt = m.queryRenderedFeatures().filter((f) => f.source === "omt");
   return { layers: [...new Set(omt.map((f) => f.layer.id))],
@@ -144,7 +145,8 @@ def test_a_destination_is_picked_on_the_basemap(
             """() => { window.pinned = []; new MutationObserver(() => {
                  const p = document.querySelector("#to-map .map-pin");
                  if (p && !window.pinned.length) window.pinned.push(p.getAttribute("aria-label"));
-               }).observe(document.querySelector("#to-map"), { subtree: true, childList: true }); }"""
+               }).observe(document.querySelector("#to-map"), { subtree: true, childList: true });
+            }"""
         )
         page.mouse.click(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.3)
         page.wait_for_selector("#b-time")  # the next step: when
