@@ -40,7 +40,9 @@ class Layer:
     features: list[Feature] = field(default_factory=list)
 
 
-def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+def read_varint(buf: bytes, pos: int) -> tuple[int, int]:
+    """Read one unsigned LEB128 varint (protobuf's, and PMTiles' directories') at ``pos``;
+    return it and the position after it."""
     value = shift = 0
     while True:
         byte = buf[pos]
@@ -56,15 +58,15 @@ def _fields(buf: bytes) -> list[tuple[int, Any]]:
     out: list[tuple[int, Any]] = []
     pos = 0
     while pos < len(buf):
-        key, pos = _varint(buf, pos)
+        key, pos = read_varint(buf, pos)
         number, wire = key >> 3, key & 7
         value: Any
         if wire == 0:
-            value, pos = _varint(buf, pos)
+            value, pos = read_varint(buf, pos)
         elif wire == 1:
             value, pos = buf[pos : pos + 8], pos + 8
         elif wire == 2:
-            n, pos = _varint(buf, pos)
+            n, pos = read_varint(buf, pos)
             value, pos = buf[pos : pos + n], pos + n
         elif wire == 5:
             value, pos = buf[pos : pos + 4], pos + 4
@@ -77,7 +79,7 @@ def _fields(buf: bytes) -> list[tuple[int, Any]]:
 def _packed(buf: bytes) -> list[int]:
     out, pos = [], 0
     while pos < len(buf):
-        v, pos = _varint(buf, pos)
+        v, pos = read_varint(buf, pos)
         out.append(v)
     return out
 
@@ -204,7 +206,8 @@ def decode(data: bytes, keep: Keep | None = None) -> list[Layer]:
     return layers
 
 
-def _put_varint(out: bytearray, value: int) -> None:
+def put_varint(out: bytearray, value: int) -> None:
+    """Append ``value`` as a varint (a negative one as its 64-bit two's complement)."""
     value &= (1 << 64) - 1
     while value >= 0x80:
         out.append((value & 0x7F) | 0x80)
@@ -214,11 +217,11 @@ def _put_varint(out: bytearray, value: int) -> None:
 
 def _put(out: bytearray, number: int, payload: bytes | int) -> None:
     if isinstance(payload, int):
-        _put_varint(out, number << 3)
-        _put_varint(out, payload)
+        put_varint(out, number << 3)
+        put_varint(out, payload)
         return
-    _put_varint(out, (number << 3) | 2)
-    _put_varint(out, len(payload))
+    put_varint(out, (number << 3) | 2)
+    put_varint(out, len(payload))
     out += payload
 
 
@@ -232,7 +235,7 @@ def _encode_value(v: Any) -> bytes:
         else:
             _put(out, 6, (v << 1) ^ (v >> 63))
     elif isinstance(v, float):
-        _put_varint(out, (3 << 3) | 1)
+        put_varint(out, (3 << 3) | 1)
         out += struct.pack("<d", v)
     else:
         _put(out, 1, str(v).encode())
@@ -305,12 +308,12 @@ def encode(layers: list[Layer]) -> bytes:
                 _put(fb, 1, f.id)
             packed = bytearray()
             for t in tags:
-                _put_varint(packed, t)
+                put_varint(packed, t)
             _put(fb, 2, bytes(packed))
             _put(fb, 3, kind)
             packed = bytearray()
             for c in cmds:
-                _put_varint(packed, c)
+                put_varint(packed, c)
             _put(fb, 4, bytes(packed))
             _put(feats, 2, bytes(fb))
         if not feats:

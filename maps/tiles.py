@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from maps.errors import MapDataError
+from maps.mvt import put_varint, read_varint
 
 MAGIC = b"PMTiles\x03"
 HEADER_LEN = 127
@@ -74,24 +75,6 @@ def tileid_to_zxy(tile_id: int) -> tuple[int, int, int]:
     return z, x, y
 
 
-def _varint(value: int, out: bytearray) -> None:
-    while value >= 0x80:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-
-
-def _read_varint(buf: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = buf[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, pos
-        shift += 7
-
-
 @dataclass(frozen=True)
 class Entry:
     """One directory entry: tiles ``tile_id .. tile_id+run_length-1`` share the bytes
@@ -106,40 +89,40 @@ class Entry:
 
 def _serialize_directory(entries: list[Entry]) -> bytes:
     out = bytearray()
-    _varint(len(entries), out)
+    put_varint(out, len(entries))
     last = 0
     for e in entries:
-        _varint(e.tile_id - last, out)
+        put_varint(out, e.tile_id - last)
         last = e.tile_id
     for e in entries:
-        _varint(e.run_length, out)
+        put_varint(out, e.run_length)
     for e in entries:
-        _varint(e.length, out)
+        put_varint(out, e.length)
     for i, e in enumerate(entries):
         prev = entries[i - 1] if i else None
         contiguous = prev is not None and e.offset == prev.offset + prev.length
-        _varint(0 if contiguous else e.offset + 1, out)
+        put_varint(out, 0 if contiguous else e.offset + 1)
     return gzip.compress(bytes(out), mtime=0)
 
 
 def _deserialize_directory(data: bytes) -> list[Entry]:
     buf = gzip.decompress(data)
-    n, pos = _read_varint(buf, 0)
+    n, pos = read_varint(buf, 0)
     ids, runs, lengths = [], [], []
     last = 0
     for _ in range(n):
-        d, pos = _read_varint(buf, pos)
+        d, pos = read_varint(buf, pos)
         last += d
         ids.append(last)
     for _ in range(n):
-        r, pos = _read_varint(buf, pos)
+        r, pos = read_varint(buf, pos)
         runs.append(r)
     for _ in range(n):
-        ln, pos = _read_varint(buf, pos)
+        ln, pos = read_varint(buf, pos)
         lengths.append(ln)
     entries: list[Entry] = []
     for i in range(n):
-        o, pos = _read_varint(buf, pos)
+        o, pos = read_varint(buf, pos)
         offset = entries[-1].offset + entries[-1].length if o == 0 and i else o - 1
         entries.append(Entry(ids[i], offset, lengths[i], runs[i]))
     return entries

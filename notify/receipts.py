@@ -163,6 +163,13 @@ def settle(
         row.delivered_at, row.error = now, ""
         return Outcome.APPLIED
     row.error = why[:200]
+    alert_failed(s, row, now)
+    return Outcome.APPLIED
+
+
+def alert_failed(s: Session, row: DeliveryRow, now: datetime) -> None:
+    """Tell the office that ``row`` will not reach its member (an ``alert`` event of kind
+    ``delivery_failed``), whether refused, given up or reported failed by the provider."""
     append_event(
         s,
         "alert",
@@ -177,4 +184,3 @@ def settle(
             "at": now.isoformat(),
         },
     )
-    return Outcome.APPLIED

@@ -27,12 +27,13 @@ from typing import Any, cast
 from sqlalchemy import Engine, and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from dispatch.store.repo import append_event, change_session
+from dispatch.store.repo import change_session
 from notify.calls import CallStatusSource, check_calls
 from notify.channels.base import Channel, Message, SendResult
 from notify.config import NotifyConfig
 from notify.domain import DeliveryStatus, delivery_transition
 from notify.feed import Feed, remind
+from notify.receipts import alert_failed
 from notify.store import DeliveryRow, PushSubscriptionRow
 
 log = logging.getLogger("noriai.notify")
@@ -149,20 +150,7 @@ class Notifier:
         r.status = delivery_transition(DeliveryStatus(r.status), DeliveryStatus.EXPIRED).value
         r.error, r.lease_until = why[:200], None
         self.counters.expired += 1
-        append_event(
-            s,
-            "alert",
-            now,
-            ride_id=r.ride_id,
-            payload={
-                "kind": "delivery_failed",
-                "delivery_id": r.id,
-                "member_id": r.member_id,
-                "channel": r.channel,
-                "event": r.event,
-                "at": now.isoformat(),
-            },
-        )
+        alert_failed(s, r, now)
         log.warning("delivery %s (%s, %s) given up: %s", r.id, r.event, r.channel, why[:80])
 
     def record(self, results: Mapping[str, SendResult]) -> None:
@@ -192,20 +180,7 @@ class Notifier:
                 elif res.permanent:
                     r.status, r.error = DeliveryStatus.FAILED.value, (res.error or "refused")[:200]
                     self.counters.failed += 1
-                    append_event(
-                        s,
-                        "alert",
-                        now,
-                        ride_id=r.ride_id,
-                        payload={
-                            "kind": "delivery_failed",
-                            "delivery_id": r.id,
-                            "member_id": r.member_id,
-                            "channel": r.channel,
-                            "event": r.event,
-                            "at": now.isoformat(),
-                        },
-                    )
+                    alert_failed(s, r, now)
                     log.warning("delivery %s (%s) refused: %s", r.id, r.channel, r.error[:80])
                 else:
                     due = now + timedelta(seconds=backoff_s(r.attempts, self.config, rng))

@@ -9,7 +9,7 @@ from typing import Any
 
 from booking_api.routes import tiles
 from maps.config import bundled_city_dir
-from maps.tiles import _read_varint as read_varint  # the archive reader's own varint
+from maps.mvt import read_varint
 
 
 def test_tiles_are_served_gzip_with_caching(api: Any) -> None:
