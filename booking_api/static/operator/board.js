@@ -209,8 +209,10 @@ export async function showBoard(api, el) {
       const [day, fleet, shifts] = await Promise.all([api.get(`/api/v1/operator/day?date=${date}`), api.get("/api/v1/vehicles").catch(() => []), api.get(`/api/v1/shifts?date=${date}`).catch(() => null)]);
       // A ride can only move to a vehicle on shift that day (the server refuses others);
       // if the shifts cannot be read, every vehicle is offered and the server decides.
+      // Nor to a car out of service today (broken down): its status is today's only.
       const onShift = shifts ? new Set(shifts.map((s) => s.vehicle_id)) : null;
-      fleetVehicles = fleet.filter((v) => !onShift || onShift.has(v.id));
+      const down = (v) => date === ymd(now()) && v.status === "out_of_service";
+      fleetVehicles = fleet.filter((v) => !down(v) && (!onShift || onShift.has(v.id)));
       // Every vehicle gets a row, also those with nothing booked yet.
       for (const v of fleet) if (!day.vehicles.some((x) => x.vehicle_id === v.id)) day.vehicles.push({ vehicle_id: v.id, bookings: [] });
       day.vehicles.sort((a, b) => a.vehicle_id.localeCompare(b.vehicle_id));
