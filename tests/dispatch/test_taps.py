@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from dispatch.config import TapReason, TapRules
-from dispatch.domain import DriverTap, IllegalTransition, RideStatus
+from dispatch.domain import DriverTap, IllegalTransition, RideStatus, VehicleStatus
 from dispatch.engine import DispatchEngine
 from dispatch.store.repo import read_session
 from dispatch.store.tables import DriverTapRow, EventRow
@@ -34,7 +34,8 @@ def _engine(db: Engine, **rules: object):  # type: ignore[no-untyped-def]
     engine, clock, bus = make_engine(db, vehicles=1, taps=taps)  # type: ignore[arg-type]
     ride = book(engine, trip((2, 2), (5, 5), at(13)))  # pickup about 5.7 km from the depot
     clock.set(at(8))
-    engine.start_shift("V1")
+    if engine.get_vehicle("V1").status is VehicleStatus.OFF_SHIFT:  # a second engine on one db
+        engine.start_shift("V1")
     return engine, clock, bus, ride
 
 
